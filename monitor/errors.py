@@ -1,0 +1,35 @@
+"""User-facing errors: each one prints as a single clear line."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base for errors shown to the user as one line (never a traceback)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(MonitorError):
+    """feeds.toml could not be used; carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+class HistoryError(MonitorError):
+    """The history file is unreadable, corrupt, foreign or locked; it is left untouched."""
+
+    exit_code = 2

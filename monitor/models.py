@@ -1,0 +1,240 @@
+"""Domain types shared by the core, the CLI and the TUI.
+
+Plain dataclasses with no I/O. Times are timezone-aware UTC datetimes in memory and
+ISO 8601 strings (``2025-10-01T12:00:00+00:00``) when serialised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+FeedKind = Literal["feed", "page"]
+Outcome = Literal["ok", "not_modified", "error", "skipped"]
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36 monitor/0.1"
+)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def to_iso(value: datetime | None) -> str | None:
+    """Serialise an aware datetime as ISO 8601 in UTC (None stays None)."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def from_iso(value: str | None) -> datetime | None:
+    """Parse what :func:`to_iso` wrote (None stays None)."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    """One ``[[feeds]]`` entry of feeds.toml."""
+
+    name: str
+    url: str
+    interval: float = 900.0  # seconds between polls
+    kind: FeedKind = "feed"
+    links: str | None = None  # regex over absolute link URLs, for kind = "page"
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    """One ``[[watchlists]]`` entry: a named set of terms and aliases."""
+
+    name: str
+    terms: tuple[str, ...]
+    case_sensitive: bool = False
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The ``[settings]`` table; every field has a default."""
+
+    poll_interval: float = 900.0
+    history: Path | None = None  # None: the platform data dir
+    timeout: float = 30.0  # deadline for one whole request, body included
+    connect_timeout: float = 10.0
+    retention_days: int | None = 90
+    user_agent: str = DEFAULT_USER_AGENT
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    concurrency: int = 16  # requests in flight overall
+    per_host: int = 4  # requests in flight per host
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated feeds.toml."""
+
+    settings: Settings
+    feeds: tuple[FeedConfig, ...]
+    watchlists: tuple[Watchlist, ...]
+    path: Path | None = None
+
+    def feed(self, name: str) -> FeedConfig | None:
+        return next((f for f in self.feeds if f.name == name), None)
+
+
+@dataclass(slots=True)
+class Match:
+    """One watchlist hit in one field of an item."""
+
+    watchlist: str
+    term: str  # the term or alias as written in feeds.toml
+    field: Literal["title", "summary"]
+    start: int  # character offsets of the hit in that field's text
+    end: int
+    snippet: str  # a short plain-text context around the hit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "watchlist": self.watchlist,
+            "term": self.term,
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "snippet": self.snippet,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Match:
+        return cls(
+            watchlist=data["watchlist"],
+            term=data["term"],
+            field=data["field"],
+            start=int(data["start"]),
+            end=int(data["end"]),
+            snippet=data.get("snippet", ""),
+        )
+
+
+@dataclass(slots=True)
+class Item:
+    """One news item, as stored in the history.
+
+    ``title`` and ``summary`` are plain text (HTML already reduced); they are data and
+    must never be interpreted as markup by anything downstream.
+    """
+
+    id: str  # stable, scoped by feed (see parse.item_id)
+    feed: str  # FeedConfig.name
+    title: str
+    link: str
+    summary: str
+    published: datetime | None
+    first_seen: datetime
+    matches: list[Match] = field(default_factory=list)
+    flag_override: bool | None = None  # set when the user flags/unflags by hand
+    read: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        """Flagged by hand, else flagged when any watchlist matched."""
+        if self.flag_override is not None:
+            return self.flag_override
+        return bool(self.matches)
+
+    @property
+    def tags(self) -> list[str]:
+        """The watchlist names that matched, in first-hit order, without repeats."""
+        return list(dict.fromkeys(m.watchlist for m in self.matches))
+
+    @property
+    def time(self) -> datetime:
+        """The time to sort and show by: published, else first seen."""
+        return self.published or self.first_seen
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "feed": self.feed,
+            "title": self.title,
+            "link": self.link,
+            "summary": self.summary,
+            "published": to_iso(self.published),
+            "first_seen": to_iso(self.first_seen),
+            "matches": [m.to_dict() for m in self.matches],
+            "flag_override": self.flag_override,
+            "read": self.read,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Item:
+        return cls(
+            id=data["id"],
+            feed=data["feed"],
+            title=data.get("title", ""),
+            link=data.get("link", ""),
+            summary=data.get("summary", ""),
+            published=from_iso(data.get("published")),
+            first_seen=from_iso(data["first_seen"]) or utcnow(),
+            matches=[Match.from_dict(m) for m in data.get("matches", ())],
+            flag_override=data.get("flag_override"),
+            read=bool(data.get("read", False)),
+        )
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What is remembered of one feed between polls (persisted in the history)."""
+
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_outcome: Outcome | None = None
+    last_error: str | None = None  # one line, for the user
+    error_kind: str | None = None  # see fetch.ErrorKind
+    failures: int = 0  # consecutive failures, drives the backoff
+    retry_at: datetime | None = None  # no request before this (Retry-After or backoff)
+    last_new: int = 0  # new items in the last successful poll
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "last_attempt": to_iso(self.last_attempt),
+            "last_success": to_iso(self.last_success),
+            "last_outcome": self.last_outcome,
+            "last_error": self.last_error,
+            "error_kind": self.error_kind,
+            "failures": self.failures,
+            "retry_at": to_iso(self.retry_at),
+            "last_new": self.last_new,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FeedState:
+        return cls(
+            name=data["name"],
+            etag=data.get("etag"),
+            last_modified=data.get("last_modified"),
+            last_attempt=from_iso(data.get("last_attempt")),
+            last_success=from_iso(data.get("last_success")),
+            last_outcome=data.get("last_outcome"),
+            last_error=data.get("last_error"),
+            error_kind=data.get("error_kind"),
+            failures=int(data.get("failures", 0)),
+            retry_at=from_iso(data.get("retry_at")),
+            last_new=int(data.get("last_new", 0)),
+        )

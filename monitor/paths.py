@@ -1,0 +1,33 @@
+"""Where monitor keeps its files: the platform's standard directories."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from platformdirs import user_config_path, user_data_path
+
+APP_NAME = "monitor"
+
+
+def shipped_feeds_toml() -> Path:
+    """The feeds.toml that ships inside the package (a copy of the repository's)."""
+    return Path(str(resources.files("monitor") / "data" / "feeds.toml"))
+
+
+def default_history_path() -> Path:
+    """The history file in the platform's user data dir."""
+    return user_data_path(APP_NAME, appauthor=False) / "history.json"
+
+
+def default_config_path(cwd: Path | None = None) -> Path:
+    """``./feeds.toml`` when present, else the user config dir's copy (created from the shipped one)."""
+    local = (cwd or Path.cwd()) / "feeds.toml"
+    if local.is_file():
+        return local
+    target = user_config_path(APP_NAME, appauthor=False) / "feeds.toml"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shipped_feeds_toml(), target)
+    return target
