@@ -1,0 +1,244 @@
+"""One poll of many feeds: fetch concurrently, parse off the loop, match, store in one write.
+
+The CLI (`monitor poll`) and the TUI both call :func:`poll`. A broken feed never breaks the
+others: every failure becomes that feed's :class:`FeedReport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from monitor.fetch import FetchResult, HostLimiter, fetch, make_client, next_state
+from monitor.match import Matcher
+from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, utcnow
+from monitor.parse import ParseResult, parse_feed, parse_page
+from monitor.paths import default_history_path
+from monitor.store import History
+
+
+@dataclass(slots=True)
+class FeedReport:
+    """What happened to one feed in one poll."""
+
+    feed: str
+    outcome: Outcome
+    new: int = 0
+    matched: int = 0  # new items tagged by a watchlist
+    watchlist_counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None  # one line
+    error_kind: str | None = None
+    warning: str | None = None  # e.g. an XML error after which some items were kept
+    retry_at: datetime | None = None  # skipped or failed: no request before this
+
+
+@dataclass(slots=True)
+class PollReport:
+    """Every feed's report, and the items that were new to the history."""
+
+    feeds: list[FeedReport]
+    new_items: list[Item]
+
+    @property
+    def failed(self) -> bool:
+        return any(r.outcome == "error" for r in self.feeds)
+
+    def watchlist_counts(self) -> dict[str, int]:
+        """New items per watchlist over the whole poll, e.g. for one notification."""
+        counts: Counter[str] = Counter()
+        for item in self.new_items:
+            counts.update(item.tags)
+        return dict(counts)
+
+
+Progress = Callable[[FeedReport, int, int], None]
+
+
+def open_history(config: Config, db_override: Path | None = None) -> History:
+    """The history named by ``--db``, else by ``[settings] history``, else the platform's."""
+    path = db_override or config.settings.history or default_history_path()
+    return History.open(Path(path).expanduser())
+
+
+def _next_allowed(feed: FeedConfig, state: FeedState | None) -> datetime | None:
+    """When this feed may next be asked (None: now)."""
+    if state is None:
+        return None
+    times = [t for t in (state.retry_at,) if t is not None]
+    if state.last_attempt is not None:
+        times.append(state.last_attempt + timedelta(seconds=feed.interval))
+    return max(times) if times else None
+
+
+def next_due(config: Config, history: History, now: datetime | None = None) -> datetime | None:
+    """The earliest time any enabled feed is due (``now`` if one is due already)."""
+    now = now or utcnow()
+    states = history.feed_states()
+    due: datetime | None = None
+    for feed in config.feeds:
+        if not feed.enabled:
+            continue
+        at = _next_allowed(feed, states.get(feed.name)) or now
+        at = max(at, now)
+        due = at if due is None else min(due, at)
+    return due
+
+
+def _plan(
+    config: Config,
+    states: dict[str, FeedState],
+    now: datetime,
+    force: bool,
+    only: Iterable[str] | None,
+) -> tuple[list[FeedConfig], list[FeedReport]]:
+    """Split the feeds into those to fetch now and those skipped for a backoff."""
+    wanted = set(only) if only is not None else None
+    due: list[FeedConfig] = []
+    skipped: list[FeedReport] = []
+    for feed in config.feeds:
+        if not feed.enabled or (wanted is not None and feed.name not in wanted):
+            continue
+        state = states.get(feed.name)
+        if state is not None and state.retry_at is not None and state.retry_at > now:
+            reason = state.last_error or "backoff"
+            skipped.append(
+                FeedReport(feed.name, "skipped", error=reason, error_kind=state.error_kind,
+                           retry_at=state.retry_at)
+            )
+            continue
+        if not force:
+            at = _next_allowed(feed, state)
+            if at is not None and at > now:
+                continue
+        due.append(feed)
+    return due, skipped
+
+
+def _parse_and_match(
+    result: FetchResult, feed: FeedConfig, matcher: Matcher, now: datetime
+) -> ParseResult:
+    """Runs in a worker thread: bytes to matched items."""
+    assert result.body is not None
+    if feed.kind == "page":
+        parsed = parse_page(result.body, result.headers, result.final_url or feed.url,
+                            feed.links or ".", feed.name, now)
+    else:
+        parsed = parse_feed(result.body, result.headers, result.final_url or feed.url,
+                            feed.name, now)
+    for item in parsed.items:
+        matcher.apply(item)
+    return parsed
+
+
+async def poll(
+    config: Config,
+    history: History,
+    matcher: Matcher,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+    only: Iterable[str] | None = None,
+    progress: Progress | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> PollReport:
+    """Poll the due feeds (every feed with ``force``), store what is new in one write.
+
+    Feeds whose server asked for a pause (Retry-After) or that are in error backoff are
+    skipped even with ``force``; they come back as ``skipped`` reports with ``retry_at``.
+    ``progress(report, done, total)`` is called on the event loop as each feed finishes.
+    """
+    now = now or utcnow()
+    await asyncio.to_thread(history.refresh)
+    states = history.feed_states()
+    due, reports = _plan(config, states, now, force, only)
+    total = len(due) + len(reports)
+    done = 0
+    for report in reports:
+        done += 1
+        if progress:
+            progress(report, done, total)
+
+    overall = asyncio.Semaphore(max(1, config.settings.concurrency))
+    host_limits = HostLimiter(config.settings.per_host)
+    found: list[Item] = []
+    new_states: list[FeedState] = []
+    own_client = client is None
+    client = client or make_client(config.settings)
+
+    async def one(feed: FeedConfig) -> FeedReport:
+        state = states.get(feed.name) or FeedState(feed.name)
+        async with overall:
+            result = await fetch(client, feed, state, config.settings, now=now,
+                                 host_limits=host_limits)
+        report = FeedReport(feed.name, result.outcome, error=result.error,
+                            error_kind=result.error_kind, retry_at=result.retry_at)
+        if result.outcome == "ok":
+            try:
+                parsed = await asyncio.to_thread(_parse_and_match, result, feed, matcher, now)
+            except Exception as exc:  # a parser bug must not take the other feeds down
+                parsed = ParseResult([], error=f"could not read the feed: {exc}", error_kind="xml")
+            if parsed.error:
+                report.outcome, report.error, report.error_kind = "error", parsed.error, parsed.error_kind
+                result = _failed(result, parsed)
+            else:
+                report.warning = parsed.warning
+                found.extend(parsed.items)
+                fresh = [i for i in parsed.items if history.get(i.id) is None]
+                _count(report, fresh)
+        new_state = next_state(state, result, now)
+        if report.outcome == "error":
+            report.retry_at = new_state.retry_at
+        new_state.last_new = report.new if report.outcome == "ok" else new_state.last_new
+        new_states.append(new_state)
+        return report
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(feed)) for feed in due]
+            for next_done in asyncio.as_completed(tasks):
+                report = await next_done
+                reports.append(report)
+                done += 1
+                if progress:
+                    progress(report, done, total)
+    finally:
+        if own_client:
+            await client.aclose()
+
+    new_items = await asyncio.to_thread(history.commit, found, new_states)
+    _recount(reports, new_items)
+    order = {f.name: i for i, f in enumerate(config.feeds)}
+    reports.sort(key=lambda r: order.get(r.feed, len(order)))
+    return PollReport(reports, new_items)
+
+
+def _failed(result: FetchResult, parsed: ParseResult) -> FetchResult:
+    """The fetch result re-labelled as the parse failure, so the backoff applies."""
+    return replace(result, outcome="error", error=parsed.error, error_kind=parsed.error_kind)
+
+
+def _count(report: FeedReport, items: Iterable[Item]) -> None:
+    counts: Counter[str] = Counter()
+    new = matched = 0
+    for item in items:
+        new += 1
+        if item.matches:
+            matched += 1
+            counts.update(item.tags)
+    report.new, report.matched, report.watchlist_counts = new, matched, dict(counts)
+
+
+def _recount(reports: list[FeedReport], new_items: list[Item]) -> None:
+    """Make each report's counts agree with what the history actually took."""
+    by_feed: dict[str, list[Item]] = {}
+    for item in new_items:
+        by_feed.setdefault(item.feed, []).append(item)
+    for report in reports:
+        if report.outcome == "ok":
+            _count(report, by_feed.get(report.feed, ()))
