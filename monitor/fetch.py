@@ -1,0 +1,477 @@
+"""HTTP fetching with limits against hostile or broken servers (httpx, async).
+
+One :func:`fetch` never raises for network trouble: it returns a :class:`FetchResult` whose
+``error`` is a specific one-line message (the caller prefixes the feed name) and whose
+``error_kind`` is one of :data:`ErrorKind`. Limits enforced here:
+
+* a deadline for the whole request, body included (``settings.timeout``);
+* a body size cap enforced while streaming, *after* decompression, without ever inflating
+  more than the cap (``settings.max_body_bytes``; gzip bombs are cut off);
+* a redirect cap (``settings.max_redirects``);
+* conditional GET (ETag / Last-Modified) and Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import zlib
+from collections import defaultdict
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from monitor.models import FeedConfig, FeedState, Settings, utcnow
+
+__all__ = [
+    "ErrorKind",
+    "FetchOutcome",
+    "FetchResult",
+    "HostLimiter",
+    "backoff_delay",
+    "discover_feeds",
+    "fetch",
+    "looks_like_html",
+    "make_client",
+    "next_state",
+    "parse_retry_after",
+]
+
+ErrorKind = Literal["timeout", "network", "http", "too_large", "not_a_feed", "empty", "redirects"]
+FetchOutcome = Literal["ok", "not_modified", "error"]
+
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1"
+)
+BACKOFF_BASE = 60.0  # seconds after the first failure
+BACKOFF_CAP = 6 * 3600.0
+RETRY_AFTER_CAP = 24 * 3600.0
+_CHUNK = 64 * 1024
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What one fetch produced. ``body`` is decoded (no gzip/deflate left) when outcome is "ok"."""
+
+    feed: str
+    outcome: FetchOutcome
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # lowercased keys
+    final_url: str = ""
+    status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None  # one line, without the feed name
+    error_kind: ErrorKind | None = None
+    retry_at: datetime | None = None  # from Retry-After (429/503), capped at 24 h
+    discovered: str | None = None  # feed URL advertised by an HTML page (not_a_feed)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+class HostLimiter:
+    """At most ``per_host`` requests in flight per host (one semaphore per host name)."""
+
+    def __init__(self, per_host: int) -> None:
+        self.per_host = max(1, per_host)
+        self._sems: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self.per_host)
+        )
+
+    def __call__(self, url: str) -> asyncio.Semaphore:
+        return self._sems[(urlsplit(url).hostname or "").lower()]
+
+
+def make_client(settings: Settings) -> httpx.AsyncClient:
+    """An AsyncClient configured from the settings (caller closes it: ``async with``)."""
+    return httpx.AsyncClient(
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": ACCEPT,
+            # Only what we decode ourselves, incrementally and under the size cap.
+            "Accept-Encoding": "gzip, deflate",
+        },
+        timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        follow_redirects=True,
+        max_redirects=settings.max_redirects,
+        limits=httpx.Limits(
+            max_connections=max(1, settings.concurrency),
+            max_keepalive_connections=max(1, settings.concurrency),
+        ),
+    )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BadEncoding(Exception):
+    pass
+
+
+def _fmt_seconds(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+def _fmt_size(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n} bytes"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Decoder:
+    """Incremental gzip/deflate decoder that never produces more than ``cap`` bytes."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._obj: zlib._Decompress | None = None
+        self._done = False  # trailing junk seen after the last member: ignore the rest
+
+    def _new(self, first_bytes: bytes) -> zlib._Decompress:
+        if self.encoding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # "deflate" is zlib-wrapped per RFC, but some servers send raw deflate.
+        if first_bytes and (first_bytes[0] & 0x0F) == 8 and (
+            len(first_bytes) < 2 or ((first_bytes[0] << 8) | first_bytes[1]) % 31 == 0
+        ):
+            return zlib.decompressobj(zlib.MAX_WBITS)
+        return zlib.decompressobj(-zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Decode ``data``; raise _TooLarge as soon as output would exceed ``room`` bytes."""
+        out = bytearray()
+        while data and not self._done:
+            if self._obj is None:
+                self._obj = self._new(data)
+            try:
+                chunk = self._obj.decompress(data, room - len(out) + 1)
+            except zlib.error as exc:
+                raise _BadEncoding(f"corrupt {self.encoding} data ({exc})") from None
+            out += chunk
+            if len(out) > room:
+                raise _TooLarge
+            if self._obj.unconsumed_tail:
+                data = self._obj.unconsumed_tail
+                if not chunk:  # no progress possible
+                    raise _TooLarge
+                continue
+            if self._obj.eof:
+                data = self._obj.unused_data  # a further gzip member, or trailing junk
+                self._obj = None
+                if data and (self.encoding != "gzip" or not data.startswith(b"\x1f\x8b")):
+                    self._done = True  # trailing junk or padding after the last member
+                    break
+                continue
+            break
+        return bytes(out)
+
+    def flush(self, room: int) -> bytes:
+        if self._obj is None:
+            return b""
+        out = self._obj.flush(room + 1) if room >= 0 else b""
+        if len(out) > room:
+            raise _TooLarge
+        return out
+
+
+async def _read_body(response: httpx.Response, cap: int) -> bytes:
+    """Read and decode the body, raising _TooLarge as soon as it exceeds ``cap`` bytes."""
+    encodings = [
+        e.strip().lower()
+        for e in response.headers.get("content-encoding", "").split(",")
+        if e.strip() and e.strip().lower() != "identity"
+    ]
+    if len(encodings) > 1:
+        raise _BadEncoding(f"unsupported Content-Encoding {', '.join(encodings)}")
+    decoder: _Decoder | None = None
+    if encodings:
+        name = {"x-gzip": "gzip"}.get(encodings[0], encodings[0])
+        if name not in ("gzip", "deflate"):
+            raise _BadEncoding(f"unsupported Content-Encoding {encodings[0]}")
+        decoder = _Decoder(name)
+    else:
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > cap:
+            raise _TooLarge
+    body = bytearray()
+    async for raw in response.aiter_raw(_CHUNK):
+        if decoder is None:
+            body += raw
+        else:
+            body += decoder.feed(raw, cap - len(body))
+        if len(body) > cap:
+            raise _TooLarge
+    if decoder is not None:
+        body += decoder.flush(cap - len(body))
+    return bytes(body)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """A Retry-After header (delta seconds or HTTP-date) as a time, capped at 24 h from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        delay = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        delay = (when - now).total_seconds()
+    delay = min(max(delay, 0.0), RETRY_AFTER_CAP)
+    return now + timedelta(seconds=delay)
+
+
+_HTML_START = re.compile(
+    rb"^(?:\s|<\?xml.*?\?>|<!--.*?-->)*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])",
+    re.IGNORECASE | re.DOTALL,
+)
+_FEED_ROOT = re.compile(rb"<(?:[\w.-]+:)?(?:rss|feed|rdf)[\s>/]", re.IGNORECASE)
+_XML_START = re.compile(rb"^\s*<\?xml[\s?]", re.IGNORECASE)
+
+
+def looks_like_html(body: bytes, content_type: str = "") -> bool:
+    """True when ``body`` is an HTML page rather than an RSS/Atom/RDF document.
+
+    The body decides first (servers often label feeds ``text/html``); the content type
+    only tips an undecided body.
+    """
+    head = body[:8192]
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        if head.startswith(bom):
+            head = head[len(bom) :]
+            break
+    if b"\0" in head[:64]:  # UTF-16: decode just enough to sniff
+        try:
+            head = head.decode("utf-16", errors="ignore").encode("utf-8")
+        except UnicodeError:
+            pass
+    if _HTML_START.match(head):
+        return True
+    if _FEED_ROOT.search(head) or _XML_START.match(head):
+        return False
+    return "html" in content_type.lower()
+
+
+def discover_feeds(body: bytes, base_url: str) -> list[str]:
+    """Feed URLs advertised with ``<link rel="alternate" type="application/rss+xml|atom+xml">``."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(body[: 2 * 1024 * 1024])
+    base = base_url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        base = urljoin(base_url, (base_node.attributes.get("href") or "").strip())
+    found: list[str] = []
+    for node in tree.css("link"):
+        attrs = node.attributes
+        rel = (attrs.get("rel") or "").lower().split()
+        kind = (attrs.get("type") or "").lower().split(";")[0].strip()
+        href = (attrs.get("href") or "").strip()
+        if "alternate" not in rel or not href:
+            continue
+        if kind not in ("application/rss+xml", "application/atom+xml", "application/rdf+xml"):
+            continue
+        url = urljoin(base, href)
+        if urlsplit(url).scheme in ("http", "https") and url not in found:
+            found.append(url)
+    return found
+
+
+def _error(feed: FeedConfig, kind: ErrorKind, message: str, **extra: object) -> FetchResult:
+    return FetchResult(
+        feed=feed.name,
+        outcome="error",
+        error=_one_line(message),
+        error_kind=kind,
+        final_url=str(extra.pop("final_url", feed.url)),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _network_message(exc: httpx.HTTPError) -> str:
+    detail = re.sub(r"\[Errno -?\d+\]\s*", "", str(exc)).strip()
+    host = ""
+    try:
+        host = exc.request.url.host
+    except RuntimeError:
+        pass
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect to {host}: {detail or 'connection failed'}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"server closed the connection or sent a broken response: {detail or 'protocol error'}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"unsupported URL: {detail}"
+    return f"network error: {detail or type(exc).__name__}"
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    feed: FeedConfig,
+    state: FeedState | None,
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    host_limits: HostLimiter | None = None,
+) -> FetchResult:
+    """GET ``feed.url`` with every limit applied; never raises for network or HTTP trouble."""
+    now = now or utcnow()
+    headers: dict[str, str] = {}
+    if state is not None and state.etag:
+        headers["If-None-Match"] = state.etag
+    if state is not None and state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    gate: AbstractAsyncContextManager[object] = (
+        host_limits(feed.url) if host_limits is not None else nullcontext()
+    )
+    async with gate:
+        try:
+            async with asyncio.timeout(settings.timeout):
+                return await _fetch(client, feed, state, settings, headers, now)
+        except TimeoutError:
+            return _error(feed, "timeout", f"timed out after {_fmt_seconds(settings.timeout)}")
+        except httpx.TooManyRedirects:
+            return _error(feed, "redirects", f"too many redirects (more than {settings.max_redirects})")
+        except httpx.ConnectTimeout:
+            return _error(
+                feed, "timeout", f"timed out connecting after {_fmt_seconds(settings.connect_timeout)}"
+            )
+        except httpx.TimeoutException:
+            return _error(feed, "timeout", f"timed out after {_fmt_seconds(settings.timeout)}")
+        except httpx.InvalidURL as exc:
+            return _error(feed, "network", f"invalid URL: {exc}")
+        except httpx.HTTPError as exc:
+            return _error(feed, "network", _network_message(exc))
+        except OSError as exc:  # e.g. a socket error httpx did not wrap
+            return _error(feed, "network", f"network error: {exc.strerror or exc}")
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    feed: FeedConfig,
+    state: FeedState | None,
+    settings: Settings,
+    headers: dict[str, str],
+    now: datetime,
+) -> FetchResult:
+    async with client.stream("GET", feed.url, headers=headers) as response:
+        final_url = str(response.url)
+        resp_headers = {k.lower(): v for k, v in response.headers.items()}
+        etag = resp_headers.get("etag")
+        last_modified = resp_headers.get("last-modified")
+        common = dict(final_url=final_url, status=response.status_code, headers=resp_headers)
+        if response.status_code == 304:
+            return FetchResult(
+                feed=feed.name,
+                outcome="not_modified",
+                etag=etag or (state.etag if state else None),
+                last_modified=last_modified or (state.last_modified if state else None),
+                **common,  # type: ignore[arg-type]
+            )
+        if not 200 <= response.status_code < 300:
+            retry_at = None
+            if response.status_code in (429, 503):
+                retry_at = parse_retry_after(resp_headers.get("retry-after"), now)
+            reason = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
+            return _error(
+                feed, "http", f"HTTP {response.status_code} {reason}".strip(),
+                retry_at=retry_at, **common,
+            )
+        try:
+            body = await _read_body(response, settings.max_body_bytes)
+        except _TooLarge:
+            return _error(
+                feed, "too_large", f"response larger than {_fmt_size(settings.max_body_bytes)}",
+                **common,
+            )
+        except _BadEncoding as exc:
+            return _error(feed, "network", str(exc), **common)
+    # The body is decoded: these headers no longer describe it.
+    resp_headers.pop("content-encoding", None)
+    resp_headers.pop("content-length", None)
+    if not body.strip():
+        return _error(feed, "empty", "empty response", **common)
+    if feed.kind != "page" and looks_like_html(body, resp_headers.get("content-type", "")):
+        found = discover_feeds(body, final_url)
+        if found:
+            message = f"not a feed: an HTML page (it advertises a feed at {found[0]})"
+        else:
+            message = "not a feed: an HTML page (no feed link found on it)"
+        return _error(
+            feed, "not_a_feed", message, discovered=found[0] if found else None, **common
+        )
+    return FetchResult(
+        feed=feed.name,
+        outcome="ok",
+        body=body,
+        etag=etag,
+        last_modified=last_modified,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def backoff_delay(failures: int) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: 60 s doubling, capped at 6 h."""
+    if failures <= 0:
+        return 0.0
+    return min(BACKOFF_BASE * 2.0 ** min(failures - 1, 30), BACKOFF_CAP)
+
+
+def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedState:
+    """The feed's state after ``result`` (a new object; ``state`` is not changed).
+
+    Success (ok / not_modified) keeps the validators, records ``last_success`` and clears
+    the failure count; failure counts up and sets ``retry_at`` to the later of the
+    exponential backoff and the server's Retry-After. ``last_new`` is left to the poller.
+    """
+    if result.outcome in ("ok", "not_modified"):
+        if result.outcome == "ok":
+            etag, last_modified = result.etag, result.last_modified
+        else:
+            etag = result.etag or state.etag
+            last_modified = result.last_modified or state.last_modified
+        return replace(
+            state,
+            etag=etag,
+            last_modified=last_modified,
+            last_attempt=now,
+            last_success=now,
+            last_outcome=result.outcome,
+            last_error=None,
+            error_kind=None,
+            failures=0,
+            retry_at=None,
+        )
+    failures = state.failures + 1
+    retry_at = now + timedelta(seconds=backoff_delay(failures))
+    if result.retry_at is not None and result.retry_at > retry_at:
+        retry_at = result.retry_at
+    return replace(
+        state,
+        last_attempt=now,
+        last_outcome="error",
+        last_error=result.error,
+        error_kind=result.error_kind,
+        failures=failures,
+        retry_at=retry_at,
+    )
