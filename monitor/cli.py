@@ -1,0 +1,399 @@
+"""The ``monitor`` command line: the TUI by default, plus poll, export, check and demo.
+
+Errors are one line on stderr prefixed ``monitor:``. Exit codes: 0 fine, 1 some feed
+failed (or another runtime error), 2 usage/config/history error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from monitor import __version__
+from monitor.config import load_config
+from monitor.errors import ConfigError, MonitorError
+from monitor.export import parse_since, select_items, strip_controls, to_jsonl, to_markdown
+from monitor.models import Config, utcnow
+from monitor.paths import default_config_path
+
+if TYPE_CHECKING:
+    from monitor.match import Matcher
+    from monitor.poll import FeedReport, PollReport
+    from monitor.store import History
+
+PROG = "monitor"
+
+
+class UsageError(MonitorError):
+    """A bad argument value (exit 2)."""
+
+    exit_code = 2
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+# -- argument parsing ----------------------------------------------------------------------
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """--config/--db, accepted both before and after the sub-command."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="PATH",
+        default=default,
+        help="feeds.toml to use (default: ./feeds.toml if present, else the user config dir's)",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        default=default,
+        help="history file (default: [settings] history, else the user data dir's)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=(
+            "Watch defence-policy news feeds, tag items that match your watchlists, "
+            "and export briefings. Without a command, opens the terminal UI."
+        ),
+        epilog="Run 'monitor COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _common(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(name: str, help_: str, description: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=description)
+        _common(p, suppress=True)
+        return p
+
+    poll = command(
+        "poll",
+        "poll the due feeds once (or forever with --loop) and print one line per feed",
+        "Fetch every feed that is due, store new items in the history, tag them by "
+        "watchlist and print one line per feed. Exit status 1 when a feed failed.",
+    )
+    poll.add_argument("--loop", action="store_true",
+                      help="keep polling as feeds fall due, reloading feeds.toml each cycle, until Ctrl-C")
+    poll.add_argument("--force", action="store_true",
+                      help="poll every feed now, even if its interval has not elapsed")
+    poll.add_argument("--feed", action="append", metavar="NAME", dest="feeds",
+                      help="poll only this feed (repeatable)")
+    poll.add_argument("--cycles", type=int, default=None, help=argparse.SUPPRESS)
+
+    export = command(
+        "export",
+        "write flagged items as a Markdown briefing or JSON lines",
+        "Export flagged items (watchlist hits and items flagged by hand) from the history, "
+        "as a Markdown briefing grouped by watchlist and date, or as JSON lines.",
+    )
+    export.add_argument("--since", metavar="AGE|DATE",
+                        help='only items newer than this: an age ("7d", "12h", "2w") or a date ("2025-10-01")')
+    export.add_argument("--watchlist", metavar="NAME", help="only items tagged by this watchlist")
+    export.add_argument("--all", action="store_true", dest="include_all",
+                        help="include items that are not flagged")
+    export.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                        help="markdown (default) or json (one object per line)")
+    export.add_argument("--out", type=Path, metavar="FILE",
+                        help="write to FILE (atomically) instead of standard output")
+
+    command(
+        "check",
+        "validate feeds.toml and report every problem",
+        "Read feeds.toml and report every problem found, one per line, naming the line, "
+        "feed or watchlist. Exit status 2 when there are problems.",
+    )
+    command(
+        "demo",
+        "open the UI on bundled sample feeds (offline)",
+        "Serve bundled sample feeds on 127.0.0.1 and open the UI on a temporary history, "
+        "so you can try monitor without touching the network or your own files.",
+    )
+    return parser
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    if args.config is not None:
+        return args.config
+    try:
+        return default_config_path()
+    except OSError as exc:
+        raise UsageError(f"cannot set up the default feeds.toml: {exc}; use --config PATH") from None
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(_config_path(args))
+
+
+def _open_history(config: Config, db: Path | None, *, create: bool = True) -> History:
+    from monitor.poll import open_history
+
+    if create:
+        return open_history(config, db)
+    from monitor.paths import default_history_path
+    from monitor.store import History
+
+    path = db or config.settings.history or default_history_path()
+    return History.open(Path(path).expanduser(), create=False)
+
+
+def _retag(history: History, matcher: Matcher) -> None:
+    """Re-match stored items when the watchlists changed since they were tagged."""
+    if history.matcher_signature != matcher.signature:
+        history.retag(matcher.apply, matcher.signature)
+
+
+def _fmt_when(when: datetime, now: datetime) -> str:
+    when = when.astimezone(timezone.utc)
+    if when.date() == now.astimezone(timezone.utc).date():
+        return when.strftime("%H:%M UTC")
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_report_line(report: FeedReport, now: datetime) -> str:
+    """One line for one feed: ``NAME: 12 new, 3 matched (Drone Deal: 2, PURL: 1)``."""
+    name = strip_controls(report.feed)
+    error = strip_controls(report.error or "")
+    if report.outcome == "ok":
+        text = f"{report.new} new"
+        if report.matched:
+            counts = ", ".join(
+                f"{strip_controls(k)}: {v}" for k, v in sorted(report.watchlist_counts.items())
+            )
+            text += f", {report.matched} matched" + (f" ({counts})" if counts else "")
+    elif report.outcome == "not_modified":
+        text = "not modified"
+    elif report.outcome == "skipped":
+        text = "skipped"
+        if report.retry_at:
+            text += f": backoff until {_fmt_when(report.retry_at, now)}"
+        if error and error != "backoff":
+            text += f" (last error: {error})"
+    else:
+        text = f"error: {error or 'failed'}"
+        if report.retry_at:
+            text += f" (retry after {_fmt_when(report.retry_at, now)})"
+    if report.warning:
+        text += f"; warning: {strip_controls(report.warning)}"
+    return f"{name}: {text}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same directory and a rename."""
+    target = path.expanduser()
+    directory = target.parent
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644 & ~_umask())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    path = _config_path(args)
+    config = load_config(path)
+    disabled = sum(1 for f in config.feeds if not f.enabled)
+    feeds = f"{len(config.feeds)} feed{'s' if len(config.feeds) != 1 else ''}"
+    if disabled:
+        feeds += f", {disabled} disabled"
+    lists = f"{len(config.watchlists)} watchlist{'s' if len(config.watchlists) != 1 else ''}"
+    print(f"{path}: OK ({feeds}, {lists})", file=out)
+    return 0
+
+
+def _poll_once(config: Config, history: History, args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.match import Matcher
+    from monitor.poll import next_due, poll
+
+    matcher = Matcher(config.watchlists)
+    _retag(history, matcher)
+    now = utcnow()
+    if config.settings.retention_days:
+        history.prune(config.settings.retention_days, now)
+    only = set(args.feeds) if args.feeds else None
+    report: PollReport = asyncio.run(poll(config, history, matcher, now=now, force=args.force, only=only))
+    if not report.feeds and not args.loop:
+        due = next_due(config, history, now)
+        print("no feeds due" + (f" (next at {_fmt_when(due, now)})" if due else ""), file=out)
+    for feed_report in report.feeds:
+        print(format_report_line(feed_report, now), file=out, flush=True)
+    return 1 if report.failed else 0
+
+
+def _check_feed_names(config: Config, names: list[str] | None) -> None:
+    unknown = [n for n in names or () if config.feed(n) is None]
+    if unknown:
+        known = ", ".join(f'"{f.name}"' for f in config.feeds) or "none"
+        raise UsageError(f'unknown feed "{unknown[0]}" (known: {known})')
+
+
+def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
+    path = _config_path(args)
+    config = load_config(path)
+    _check_feed_names(config, args.feeds)
+    history = _open_history(config, args.db)
+    if not args.loop:
+        return _poll_once(config, history, args, out)
+    return _poll_loop(path, config, history, args, out)
+
+
+def _poll_loop(path: Path, config: Config, history: History, args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.poll import next_due
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
+    code = 0
+    cycle = 0
+    try:
+        while True:
+            code = _poll_once(config, history, args, out)
+            cycle += 1
+            if args.cycles is not None and cycle >= args.cycles:
+                return code
+            now = utcnow()
+            due = next_due(config, history, now)
+            interval = max(1.0, config.settings.poll_interval)
+            delay = interval if due is None else (due - now).total_seconds()
+            time.sleep(min(max(delay, 1.0), interval))
+            try:
+                config = load_config(path)
+            except ConfigError as exc:
+                for problem in exc.problems:
+                    _err(problem)
+                _err("keeping the last good configuration")
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.match import Matcher
+
+    now = utcnow()
+    since = None
+    if args.since is not None:
+        try:
+            since = parse_since(args.since, now)
+        except MonitorError as exc:
+            raise UsageError(str(exc)) from None
+    config = _load(args)
+    names = [w.name for w in config.watchlists]
+    if args.watchlist is not None and args.watchlist not in names:
+        known = ", ".join(f'"{n}"' for n in names) or "none"
+        raise UsageError(f'unknown watchlist "{args.watchlist}" (known: {known})')
+    history = _open_history(config, args.db, create=False)
+    _retag(history, Matcher(config.watchlists))
+    items = select_items(history.items(), since=since, watchlist=args.watchlist,
+                         include_all=args.include_all)
+    if args.format == "json":
+        text = to_jsonl(items)
+    else:
+        title = "Defence-policy briefing" + (f": {args.watchlist}" if args.watchlist else "")
+        text = to_markdown(items, now=now, title=title, feeds_order=[f.name for f in config.feeds],
+                           watchlist_order=names, since=since)
+    if args.out is None:
+        out.write(text)
+        out.flush()
+    else:
+        _write_atomic(args.out, text)
+        _err(f"wrote {len(items)} item{'s' if len(items) != 1 else ''} to {args.out}")
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from monitor.app import run_app
+
+    result = run_app(_config_path(args), args.db)
+    return result if isinstance(result, int) else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import run_demo
+
+    result = run_demo()
+    return result if isinstance(result, int) else 0
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (never raises for user errors)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    out = sys.stdout
+    try:
+        if args.command == "check":
+            return cmd_check(args, out)
+        if args.command == "poll":
+            return cmd_poll(args, out)
+        if args.command == "export":
+            return cmd_export(args, out)
+        if args.command == "demo":
+            return cmd_demo(args)
+        return cmd_tui(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _err(problem)
+        return exc.exit_code
+    except MonitorError as exc:
+        _err(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `monitor export | head`: the reader went away; quietly stop writing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141

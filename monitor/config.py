@@ -1,0 +1,403 @@
+"""Read and validate feeds.toml into a :class:`~monitor.models.Config`.
+
+Every problem is collected (not just the first) and reported together in one
+:class:`~monitor.errors.ConfigError`, each problem one line naming the file, the line
+when it can be found, and the feed or watchlist concerned.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError
+from monitor.models import Config, FeedConfig, Settings, Watchlist
+
+_DEFAULTS = Settings()
+DEFAULT_POLL_INTERVAL: float = _DEFAULTS.poll_interval
+DEFAULT_TIMEOUT: float = _DEFAULTS.timeout
+DEFAULT_CONNECT_TIMEOUT: float = _DEFAULTS.connect_timeout
+DEFAULT_RETENTION_DAYS: int | None = _DEFAULTS.retention_days
+DEFAULT_USER_AGENT: str = _DEFAULTS.user_agent
+DEFAULT_MAX_BODY_BYTES: int = _DEFAULTS.max_body_bytes
+DEFAULT_MAX_REDIRECTS: int = _DEFAULTS.max_redirects
+DEFAULT_CONCURRENCY: int = _DEFAULTS.concurrency
+DEFAULT_PER_HOST: int = _DEFAULTS.per_host
+
+TOP_KEYS = ("settings", "feeds", "watchlists")
+SETTINGS_KEYS = (
+    "poll_interval",
+    "history",
+    "timeout",
+    "connect_timeout",
+    "retention_days",
+    "user_agent",
+    "max_body_bytes",
+    "max_redirects",
+    "concurrency",
+    "per_host",
+)
+FEED_KEYS = ("name", "url", "interval", "kind", "links", "enabled")
+WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude")
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
+_BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_EOF = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds in ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` or a bare number of seconds.
+
+    Raises ``ValueError`` (with a user-readable message) for anything else, including
+    zero and negative durations.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"expected a duration like \"15m\", got {text!r}")
+    if isinstance(text, (int, float)):
+        seconds = float(text)
+    elif isinstance(text, str):
+        raw = text.strip()
+        if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", raw):
+            seconds = float(raw)
+        else:
+            compact = raw.replace(" ", "")
+            parts = _DURATION_PART.findall(compact)
+            if not compact or "".join(n + u for n, u in parts).lower() != compact.lower():
+                raise ValueError(
+                    f'expected a duration like "90s", "15m", "2h" or "1d", got "{text}"'
+                )
+            seconds = sum(float(n) * _UNITS[u.lower()] for n, u in parts)
+    else:
+        raise ValueError(f'expected a duration like "15m", got {type(text).__name__}')
+    if not seconds > 0:
+        raise ValueError(f'a duration must be more than zero, got "{text}"')
+    return seconds
+
+
+def parse_size(value: str | int) -> int:
+    """Bytes in ``"5MB"``, ``"512KB"``, ``"1.5MiB"`` or a bare integer (1 KB = 1024 bytes)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size like \"5MB\", got {value!r}")
+    if isinstance(value, int):
+        size = value
+    elif isinstance(value, str) and (m := _BYTES.match(value)) and m[2].lower() in _BYTE_UNITS:
+        size = int(float(m[1]) * _BYTE_UNITS[m[2].lower()])
+    else:
+        raise ValueError(f'expected a size like "5MB" or a number of bytes, got "{value}"')
+    if size <= 0:
+        raise ValueError(f'a size must be more than zero, got "{value}"')
+    return size
+
+
+def load_config(path: Path) -> Config:
+    """Read, parse and validate feeds.toml; raise ConfigError listing every problem."""
+    label = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{label}: no such file"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{label}: is a directory, not a feeds.toml"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{label}: not valid UTF-8 ({exc.reason} at byte {exc.start})"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([_syntax_problem(label, str(exc), text)]) from None
+    validator = _Validator(label, text, Path(path))
+    config = validator.run(data)
+    if validator.problems:
+        raise ConfigError(validator.problems)
+    return config
+
+
+def _syntax_problem(label: str, message: str, text: str) -> str:
+    """``feeds.toml:LINE: message`` from tomllib's ``... (at line N, column M)``."""
+    if m := _TOML_POS.search(message):
+        return f"{label}:{m[1]}: TOML syntax error: {message[: m.start()]} (column {m[2]})"
+    if m := _TOML_EOF.search(message):
+        last = text.count("\n") + (0 if text.endswith("\n") else 1)
+        return f"{label}:{max(last, 1)}: TOML syntax error: {message[: m.start()]} (at end of file)"
+    return f"{label}: TOML syntax error: {message}"
+
+
+@dataclass
+class _Lines:
+    """Where tables and keys sit in the source text, for line numbers in schema errors."""
+
+    headers: dict[tuple[str, int], int] = field(default_factory=dict)
+    keys: dict[tuple[str, int, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def scan(cls, text: str) -> _Lines:
+        out = cls()
+        counts: dict[str, int] = {}
+        current: tuple[str, int] = ("", 0)
+        for number, line in enumerate(text.splitlines(), start=1):
+            stripped = line.strip()
+            if m := re.match(r"\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]", stripped):
+                index = counts.get(m[1], 0)
+                counts[m[1]] = index + 1
+                current = (m[1], index)
+                out.headers[current] = number
+            elif m := re.match(r"\[\s*([A-Za-z0-9_.-]+)\s*\]", stripped):
+                current = (m[1], 0)
+                out.headers[current] = number
+            elif m := re.match(r"""([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=""", stripped):
+                key = m[1].strip("\"'")
+                out.keys.setdefault((*current, key), number)
+        return out
+
+    def line(self, table: str, index: int, key: str | None = None) -> int | None:
+        if key is not None and (n := self.keys.get((table, index, key))):
+            return n
+        return self.headers.get((table, index))
+
+
+class _Validator:
+    """Turns the parsed TOML into a Config, collecting every problem on the way."""
+
+    def __init__(self, label: str, text: str, path: Path) -> None:
+        self.label = label
+        self.path = path
+        self.lines = _Lines.scan(text)
+        self.problems: list[str] = []
+
+    def problem(
+        self, message: str, table: str | None = None, index: int = 0, key: str | None = None
+    ) -> None:
+        line = self.lines.line(table, index, key) if table is not None else None
+        where = f"{self.label}:{line}" if line else self.label
+        self.problems.append(f"{where}: {message}")
+
+    def unknown_keys(
+        self, entry: dict[str, Any], known: tuple[str, ...], what: str, table: str, index: int = 0
+    ) -> None:
+        for key in entry:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f' (did you mean "{close[0]}"?)' if close else f" (known keys: {', '.join(known)})"
+            prefix = f"{what}: " if what else ""
+            self.problem(f'{prefix}unknown key "{key}"{hint}', table, index, key)
+
+    def run(self, data: dict[str, Any]) -> Config:
+        self.unknown_keys(data, TOP_KEYS, "", "")
+        settings = self.settings(data.get("settings", {}))
+        feeds = self.feeds(data.get("feeds", []), settings)
+        watchlists = self.watchlists(data.get("watchlists", []))
+        return Config(settings=settings, feeds=feeds, watchlists=watchlists, path=self.path)
+
+    # -- [settings] ------------------------------------------------------------------
+
+    def settings(self, raw: Any) -> Settings:
+        if not isinstance(raw, dict):
+            self.problem('"settings" must be a table ([settings])', "", 0, "settings")
+            return Settings()
+        self.unknown_keys(raw, SETTINGS_KEYS, "settings", "settings")
+        values: dict[str, Any] = {}
+
+        def bad(key: str, message: str) -> None:
+            self.problem(f"settings: {key} {message}", "settings", 0, key)
+
+        for key in ("poll_interval", "timeout", "connect_timeout"):
+            if key in raw:
+                try:
+                    values[key] = parse_duration(raw[key])
+                except ValueError as exc:
+                    bad(key, f"is not a valid duration ({exc})")
+        if "history" in raw:
+            value = raw["history"]
+            if isinstance(value, str) and value.strip():
+                history = Path(value).expanduser()
+                if not history.is_absolute():
+                    history = self.path.parent / history
+                values["history"] = history
+            else:
+                bad("history", "must be a file path (a non-empty string)")
+        if "retention_days" in raw:
+            value = raw["retention_days"]
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                values["retention_days"] = value or None
+            else:
+                bad("retention_days", f"must be a whole number of days, 0 or more (0 keeps everything), got {value!r}")
+        if "user_agent" in raw:
+            value = raw["user_agent"]
+            if isinstance(value, str) and value.strip() and value.isprintable():
+                values["user_agent"] = value.strip()
+            else:
+                bad("user_agent", "must be a non-empty string on one line")
+        if "max_body_bytes" in raw:
+            try:
+                values["max_body_bytes"] = parse_size(raw["max_body_bytes"])
+            except ValueError as exc:
+                bad("max_body_bytes", f"is not a valid size ({exc})")
+        for key, minimum in (("max_redirects", 0), ("concurrency", 1), ("per_host", 1)):
+            if key in raw:
+                value = raw[key]
+                if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+                    values[key] = value
+                else:
+                    bad(key, f"must be a whole number, {minimum} or more, got {value!r}")
+        return Settings(**values)
+
+    # -- [[feeds]] -------------------------------------------------------------------
+
+    def feeds(self, raw: Any, settings: Settings) -> tuple[FeedConfig, ...]:
+        if not _is_table_array(raw):
+            self.problem('"feeds" must be an array of tables ([[feeds]] entries)', "", 0, "feeds")
+            return ()
+        feeds: list[FeedConfig] = []
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(raw):
+            name = entry.get("name")
+            what = f'feed "{name}"' if isinstance(name, str) and name.strip() else f"feed #{index + 1}"
+            count = len(self.problems)
+
+            def bad(message: str, key: str | None = None) -> None:
+                self.problem(f"{what}: {message}", "feeds", index, key)
+
+            self.unknown_keys(entry, FEED_KEYS, what, "feeds", index)
+            if not isinstance(name, str) or not name.strip():
+                bad("name must be a non-empty string", "name")
+            elif not name.isprintable():
+                bad("name must be on one line, without control characters", "name")
+            elif name in seen:
+                bad(f"duplicate feed name (also feed #{seen[name] + 1})", "name")
+            else:
+                seen[name] = index
+            url = entry.get("url")
+            if url is None:
+                bad("url is missing", "url")
+            elif not _is_http_url(url):
+                bad(f'url must be an http(s) URL, got "{url}"', "url")
+            interval = settings.poll_interval
+            if "interval" in entry:
+                try:
+                    interval = parse_duration(entry["interval"])
+                except ValueError as exc:
+                    bad(f"interval is not a valid duration ({exc})", "interval")
+            kind = entry.get("kind", "feed")
+            if kind not in ("feed", "page"):
+                bad(f'kind must be "feed" or "page", got "{kind}"', "kind")
+            links = entry.get("links")
+            if kind == "page":
+                if not isinstance(links, str) or not links:
+                    bad('kind = "page" needs links, a regex matching the article URLs', "links")
+                else:
+                    try:
+                        re.compile(links)
+                    except re.error as exc:
+                        bad(f"links is not a valid regular expression ({exc})", "links")
+            elif links is not None and kind == "feed":
+                bad('links only applies to kind = "page"', "links")
+            enabled = entry.get("enabled", True)
+            if not isinstance(enabled, bool):
+                bad(f"enabled must be true or false, got {enabled!r}", "enabled")
+            if len(self.problems) == count:
+                feeds.append(
+                    FeedConfig(
+                        name=name.strip(),
+                        url=url.strip(),
+                        interval=interval,
+                        kind=kind,
+                        links=links if kind == "page" else None,
+                        enabled=enabled,
+                    )
+                )
+        return tuple(feeds)
+
+    # -- [[watchlists]] --------------------------------------------------------------
+
+    def watchlists(self, raw: Any) -> tuple[Watchlist, ...]:
+        if not _is_table_array(raw):
+            self.problem('"watchlists" must be an array of tables ([[watchlists]] entries)', "", 0, "watchlists")
+            return ()
+        out: list[Watchlist] = []
+        seen: dict[str, int] = {}
+        for index, entry in enumerate(raw):
+            name = entry.get("name")
+            what = (
+                f'watchlist "{name}"' if isinstance(name, str) and name.strip() else f"watchlist #{index + 1}"
+            )
+            count = len(self.problems)
+
+            def bad(message: str, key: str | None = None) -> None:
+                self.problem(f"{what}: {message}", "watchlists", index, key)
+
+            self.unknown_keys(entry, WATCHLIST_KEYS, what, "watchlists", index)
+            if not isinstance(name, str) or not name.strip():
+                bad("name must be a non-empty string", "name")
+            elif not name.isprintable():
+                bad("name must be on one line, without control characters", "name")
+            elif name in seen:
+                bad(f"duplicate watchlist name (also watchlist #{seen[name] + 1})", "name")
+            else:
+                seen[name] = index
+            terms = entry.get("terms")
+            if terms is None:
+                bad("terms is missing (a list of words or phrases to look for)", "terms")
+            elif not _is_str_list(terms):
+                bad("terms must be a list of strings", "terms")
+            elif not terms:
+                bad("terms is empty: give at least one word or phrase", "terms")
+            elif any(not t.strip() for t in terms):
+                bad("terms must not contain empty strings", "terms")
+            exclude = entry.get("exclude", [])
+            if not _is_str_list(exclude):
+                bad("exclude must be a list of strings", "exclude")
+            elif any(not t.strip() for t in exclude):
+                bad("exclude must not contain empty strings", "exclude")
+            case_sensitive = entry.get("case_sensitive", False)
+            if not isinstance(case_sensitive, bool):
+                bad(f"case_sensitive must be true or false, got {case_sensitive!r}", "case_sensitive")
+            if len(self.problems) == count:
+                out.append(
+                    Watchlist(
+                        name=name.strip(),
+                        terms=tuple(t.strip() for t in terms),
+                        case_sensitive=case_sensitive,
+                        exclude=tuple(t.strip() for t in exclude),
+                    )
+                )
+        return tuple(out)
+
+
+def _is_table_array(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip() or not value.strip().isprintable():
+        return False
+    try:
+        parts = urlsplit(value.strip())
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value.strip()
+    except ValueError:
+        return False

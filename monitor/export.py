@@ -1,0 +1,230 @@
+"""Briefings from the history: flagged items as Markdown or JSON Lines.
+
+Feed text is data. Everything taken from a feed is neutralised before it reaches the
+Markdown: control characters and terminal escape sequences are removed, Markdown and HTML
+syntax is escaped, and only http(s) links are emitted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import quote, urlsplit
+
+from monitor.errors import MonitorError
+from monitor.models import Item, to_iso
+
+FLAGGED_BY_HAND = "Flagged by hand"
+NOT_FLAGGED = "Not flagged"
+
+_SINCE_AGO = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
+_SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (ended by BEL
+# or ST), and two-byte escapes; then the 8-bit C1 forms of CSI and the string introducers.
+_ANSI = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]?                      # CSI
+  | \x1b[\]PX^_].*?(?:\x07|\x1b\\|\x9c|$)         # OSC, DCS, SOS, PM, APC
+  | \x9b[0-?]*[ -/]*[@-~]?                        # 8-bit CSI
+  | [\x9d\x90\x98\x9e\x9f].*?(?:\x07|\x1b\\|\x9c|$)  # 8-bit OSC, DCS, SOS, PM, APC
+  | \x1b[ -/]*[0-~]?                              # other escapes
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+# C0/C1 controls and DEL, plus bidi embedding/override/isolate marks (they can reorder text).
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
+_LIST_START = re.compile(r"^(\d*)([-+.)=])")  # "- x", "+ x", "1. x", "1) x" would start a list
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def strip_controls(text: str) -> str:
+    """Remove terminal escape sequences and control characters; whitespace runs become one space."""
+    text = _ANSI.sub("", text)
+    text = re.sub(r"[\t\n\r\v\f\u2028\u2029]+", " ", text)
+    return re.sub(r" {2,}", " ", _CONTROLS.sub("", text)).strip()
+
+
+def md_escape(text: str) -> str:
+    """Plain text made inert for Markdown: no markup, no HTML, no links, one line."""
+    text = strip_controls(text)
+    text = "".join(_HTML.get(ch, ch) for ch in text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LIST_START.sub(r"\1\\\2", text)
+
+
+def safe_url(url: str) -> str | None:
+    """The URL if it is http(s) with a host, percent-encoding what Markdown cannot hold."""
+    url = strip_controls(url or "")
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return None
+    if not ok:
+        return None
+    return quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``"7d"``, ``"12h"``, ``"2w"``, ``"30m"`` before ``now``; or a date / ISO datetime (UTC if naive)."""
+    raw = (text or "").strip()
+    if m := _SINCE_AGO.match(raw):
+        return now - timedelta(**{_SINCE_UNITS[m[2].lower()]: int(m[1])})
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            when = datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), timezone.utc)
+        else:
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise MonitorError(
+            f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{text}"'
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)
+
+
+def select_items(
+    items: Iterable[Item],
+    *,
+    since: datetime | None = None,
+    watchlist: str | None = None,
+    include_all: bool = False,
+) -> list[Item]:
+    """Flagged items (every item with ``include_all``), newest first, filtered by time and tag."""
+    chosen = [
+        item
+        for item in items
+        if (include_all or item.flagged)
+        and (since is None or item.time >= since)
+        and (watchlist is None or watchlist in item.tags)
+    ]
+    return sorted(chosen, key=lambda i: i.time, reverse=True)
+
+
+def _groups(items: Sequence[Item], watchlist_order: Sequence[str] | None) -> dict[str, list[Item]]:
+    """Items under each of their watchlists; untagged ones under "Flagged by hand"/"Not flagged"."""
+    groups: dict[str, list[Item]] = {name: [] for name in watchlist_order or ()}
+    for item in items:
+        tags = item.tags
+        if tags:
+            for tag in tags:
+                groups.setdefault(tag, []).append(item)
+        else:
+            groups.setdefault(FLAGGED_BY_HAND if item.flagged else NOT_FLAGGED, []).append(item)
+    rank = {name: i for i, name in enumerate(watchlist_order or ())}
+    tagged = [k for k, v in groups.items() if v and k not in (FLAGGED_BY_HAND, NOT_FLAGGED)]
+    tagged.sort(key=lambda k: (rank.get(k, len(rank)), k))
+    ordered = {k: groups[k] for k in tagged}
+    for special in (FLAGGED_BY_HAND, NOT_FLAGGED):
+        if groups.get(special):
+            ordered[special] = groups[special]
+    return ordered
+
+
+def _fmt_time(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _item_markdown(item: Item, group: str) -> list[str]:
+    title = md_escape(item.title) or "(untitled)"
+    lines = [f"#### {title}", ""]
+    when = _fmt_time(item.time)
+    if item.published is None:
+        when += " (first seen)"
+    lines.append(f"- Source: {md_escape(item.feed)}, {when}")
+    url = safe_url(item.link)
+    if url:
+        lines.append(f"- Link: <{url}>")
+    matches = [m for m in item.matches if m.watchlist == group] or item.matches
+    if matches:
+        fields: dict[str, list[str]] = {}
+        for m in matches:
+            seen = fields.setdefault(m.term, [])
+            if m.field not in seen:
+                seen.append(m.field)
+        terms = [f"“{md_escape(term)}” ({', '.join(f)})" for term, f in fields.items()]
+        lines.append(f"- Matched: {', '.join(terms)}")
+        others = [t for t in item.tags if t != group]
+        if others and group in item.tags:
+            lines.append(f"- Also in: {', '.join(md_escape(t) for t in others)}")
+    # Context: the hit in the summary, else the summary itself (the title is already shown).
+    snippet = next((m.snippet for m in matches if m.field == "summary" and m.snippet.strip()), "")
+    snippet = strip_controls(snippet or item.summary)
+    if len(snippet) > 300:
+        snippet = snippet[:300].rsplit(" ", 1)[0] + " …"
+    snippet = md_escape(snippet)
+    if snippet:
+        lines += ["", f"> {snippet}"]
+    lines.append("")
+    return lines
+
+
+def to_markdown(
+    items: Sequence[Item],
+    *,
+    now: datetime,
+    title: str = "Defence-policy briefing",
+    feeds_order: Sequence[str] | None = None,
+    watchlist_order: Sequence[str] | None = None,
+    since: datetime | None = None,
+) -> str:
+    """A briefing: one section per watchlist (then hand-flagged items), by UTC date, newest first.
+
+    ``feeds_order`` breaks ties between items of the same minute (config order);
+    ``watchlist_order`` orders the sections (config order; others follow by name).
+    """
+    rank = {name: i for i, name in enumerate(feeds_order or ())}
+    ordered = sorted(items, key=lambda i: (rank.get(i.feed, len(rank)), i.feed))
+    ordered = sorted(ordered, key=lambda i: i.time.replace(second=0, microsecond=0), reverse=True)
+    out = [f"# {md_escape(title)}", ""]
+    scope = f" since {_fmt_time(since)}" if since else ""
+    count = len(ordered)
+    out.append(f"Generated {_fmt_time(now)}{scope}: {count} item{'s' if count != 1 else ''}.")
+    out.append("")
+    if not ordered:
+        out += ["No flagged items.", ""]
+    for group, group_items in _groups(ordered, watchlist_order).items():
+        out += [f"## {md_escape(group)} ({len(group_items)})", ""]
+        day = None
+        for item in group_items:
+            item_day = item.time.astimezone(timezone.utc).date()
+            if item_day != day:
+                day = item_day
+                out += [f"### {day.isoformat()}", ""]
+            out += _item_markdown(item, group)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def item_record(item: Item) -> dict:
+    """The JSON-ready record of one item (plain text fields, ISO 8601 UTC times)."""
+    return {
+        "id": item.id,
+        "feed": item.feed,
+        "title": item.title,
+        "link": item.link,
+        "published": to_iso(item.published),
+        "first_seen": to_iso(item.first_seen),
+        "summary": item.summary,
+        "tags": item.tags,
+        "matches": [
+            {"watchlist": m.watchlist, "term": m.term, "field": m.field, "snippet": m.snippet,
+             "start": m.start, "end": m.end}
+            for m in item.matches
+        ],
+        "flagged": item.flagged,
+        "read": item.read,
+    }
+
+
+def to_jsonl(items: Iterable[Item]) -> str:
+    """One JSON object per line (UTF-8, control characters escaped by JSON)."""
+    lines = (json.dumps(item_record(i), ensure_ascii=False) for i in items)
+    # U+2028/2029 are valid in JSON but split lines in some readers: escape them too.
+    return "".join(
+        line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n" for line in lines
+    )
