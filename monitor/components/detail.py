@@ -1,0 +1,121 @@
+"""The detail pane: one item in full, with every watchlist hit highlighted in place."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from monitor.components.formatting import full_time
+from monitor.components.safe_text import clean_with_offsets, one_line
+from monitor.models import Item, Match
+
+PLACEHOLDER = "No item selected."
+
+
+def highlighted(text: str, matches: list[Match], field: str, style: Style) -> Text:
+    """``text`` (feed data, cleaned) with the hits of ``field`` styled at their offsets."""
+    cleaned, where = clean_with_offsets(text)
+    out = Text(cleaned, end="")
+    for m in matches:
+        if m.field != field or not (0 <= m.start < m.end <= len(text)):
+            continue
+        out.stylize(style, where[m.start], where[m.end])
+    return out
+
+
+def detail_text(item: Item, *, match_style: Style, label_style: Style, tag_style: Style) -> Text:
+    """Everything about ``item`` as one ``Text``; nothing from the feed is read as markup."""
+    title = highlighted(" ".join(item.title.split("\n")), item.matches, "title", match_style)
+    title.stylize("bold")
+    parts: list[Text] = [title, Text("")]
+
+    def field(label: str, value: Text | str) -> None:
+        line = Text(f"{label:<10}", style=label_style, end="")
+        line.append_text(value if isinstance(value, Text) else Text(one_line(value)))
+        parts.append(line)
+
+    field("Source", item.feed)
+    field("Published", full_time(item.published))
+    if item.published is None or item.first_seen != item.published:
+        field("Seen", full_time(item.first_seen))
+    field("Link", item.link or "(none)")
+    state = []
+    state.append("flagged" + (" (by hand)" if item.flag_override is not None else ""))
+    if not item.flagged:
+        state[0] = "not flagged" + (" (by hand)" if item.flag_override is not None else "")
+    state.append("read" if item.read else "unread")
+    field("State", ", ".join(state))
+    if item.tags:
+        tags = Text(end="")
+        for n, tag in enumerate(item.tags):
+            if n:
+                tags.append(" ")
+            tags.append(f"[{one_line(tag)}]", tag_style)
+        field("Tags", tags)
+        parts.append(Text(""))
+        parts.append(Text("Matches", style=label_style))
+        for m in item.matches:
+            source = item.title if m.field == "title" else item.summary
+            found = one_line(source[m.start : m.end]) if 0 <= m.start < m.end <= len(source) else ""
+            line = Text("  • ", end="")
+            line.append(one_line(m.watchlist), tag_style)
+            line.append(f": alias “{one_line(m.term)}” → ")
+            line.append(found or "?", match_style)
+            line.append(f" (in {m.field})")
+            parts.append(line)
+    parts.append(Text(""))
+    parts.append(highlighted(item.summary or "(no summary)", item.matches, "summary", match_style))
+    return Text("\n", end="").join(parts)
+
+
+class DetailPane(VerticalScroll, can_focus=True):
+    """Scrollable detail of the item under the cursor."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False),
+        Binding("k", "scroll_up", "Scroll up", show=False),
+        Binding("g", "scroll_home", "Top", show=False),
+        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("escape", "back", "Back to list", show=False),
+    ]
+
+    COMPONENT_CLASSES = {"detail--match", "detail--label", "detail--tag"}
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.item: Item | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(PLACEHOLDER), id="detail-body")
+
+    def show(self, item: Item | None) -> None:
+        """Show ``item`` (None: the placeholder)."""
+        self.item = item
+        body = self.query_one("#detail-body", Static)
+        if item is None:
+            body.update(Text(PLACEHOLDER))
+            return
+        style = self.get_component_rich_style
+        body.update(
+            detail_text(
+                item,
+                match_style=style("detail--match"),
+                label_style=style("detail--label"),
+                tag_style=style("detail--tag"),
+            )
+        )
+        self.scroll_home(animate=False)
+
+    def rendered_text(self) -> str:
+        """The plain text shown (for tests)."""
+        item = self.item
+        if item is None:
+            return PLACEHOLDER
+        return detail_text(item, match_style=Style(), label_style=Style(), tag_style=Style()).plain
+
+    def action_back(self) -> None:
+        self.app.query_one("#items").focus()

@@ -1,0 +1,225 @@
+"""The item list: a virtual (line API) list that renders only the rows on screen.
+
+It holds the full list of items and a list of row indices (the filtered view); moving the
+cursor or filtering never builds widgets, so 100,000 items stay smooth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from monitor.components.formatting import compact_time
+from monitor.components.safe_text import one_line
+from monitor.models import Item, utcnow
+
+SOURCE_WIDTH = 14
+TIME_WIDTH = 11
+
+
+class ItemList(ScrollView, can_focus=True):
+    """Newest first; ``⚑`` marks flagged items, unread ones are bold with a ``●``."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "Top", show=False),
+        Binding("G,end", "last", "Bottom", show=False),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "item-list--cursor",
+        "item-list--unread",
+        "item-list--read",
+        "item-list--flag",
+        "item-list--time",
+        "item-list--source",
+        "item-list--tag",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+
+    @dataclass
+    class Highlighted(Message):
+        """The cursor moved to another item (or the list became empty)."""
+
+        item_list: ItemList
+        item: Item | None
+
+        @property
+        def control(self) -> ItemList:
+            return self.item_list
+
+    @dataclass
+    class Opened(Message):
+        """The user pressed enter on an item."""
+
+        item_list: ItemList
+        item: Item
+
+        @property
+        def control(self) -> ItemList:
+            return self.item_list
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._clock = clock
+        self._items: Sequence[Item] = ()
+        self._rows: list[int] = []
+        self._highlighted_id: str | None = None
+
+    # --- data ---------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def current(self) -> Item | None:
+        """The item under the cursor."""
+        if 0 <= self.cursor < len(self._rows):
+            return self._items[self._rows[self.cursor]]
+        return None
+
+    def visible_items(self) -> list[Item]:
+        """The items the filter lets through, in display order."""
+        return [self._items[i] for i in self._rows]
+
+    def set_rows(self, items: Sequence[Item], rows: list[int]) -> None:
+        """Show ``rows`` (indices into ``items``); the cursor stays on the same item if it can."""
+        keep = self.current.id if self.current is not None else None
+        self._items, self._rows = items, rows
+        self.virtual_size = Size(self.size.width, len(rows))
+        cursor = 0
+        if keep is not None and rows:
+            cursor = next((n for n, i in enumerate(rows) if items[i].id == keep), 0)
+        self._set_cursor(cursor, force_message=True)
+        self.refresh()
+
+    def refresh_item(self, item: Item) -> None:
+        """Redraw after ``item`` changed (flag/read)."""
+        self.refresh()
+
+    # --- cursor -------------------------------------------------------------------------
+
+    def _set_cursor(self, row: int, *, force_message: bool = False) -> None:
+        row = max(0, min(row, len(self._rows) - 1)) if self._rows else 0
+        previous = self._highlighted_id
+        self.cursor = row
+        self._scroll_cursor_into_view()
+        item = self.current
+        self._highlighted_id = item.id if item else None
+        if force_message or self._highlighted_id != previous:
+            self.post_message(self.Highlighted(self, item))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = self.scrollable_content_region.height or 1
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self._set_cursor(0)
+
+    def action_last(self) -> None:
+        self._set_cursor(len(self._rows) - 1)
+
+    def action_page_down(self) -> None:
+        self._set_cursor(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self._set_cursor(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_open(self) -> None:
+        item = self.current
+        if item is not None:
+            self.post_message(self.Opened(self, item))
+
+    def on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+        row = int(self.scroll_y) + event.y
+        if 0 <= row < len(self._rows):
+            self._set_cursor(row)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self._rows))
+        self._scroll_cursor_into_view()
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= len(self._rows):
+            return Strip.blank(width, base)
+        item = self._items[self._rows[row]]
+        text = self.row_text(item, width)
+        if row == self.cursor:
+            text.stylize(self.get_component_rich_style("item-list--cursor"))
+        segments = list(text.render(self.app.console))
+        strip = Strip(Segment.apply_style(segments, base), cell_len(text.plain))
+        return strip.crop_extend(0, width, base)
+
+    def row_text(self, item: Item, width: int) -> Text:
+        """One row: flag, unread dot, time, source, title, tags."""
+        style = self.get_component_rich_style
+        weight = style("item-list--unread" if not item.read else "item-list--read")
+        text = Text(no_wrap=True, end="")
+        text.append("⚑" if item.flagged else " ", style("item-list--flag"))
+        text.append("●" if not item.read else " ", style("item-list--flag"))
+        text.append(" ")
+        text.append(compact_time(item.time, self._clock()).ljust(TIME_WIDTH), style("item-list--time"))
+        text.append(" ")
+        source = Text(one_line(item.feed), style=style("item-list--source"))
+        source.truncate(SOURCE_WIDTH, overflow="ellipsis", pad=True)
+        text.append_text(source)
+        text.append(" ")
+        tags = Text(end="")
+        for tag in item.tags:
+            tags.append(" ")
+            tags.append(f"[{one_line(tag)}]", style("item-list--tag"))
+        room = max(8, width - text.cell_len - tags.cell_len)
+        title = Text(one_line(item.title), style=weight)
+        title.truncate(room, overflow="ellipsis", pad=True)
+        text.append_text(title)
+        text.append_text(tags)
+        text.truncate(width, overflow="ellipsis")
+        return text
+
+    def rendered_lines(self) -> list[str]:
+        """The plain text of the rows on screen (for tests and screen readers)."""
+        height = self.scrollable_content_region.height
+        return [self.render_line(y).text for y in range(height)]

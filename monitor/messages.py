@@ -1,0 +1,59 @@
+"""App-level messages: results that workers post back to the UI (Toolong style)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.message import Message
+
+from monitor.match import Matcher
+from monitor.models import Config
+from monitor.poll import FeedReport, PollReport
+
+
+@dataclass
+class PollProgress(Message):
+    """One feed of the running poll finished."""
+
+    report: FeedReport
+    done: int
+    total: int
+
+
+@dataclass
+class PollFinished(Message):
+    """The poll finished and its new items are in the history."""
+
+    report: PollReport
+
+
+@dataclass
+class HistoryChanged(Message):
+    """The history changed (another process wrote it, or a retag); reload the list."""
+
+    reason: str = ""
+
+
+@dataclass
+class ConfigReloaded(Message):
+    """feeds.toml was edited and is valid; the history has been re-tagged."""
+
+    config: Config
+    matcher: Matcher
+    retagged: int
+
+
+@dataclass
+class ConfigFailed(Message):
+    """feeds.toml was edited into something invalid; the last good config stays."""
+
+    error: str
+
+
+@dataclass
+class ExportWritten(Message):
+    """The briefing was written."""
+
+    path: Path
+    count: int

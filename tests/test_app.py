@@ -1,0 +1,318 @@
+"""The TUI driven by real keys (Pilot) on a real history and a real loopback feed server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.command import CommandList
+from textual.pilot import Pilot
+
+from monitor.app import MonitorApp, run_app
+from monitor.components.export_screen import ExportScreen
+from monitor.components.help_screen import HelpScreen
+from monitor.components.side_panels import FilterPanel
+from monitor.store import History
+from tests.app_fixtures import ALERT_TITLE, NOW, WATCHLISTS, feeds_toml, make_app
+from tests.feedserver import FeedServer, rss
+
+SIZE = (120, 36)
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (bounded)."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+def titles(app: MonitorApp) -> list[str]:
+    return [item.title for item in app.item_list.visible_items()]
+
+
+def screen_rows(app: MonitorApp) -> str:
+    return "\n".join(app.item_list.rendered_lines())
+
+
+async def test_stored_history_is_shown_before_the_first_poll_finishes(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/unn.xml", rss([{"title": "Late news", "guid": "late"}]), delay=1.5)
+    app = make_app(tmp_path, base_url=feed_server.base, autopoll=True, states=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.status.progress is not None)
+        assert "Ukraine signs drone deal" in screen_rows(app)
+        assert len(titles(app)) == 8
+        await pilot.press("j")  # keys answer while the poll waits on the network
+        assert app.item_list.cursor == 1
+        await until(pilot, lambda: "Late news" in titles(app), timeout=10)
+
+
+async def test_poll_now_adds_new_items_and_raises_one_notification(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    fresh = [
+        {"title": "New drone factory opens", "guid": "n1", "link": "https://example.org/n1",
+         "description": "A drone plant.", "pubDate": NOW - timedelta(minutes=20)},
+        {"title": "Second drone batch delivered", "guid": "n2", "link": "https://example.org/n2",
+         "description": "More.", "pubDate": NOW - timedelta(minutes=25)},
+        {"title": "PURL tranche approved", "guid": "n3", "link": "https://example.org/n3",
+         "description": "Money.", "pubDate": NOW - timedelta(minutes=30)},
+        {"title": "Nothing to see", "guid": "n4", "link": "https://example.org/n4",
+         "description": "Quiet day.", "pubDate": NOW - timedelta(minutes=35)},
+    ]
+    feed_server.route("/unn.xml", rss(fresh), etag='"v1"')
+    app = make_app(tmp_path, base_url=feed_server.base)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: "New drone factory opens" in titles(app) and not app._polling)
+        assert titles(app)[0] == "New drone factory opens"
+        assert "New drone factory opens" in screen_rows(app)
+        assert len(titles(app)) == 12
+        assert app.notified.count("Drone Deal: 2 new, PURL: 1 new") == 1
+        assert not any("new" in n for n in app.notified if n != "Drone Deal: 2 new, PURL: 1 new")
+        assert "4 new" in (app.status.last_poll or "")
+        assert app.status.next_poll is not None  # the next poll is armed
+        assert feed_server.hits("/unn.xml") == 1
+        assert feed_server.hits("/mod.xml") == 0  # MoD is waiting out its Retry-After/backoff
+
+
+async def test_navigation_keys_move_the_cursor_and_the_detail_follows(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j")
+        assert app.item_list.current.title == "NATO allies fund the PURL package"
+        assert "NATO allies fund the PURL package" in app.detail.rendered_text()
+        await pilot.press("k")
+        assert app.item_list.cursor == 1
+        await pilot.press("G")
+        assert app.item_list.current.title == "Parliament debates the budget"
+        await pilot.press("g")
+        assert app.item_list.cursor == 0
+        await pilot.press("down", "down", "up")
+        assert app.item_list.cursor == 1
+
+
+async def test_search_filters_as_you_type_and_escape_clears(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"frost")
+        assert titles(app) == ["Weather service warns of frost"]
+        await pilot.press("escape")
+        assert len(titles(app)) == 8
+        assert not app.query_one("#search").display
+        await pilot.press("slash", *"дрон")  # summary text counts too, any case
+        assert titles(app) == ["Міноборони отримало нові дрони"]
+        await pilot.press("enter", "escape")  # back in the list: esc clears every filter
+        assert len(titles(app)) == 8
+
+
+async def test_flagged_unread_feed_and_watchlist_filters_combine(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("F")
+        assert titles(app) == [
+            "Ukraine signs drone deal with Denmark",
+            "Міноборони отримало нові дрони",
+            "NATO allies fund the PURL package",
+            "Defence minister meets partners",
+        ]
+        await pilot.press("U")
+        assert len(titles(app)) == 3  # flagged and unread
+        await pilot.press("U", "F")
+        assert len(titles(app)) == 8
+
+        feeds = app.query_one("#feeds", FilterPanel)
+        feeds.focus()
+        await pilot.press("j", "j", "enter")  # All, UNN English, MoD Ukraine
+        assert {i.feed for i in app.item_list.visible_items()} == {"MoD Ukraine"}
+        assert len(titles(app)) == 3
+        await pilot.press("F")
+        assert titles(app) == ["Міноборони отримало нові дрони", "Defence minister meets partners"]
+        await pilot.press("enter")  # selecting the feed again clears the feed filter
+        assert len(titles(app)) == 4
+
+        watchlists = app.query_one("#watchlists", FilterPanel)
+        watchlists.focus()
+        await pilot.press("down", "down", "enter")  # All, Drone Deal, PURL
+        assert titles(app) == ["NATO allies fund the PURL package"]
+        await pilot.press("escape")
+        assert len(titles(app)) == 8
+
+
+async def test_flag_and_read_are_saved_at_once_and_survive_reopening(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    path = app.history.path
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j")  # the ALERT item: unflagged, unread
+        target = app.item_list.current
+        assert not target.flagged
+        await pilot.press("space")
+        await until(pilot, lambda: History.open(path).get(target.id).flag_override is True)
+        assert screen_rows(app).splitlines()[3].startswith("⚑")
+        await pilot.press("u")
+        await until(pilot, lambda: History.open(path).get(target.id).read is True)
+        await pilot.press("f", "u")
+        await until(pilot, lambda: History.open(path).get(target.id).flag_override is False
+                    and History.open(path).get(target.id).read is False)
+        assert not screen_rows(app).splitlines()[3].startswith("⚑")
+
+
+async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    path = app.history.path
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.item_list.current
+        assert not first.read
+        await pilot.press("enter")
+        assert app.focused is app.detail
+        await until(pilot, lambda: History.open(path).get(first.id).read)
+        text = app.detail.rendered_text()
+        assert "Drone Deal: alias “drone” → drone (in title)" in text
+        assert "https://example.org/1" in text and "read" in text
+        await pilot.press("escape")
+        assert app.focused is app.item_list
+
+
+async def test_export_dialog_writes_the_briefing(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    target = tmp_path / "out" / "brief.md"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        path_input = app.screen.query_one("#export-path")
+        assert path_input.value == str(tmp_path / "monitor-briefing-2025-10-06.md")
+        path_input.value = str(target)
+        await pilot.press("enter")
+        await until(pilot, lambda: any(n.startswith("Wrote ") for n in app.notified))
+        text = target.read_text(encoding="utf-8")
+        assert "Ukraine signs drone deal with Denmark" in text
+        assert "Defence minister meets partners" in text  # flagged by hand
+        assert "Weather service" not in text  # not flagged
+        assert f"Wrote 4 items to {target}" in app.notified
+
+
+async def test_export_failure_is_one_error_line_and_the_app_keeps_running(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        app.screen.query_one("#export-path").value = str(blocker / "brief.md")
+        await pilot.press("enter")
+        await until(pilot, lambda: any(n.startswith("Export failed") for n in app.notified))
+        message = next(n for n in app.notified if n.startswith("Export failed"))
+        assert "\n" not in message and "brief.md" in message
+        await pilot.press("j")
+        assert app.item_list.cursor == 1 and app.is_running
+
+
+async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(tmp_path: Path) -> None:
+    app = make_app(tmp_path, watch_files=True)
+    async with app.run_test(size=SIZE) as pilot:
+        weather = next(i for i in app.items if i.title.startswith("Weather"))
+        assert weather.tags == []
+        extra = WATCHLISTS + '\n[[watchlists]]\nname = "Frost"\nterms = ["frost"]\n'
+        app.config_path.write_text(feeds_toml(watchlists=extra), encoding="utf-8")
+        await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified), timeout=8)
+        assert [w.name for w in app.config.watchlists] == ["Drone Deal", "PURL", "Frost"]
+        weather = next(i for i in app.items if i.title.startswith("Weather"))
+        assert weather.tags == ["Frost"]
+        assert "[Frost]" in screen_rows(app)
+        assert History.open(app.history.path).get(weather.id).tags == ["Frost"]
+
+
+async def test_a_broken_feeds_toml_edit_shows_the_error_and_keeps_the_old_config(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.config
+        app.config_path.write_text(feeds_toml() + "\n[[feeds]]\nname = 3\n", encoding="utf-8")
+        app.action_reload_config()
+        await until(pilot, lambda: any("keeping the previous" in n for n in app.notified))
+        error = next(n for n in app.notified if "keeping the previous" in n)
+        assert "feeds.toml:" in error
+        assert app.config is before
+        assert "[Drone Deal]" in screen_rows(app)
+        await pilot.press("j")  # still running
+        assert app.item_list.cursor == 1
+
+
+async def test_feed_text_is_shown_literally_never_as_markup(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        row = screen_rows(app).splitlines()[3]
+        assert "[bold red]ALERT[/] [31mred[0m sirens in Kyiv" in row
+        assert "\x1b" not in screen_rows(app)
+        await pilot.press("j", "j", "j")
+        detail = app.detail.rendered_text()
+        assert "[bold red]ALERT[/]" in detail and "[link]x[/link]" in detail
+        assert "\x1b" not in detail
+        svg = app.export_screenshot()
+        assert "[bold&#160;red]ALERT[/]" in svg
+        assert app.item_list.current.title == ALERT_TITLE  # the stored data is untouched
+
+
+async def test_open_link_only_opens_web_links_and_y_copies(tmp_path: Path) -> None:
+    opened: list[str] = []
+    app = make_app(tmp_path, browser=opened.append)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o", "y")
+        assert opened == ["https://example.org/1"]
+        assert app.clipboard == "https://example.org/1"
+        app.item_list.current.link = "javascript:alert(1)"
+        await pilot.press("o")
+        assert opened == ["https://example.org/1"]
+        assert any("Not opening" in n for n in app.notified)
+
+
+async def test_help_lists_every_key_and_the_palette_runs_actions(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = {(keys, text) for _, keys, text in app.screen.rows}
+        for expected in [("space, f", "Flag/unflag"), ("r", "Poll now"), ("e", "Export"),
+                         ("F", "Flagged only"), ("U", "Unread only"), ("/", "Search"),
+                         ("j, ↓", "Down"), ("G, end", "Bottom"), ("q", "Quit"), ("y", "Copy link")]:
+            assert expected in rows
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+p", *"export")
+        await until(pilot, lambda: bool(app.screen.query(CommandList))
+                    and app.screen.query_one(CommandList).option_count > 0)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+
+
+async def test_another_process_writing_the_history_shows_up(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.item_list.current
+        other = History.open(app.history.path)
+        other.set_read(first.id, True)
+        app.check_history_file()
+        await until(pilot, lambda: app.item_list.current.read)
+        assert not screen_rows(app).splitlines()[0][1] == "●"
+
+
+def test_run_app_reports_a_broken_config_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\npoll_interval = "soon"\n', encoding="utf-8")
+    assert run_app(config, tmp_path / "h.json") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("monitor: ") and "feeds.toml" in err
+    assert "Traceback" not in err
+
+
+def test_run_app_reports_a_corrupt_history_on_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(feeds_toml(), encoding="utf-8")
+    history = tmp_path / "h.json"
+    history.write_text("{not json", encoding="utf-8")
+    assert run_app(config, history) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("monitor: ")

@@ -1,0 +1,27 @@
+"""Snapshots of the main screen and the detail pane: fixed data, fixed clock, 120x36.
+
+Regenerate after a deliberate UI change with ``pytest tests/test_app_snapshots.py --snapshot-update``
+and review the SVGs in tests/__snapshots__/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.app_fixtures import make_app
+
+SIZE = (120, 36)
+
+
+def test_main_screen(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE)
+
+
+def test_detail_pane_with_highlighted_matches(snap_compare, tmp_path: Path) -> None:
+    # j: the Ukrainian item (inflected "дрони" matches "дрон"); enter opens and marks it read.
+    assert snap_compare(make_app(tmp_path), press=["j", "enter"], terminal_size=SIZE)
+
+
+def test_filtered_by_flag_and_feed(snap_compare, tmp_path: Path) -> None:
+    assert snap_compare(make_app(tmp_path), press=["F", "shift+tab", "shift+tab", "j", "j", "enter"],
+                        terminal_size=SIZE)
