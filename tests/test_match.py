@@ -1,0 +1,191 @@
+"""Watchlist matching: phrases, inflection, case, excludes, offsets, snippets, apply()."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.match import Matcher
+from monitor.models import Item, Match, Watchlist
+
+
+def hits(terms: list[str], text: str, **options: object) -> list[str]:
+    """The matched text of every hit of a one-watchlist matcher in a title."""
+    matcher = Matcher([Watchlist("w", tuple(terms), **options)])  # type: ignore[arg-type]
+    return [text[m.start : m.end] for m in matcher.match(text, "")]
+
+
+def make_item(title: str, summary: str = "") -> Item:
+    now = datetime(2025, 10, 1, tzinfo=timezone.utc)
+    return Item(
+        id="f:1", feed="f", title=title, link="", summary=summary, published=None,
+        first_seen=now,
+    )
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "expected"),
+    [
+        ("закупівля дронів", "Уряд схвалив закупівлю дронів", "закупівлю дронів"),
+        ("закупівля дронів", "Щодо закупівлі дронів", "закупівлі дронів"),
+        ("угода про дрони", "підписали угоду про дрони", "угоду про дрони"),
+        ("угода про дрони", "умови угоди про дрони", "угоди про дрони"),
+        (
+            "Перелік пріоритетних потреб України",
+            "до переліку пріоритетних потреб України увійшли",
+            "переліку пріоритетних потреб України",
+        ),
+        ("drone agreement", "Two new drone agreements signed", "drone agreements"),
+        ("Drone Deal", "the drone-deal was signed", "drone-deal"),
+        ("Drone Deal", "the Drone Deal's terms", "Drone Deal"),
+        ("Drone Deal", "Україна і партнери: угода Drone Deal", "Drone Deal"),
+        ("сталь", "поставки сталі", "сталі"),  # first parse is "сталий"; lemma sets meet
+        ("об'єкт", "удар по обʼєкту", "обʼєкту"),
+        ("об'єкт", "удар по об’єкту", "об’єкту"),
+        ("155 mm", "new 155-mm shells", "155-mm"),
+    ],
+)
+def test_inflected_forms_match(term: str, text: str, expected: str) -> None:
+    assert hits([term], text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [
+        ("Drone Deal", "a drone dealer from Kyiv"),
+        ("Drone Deal", "dealers of drones met"),
+        ("Drone Deal", "they bought a drone. Deal signed later"),
+        ("155 mm", "152 mm shells"),
+        ("дрон", "Андрон прийшов"),  # no hit inside a longer word
+        ("об", "об'єкт пошкоджено"),  # the apostrophe joins a Ukrainian word
+    ],
+)
+def test_no_match_across_word_or_sentence_boundaries(term: str, text: str) -> None:
+    assert hits([term], text) == []
+
+
+def test_case_sensitive_acronym_ignores_other_capitalisations() -> None:
+    for text in ["Learn the purl stitch", "Purl stitch basics", "see purl.org/dc/elements"]:
+        assert hits(["PURL"], text, case_sensitive=True) == []
+        assert hits(["PURL"], text) != []  # the flag is what keeps them out
+    assert hits(["PURL"], "Nine PURL packages", case_sensitive=True) == ["PURL"]
+
+
+def test_case_sensitive_acronym_inside_ukrainian_text() -> None:
+    assert hits(["PURL"], "в рамках PURL", case_sensitive=True) == ["PURL"]
+    assert hits(["PURL"], "новий PURL-пакет", case_sensitive=True) == ["PURL"]
+    assert hits(["PURL"], "новий purl-пакет", case_sensitive=True) == []
+
+
+def test_case_sensitive_still_inflects() -> None:
+    assert hits(["Drone Deal"], "Drone Deals signed", case_sensitive=True) == ["Drone Deals"]
+    assert hits(["Drone Deal"], "drone deals signed", case_sensitive=True) == []
+
+
+def test_exclude_phrase_suppresses_hits_inside_it_only() -> None:
+    watchlists = [
+        Watchlist("drones", ("дрон", "drone"), exclude=("drone racing",)),
+        Watchlist("racing", ("drone",)),
+    ]
+    text = "Drone racing league grows while the army buys a drone"
+    found = Matcher(watchlists).match(text, "")
+    assert [(m.watchlist, text[m.start : m.end], m.start) for m in found] == [
+        ("racing", "Drone", 0),  # another watchlist's exclude does not apply
+        ("drones", "drone", text.rindex("drone")),
+        ("racing", "drone", text.rindex("drone")),
+    ]
+
+
+def test_offsets_point_at_the_hit_in_each_field() -> None:
+    matcher = Matcher([Watchlist("deal", ("Drone Deal",))])
+    title = "Ukraine, US discuss the Drone Deal"
+    summary = "Talks on the drone deal continue. Officials say the drone-deal text is ready."
+    found = matcher.match(title, summary)
+    assert [(m.field, m.term) for m in found] == [
+        ("title", "Drone Deal"),
+        ("summary", "Drone Deal"),
+        ("summary", "Drone Deal"),
+    ]
+    texts = {"title": title, "summary": summary}
+    assert [texts[m.field][m.start : m.end] for m in found] == [
+        "Drone Deal",
+        "drone deal",
+        "drone-deal",
+    ]
+
+
+def test_snippet_is_short_plain_context_cut_at_words() -> None:
+    before = " ".join(f"word{i}" for i in range(40))
+    after = " ".join(f"tail{i}" for i in range(40))
+    summary = f"{before}\n\n  the   Drone Deal\twas signed {after}"
+    (hit,) = Matcher([Watchlist("deal", ("Drone Deal",))]).match("", summary)
+    snippet = hit.snippet
+    assert "Drone Deal" in snippet
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert 100 <= len(snippet) <= 200
+    assert "\n" not in snippet and "\t" not in snippet and "  " not in snippet
+    words = set(summary.split())
+    assert all(w in words for w in snippet.strip("…").split())  # no half words
+
+
+def test_snippet_of_short_text_is_the_whole_text() -> None:
+    (hit,) = Matcher([Watchlist("deal", ("drone deal",))]).match("The  Drone Deal\n", "")
+    assert hit.snippet == "The Drone Deal"
+
+
+def test_every_hit_recorded_once_across_watchlists() -> None:
+    matcher = Matcher(
+        [
+            Watchlist("deal", ("Drone Deal", "Drone Deal", "дрони")),
+            Watchlist("purl", ("PURL",), case_sensitive=True),
+        ]
+    )
+    found = matcher.match("Drone Deal and PURL", "Дрони, дрони і ще раз drone deal")
+    assert [(m.watchlist, m.field, m.start) for m in found] == [
+        ("deal", "title", 0),
+        ("purl", "title", 15),
+        ("deal", "summary", 0),
+        ("deal", "summary", 7),
+        ("deal", "summary", 22),
+    ]
+
+
+def test_apply_reports_whether_matches_changed() -> None:
+    matcher = Matcher([Watchlist("deal", ("Drone Deal",)), Watchlist("x", ("закупівля",))])
+    item = make_item("Drone Deal signed", "Закупівлю схвалено")
+    assert matcher.apply(item) is True
+    assert item.tags == ["deal", "x"] and item.flagged
+    assert matcher.apply(item) is False
+    item.title = "Nothing here"
+    assert matcher.apply(item) is True
+    assert item.tags == ["x"]
+    assert Matcher([]).apply(item) is True and item.matches == [] and not item.flagged
+    assert all(isinstance(m, Match) for m in item.matches)
+
+
+def test_signature_is_stable_and_tracks_watchlist_edits() -> None:
+    base = [Watchlist("deal", ("Drone Deal",), exclude=("x",))]
+    signature = Matcher(base).signature
+    assert signature == Matcher(list(base)).signature
+    edits = [
+        [Watchlist("deal", ("Drone Deal", "дрони"), exclude=("x",))],
+        [Watchlist("deals", ("Drone Deal",), exclude=("x",))],
+        [Watchlist("deal", ("Drone Deal",), case_sensitive=True, exclude=("x",))],
+        [Watchlist("deal", ("Drone Deal",))],
+    ]
+    assert len({signature, *(Matcher(w).signature for w in edits)}) == 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("dronealDRONEAL дроніи'’-.,\n")), max_size=80)
+)
+def test_hits_always_point_at_matching_text(text: str) -> None:
+    matcher = Matcher([Watchlist("w", ("drone deal", "дрони", "ale"))])
+    for m in matcher.match(text, text):
+        hit = text[m.start : m.end]
+        assert hit and hit[0].isalnum() and hit[-1].isalnum()
+        assert " ".join(hit.split()) in m.snippet
