@@ -109,13 +109,13 @@ def feed_entries(
     entries: list[tuple[str | None, Text]] = [(None, head)]
     for feed in config.feeds:
         health = feed_health(feed, states.get(feed.name), now)
+        tally = f"  {counts.unread.get(feed.name, 0)} unread · {counts.flagged.get(feed.name, 0)} ⚑"
+        name = Text(one_line(feed.name), style="bold", no_wrap=True, end="")
+        name.truncate(max(8, WHY_WIDTH - len(tally)), overflow="ellipsis")
         line = Text(_marker(selected == feed.name), end="")
         line.append(health.symbol + " ", LEVEL_STYLES[health.level])
-        line.append(one_line(feed.name), "bold")
-        line.append(
-            f"  {counts.unread.get(feed.name, 0)} unread · {counts.flagged.get(feed.name, 0)} ⚑",
-            "dim",
-        )
+        line.append_text(name)
+        line.append(tally, "dim")
         line.append("\n    ")
         line.append(health.text, LEVEL_STYLES[health.level])
         if health.why:
