@@ -1,0 +1,134 @@
+"""Benchmarks of the headless core: poll, ingest, matcher throughput, naive TinyDB ratio.
+
+Each ``run_*`` runs in a fresh worker process (see run.py) and returns
+``{"metrics": {key: value}, "notes": [str]}``. They raise on any code-path error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from synth import TextMaker, make_items
+
+from monitor.config import load_config
+from monitor.match import Matcher
+from monitor.poll import poll
+from monitor.store import History
+
+Result = dict[str, Any]
+
+
+def run_poll(p: dict[str, Any]) -> Result:
+    """Cold poll into an empty history, then the same again with every feed answering 304."""
+    config = load_config(Path(p["config"]))
+    matcher = Matcher(config.watchlists)
+    history = History.open(Path(p["workdir"]) / "poll-history.json")
+    expected = p["feeds"] * p["items"]
+
+    t0 = time.perf_counter()
+    report = asyncio.run(poll(config, history, matcher, force=True))
+    cold = time.perf_counter() - t0
+    outcomes = {r.outcome for r in report.feeds}
+    if outcomes != {"ok"} or len(report.new_items) != expected:
+        errors = [f"{r.feed}: {r.outcome} {r.error}" for r in report.feeds if r.outcome != "ok"][:3]
+        raise RuntimeError(f"cold poll: {len(report.new_items)}/{expected} new, outcomes {outcomes}, {errors}")
+    matched = sum(1 for i in report.new_items if i.matches)
+
+    t0 = time.perf_counter()
+    report = asyncio.run(poll(config, history, matcher, force=True))
+    warm = time.perf_counter() - t0
+    outcomes = {r.outcome for r in report.feeds}
+    if outcomes != {"not_modified"} or report.new_items:
+        raise RuntimeError(f"warm poll: outcomes {outcomes}, {len(report.new_items)} new (expected all 304)")
+    return {
+        "metrics": {"poll_cold_s": cold, "poll_warm_s": warm},
+        "notes": [f"cold poll: {len(report.feeds)} feeds, {expected} new items, {matched} matched a watchlist"],
+    }
+
+
+def run_ingest(p: dict[str, Any]) -> Result:
+    """``add_items`` of N new items into a history of M (opened beforehand, not timed)."""
+    vocab, lists = p["vocab"], p["lists"]
+    path = Path(p["workdir"]) / "ingest-history.json"
+    shutil.copyfile(p["history"], path)
+    maker = TextMaker(vocab, lists, random.Random(7))
+    new = make_items(maker, p["new"], start=10_000_000)
+    matcher = Matcher(lists)
+    for item in new:
+        matcher.apply(item)
+    history = History.open(path)
+    base = len(history)
+    t0 = time.perf_counter()
+    added = history.add_items(new)
+    elapsed = time.perf_counter() - t0
+    if len(added) != len(new) or len(history) != base + len(new):
+        raise RuntimeError(f"ingest: {len(added)} of {len(new)} added")
+    size = path.stat().st_size / 1e6
+    return {
+        "metrics": {"ingest_10k_into_100k_s": elapsed},
+        "notes": [f"ingest: {len(new)} into {base} items, file {size:.0f} MB after"],
+    }
+
+
+def run_match(p: dict[str, Any]) -> Result:
+    """Matcher.match over fresh typical items (first sight: includes lemmatising new words)."""
+    vocab, lists = p["vocab"], p["lists"]
+    maker = TextMaker(vocab, lists, random.Random(11))
+    items = make_items(maker, p["match_items"], start=20_000_000)
+    pairs = [(i.title, i.summary) for i in items]
+    matcher = Matcher(lists)
+    terms = sum(len(wl.terms) for wl in lists)
+    t0 = time.perf_counter()
+    hits = sum(1 for t, s in pairs if matcher.match(t, s))
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t, s in pairs:
+        matcher.match(t, s)
+    warm = time.perf_counter() - t0
+    n = len(pairs)
+    return {
+        "metrics": {"match_items_per_s": n / first},
+        "notes": [
+            f"match: {terms} terms, {n} items ({hits} with hits), first pass {n / first:,.0f}/s, "
+            f"second pass (warm caches) {n / warm:,.0f}/s"
+        ],
+    }
+
+
+def run_naive(p: dict[str, Any]) -> Result:
+    """N one-by-one inserts: plain TinyDB (JSONStorage) versus History.add_items([item])."""
+    from tinydb import TinyDB
+
+    vocab, lists = p["vocab"], p["lists"]
+    maker = TextMaker(vocab, lists, random.Random(13))
+    items = make_items(maker, p["naive"], start=30_000_000)
+    docs = [i.to_dict() for i in items]
+    work = Path(p["workdir"])
+
+    t0 = time.perf_counter()
+    db = TinyDB(work / "naive.json")
+    table = db.table("items")
+    for doc in docs:
+        table.insert(doc)
+    db.close()
+    naive = time.perf_counter() - t0
+
+    history = History.open(work / "ours.json")
+    t0 = time.perf_counter()
+    for item in items:
+        history.add_items([item])
+    ours = time.perf_counter() - t0
+    if len(history) != len(items):
+        raise RuntimeError(f"naive: ours stored {len(history)} of {len(items)}")
+    return {
+        "metrics": {"naive_tinydb_ratio": naive / ours},
+        "notes": [
+            f"naive: {len(items)} single inserts: TinyDB JSONStorage {naive:.2f} s, "
+            f"History.add_items one at a time {ours:.2f} s ({ours / len(items) * 1e3:.2f} ms each, fsync per write)"
+        ],
+    }
