@@ -85,14 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     poll = command(
         "poll",
-        "poll the due feeds once (or forever with --loop) and print one line per feed",
-        "Fetch every feed that is due, store new items in the history, tag them by "
+        "poll every feed now (or on schedule with --loop) and print one line per feed",
+        "Fetch every feed now (except feeds waiting out a server's Retry-After or an error "
+        "backoff, which are listed as skipped), store new items in the history, tag them by "
         "watchlist and print one line per feed. Exit status 1 when a feed failed.",
     )
     poll.add_argument("--loop", action="store_true",
                       help="keep polling as feeds fall due, reloading feeds.toml each cycle, until Ctrl-C")
-    poll.add_argument("--force", action="store_true",
-                      help="poll every feed now, even if its interval has not elapsed")
+    poll.add_argument("--due", action="store_true",
+                      help="poll only the feeds whose interval has elapsed (for cron)")
     poll.add_argument("--feed", action="append", metavar="NAME", dest="feeds",
                       help="poll only this feed (repeatable)")
     poll.add_argument("--cycles", type=int, default=None, help=argparse.SUPPRESS)
@@ -248,7 +249,8 @@ def _poll_once(config: Config, history: History, args: argparse.Namespace, out: 
     if config.settings.retention_days:
         history.prune(config.settings.retention_days, now)
     only = set(args.feeds) if args.feeds else None
-    report: PollReport = asyncio.run(poll(config, history, matcher, now=now, force=args.force, only=only))
+    force = not (args.loop or args.due)
+    report: PollReport = asyncio.run(poll(config, history, matcher, now=now, force=force, only=only))
     if not report.feeds and not args.loop:
         due = next_due(config, history, now)
         print("no feeds due" + (f" (next at {_fmt_when(due, now)})" if due else ""), file=out)

@@ -195,12 +195,19 @@ def test_poll_reports_each_feed_and_stores_good_items(
     assert items["Denmark joins the Drone Deal"].tags == ["Drone Deal"]
     assert items["Weather in Kyiv"].tags == []
 
-    # Again, forced: the good feed answers 304 and the broken one waits out its backoff.
-    assert main(["poll", "--force", "--config", str(config), "--db", str(db)]) == 0
+    # Again: the good feed answers 304 and the broken one waits out its backoff.
+    assert main(["poll", "--config", str(config), "--db", str(db)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Good: not modified"
     assert out[1].startswith("Broken: skipped: backoff until ")
     assert served.hits("/broken.xml") == 1
+
+    # From cron, --due leaves alone the feeds whose interval has not elapsed.
+    asked = len(served.requests)
+    assert main(["poll", "--due", "--config", str(config), "--db", str(db)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and out[0].startswith("Broken: skipped: backoff until ")
+    assert len(served.requests) == asked
 
 
 def test_poll_unknown_feed_is_a_usage_error(
