@@ -4,6 +4,10 @@ Slow work runs in workers (named groups, ``exit_on_error=False``) that post resu
 as messages (:mod:`monitor.messages`); every worker failure is reported in one place,
 :meth:`MonitorApp.on_worker_state_changed`. Polls follow each feed's schedule through a
 one-shot timer that is re-armed after every poll.
+
+Nothing proportional to the history's size runs on the event loop: after every history or
+config change the "view" worker builds a :class:`~monitor.components.view.ViewData` (items,
+counts, per-feed/watchlist rows, search index) and posts it back; filter changes only read it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -30,19 +35,15 @@ from textual.worker import Worker, WorkerState
 from monitor.components.commands import MonitorCommands
 from monitor.components.detail import DetailPane
 from monitor.components.export_screen import ExportRequest, ExportScreen, default_export_path
-from monitor.components.filters import ItemFilter, SearchIndex, filter_rows
+from monitor.components.filters import ItemFilter, SearchIndex
 from monitor.components.formatting import clock_time
 from monitor.components.help_screen import HelpScreen, binding_rows
 from monitor.components.item_list import ItemList
 from monitor.components.safe_text import one_line
 from monitor.components.search_bar import SearchBar
-from monitor.components.side_panels import (
-    FilterPanel,
-    count_items,
-    feed_entries,
-    watchlist_entries,
-)
+from monitor.components.side_panels import FilterPanel, feed_entries, watchlist_entries
 from monitor.components.status import StatusLine, StatusState
+from monitor.components.view import RowFilter, ViewData, adjust_counts, build_view, same_items
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.export import parse_since, select_items, to_markdown
@@ -54,6 +55,7 @@ from monitor.messages import (
     HistoryChanged,
     PollFinished,
     PollProgress,
+    ViewReady,
 )
 from monitor.models import Config, Item, utcnow
 from monitor.poll import FeedReport, PollReport, next_due, open_history, poll
@@ -61,6 +63,8 @@ from monitor.store import History
 
 CONFIG_CHECK_SECONDS = 1.0
 HISTORY_CHECK_SECONDS = 5.0
+PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
+SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
 MAX_TIMER_SECONDS = 6 * 3600.0
 
 FileStamp = tuple[int, int, int] | None
@@ -142,6 +146,9 @@ class MonitorApp(App[int]):
         browser: Callable[[str], object] = webbrowser.open,
         export_dir: Path | None = None,
     ) -> None:
+        """``autopoll=False``: no automatic polling at all, neither at start nor on the feeds'
+        schedule; ``r`` still polls. ``watch_files=False``: feeds.toml and the history file
+        are not watched for changes by other programs."""
         super().__init__()
         self.config = config
         self.config_path = config_path
@@ -155,12 +162,15 @@ class MonitorApp(App[int]):
         self.items: list[Item] = []
         self.filter = ItemFilter()
         self.search_index = SearchIndex()
+        self.view = ViewData([])
+        self.row_filter = RowFilter(self.view)
+        self._writes_done = 0  # bumped by every applied write; a view built before it is stale
         self.status = StatusState()
         self.notified: list[str] = []  # what notify() said, newest last (also for tests)
         self._poll_timer: Timer | None = None
         self._polling = False
         self._config_stamp = file_stamp(config_path)
-        self._writes: deque[Callable[[History], object]] = deque()
+        self._writes: deque[tuple[Callable[[History], object], Item | None]] = deque()
         self._write_lock = threading.Lock()  # one drainer at a time keeps the order
 
     # --- layout -------------------------------------------------------------------------
@@ -187,15 +197,19 @@ class MonitorApp(App[int]):
         self.search_bar = self.query_one("#search", SearchBar)
         self.feeds_panel = self.query_one("#feeds", FilterPanel)
         self.watchlists_panel = self.query_one("#watchlists", FilterPanel)
-        self.reload_items()
+        items = self.history.items()
+        if len(items) <= SYNC_VIEW_ITEMS:
+            self.show_view(build_view(items, self.history.feed_states()) or ViewData(items))
+        else:  # paint the rows now; counts and the search index follow from the worker
+            self.show_view(ViewData(items))
+            self.call_after_refresh(self.rebuild_view)
         self.item_list.focus()
+        self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
         if self.watch_files:
             self.set_interval(CONFIG_CHECK_SECONDS, self.check_config_file, name="config-watch")
             self.set_interval(HISTORY_CHECK_SECONDS, self.check_history_file, name="history-watch")
         if self.autopoll:
             self.run_poll(force=False)
-        else:
-            self._arm_poll_timer()
 
     # --- notifications ------------------------------------------------------------------
 
@@ -207,22 +221,53 @@ class MonitorApp(App[int]):
     # --- showing items ------------------------------------------------------------------
 
     def reload_items(self) -> None:
-        """Take the history's items again and redraw everything that depends on them."""
-        self.items = self.history.items()
+        """Rebuild the view from the history (in the view worker; shown when it is ready)."""
+        self.rebuild_view()
+
+    @work(thread=True, group="view", exclusive=True, exit_on_error=False)
+    def rebuild_view(self) -> None:
+        """Items, counts, rows per feed/watchlist and the search index, off the event loop."""
+        worker = get_current_worker()
+        generation = self._writes_done
+        items = self.history.items()
+        states = self.history.feed_states()
+        current = self.view
+        index = current.index if current.index is not None and same_items(current.items, items) else None
+        if index is not None:
+            items = current.items  # the index covers that very list
+        view = build_view(items, states, index=index, cancelled=lambda: worker.is_cancelled)
+        if view is not None and not worker.is_cancelled:
+            self.post_message(ViewReady(view, generation))
+
+    def on_view_ready(self, message: ViewReady) -> None:
+        self.show_view(message.view)
+        if message.generation != self._writes_done:
+            self.rebuild_view()  # a write landed while it was counting: count again
+
+    def show_view(self, view: ViewData) -> None:
+        """Swap in a new snapshot and redraw what depends on it."""
+        self.view = view
+        self.items = view.items
+        if view.index is not None:
+            self.search_index = view.index
+        self.row_filter = RowFilter(view)
         self.refilter()
         self.refresh_panels()
 
     def refilter(self) -> None:
-        rows = filter_rows(self.items, self.filter, self.search_index)
+        rows = self.row_filter.rows(self.filter)
         self.item_list.set_rows(self.items, rows)
         self.update_status(shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe()))
 
     def refresh_panels(self) -> None:
-        counts = count_items(self.items)
+        """Redraw both panels from the cached counts (cheap; also on a clock for "5m ago")."""
+        counts = self.view.counts
+        if counts is None:
+            return
         now = self.clock()
         feeds = self.feeds_panel
         feeds.selected = self.filter.feed
-        feeds.set_entries(feed_entries(self.config, self.history.feed_states(), counts, self.filter.feed, now))
+        feeds.set_entries(feed_entries(self.config, self.view.states, counts, self.filter.feed, now))
         wls = self.watchlists_panel
         wls.selected = self.filter.watchlist
         wls.set_entries(watchlist_entries(self.config, counts, self.filter.watchlist))
@@ -245,7 +290,7 @@ class MonitorApp(App[int]):
     def _open_item(self, event: ItemList.Opened) -> None:
         self.detail.show(event.item)
         if not event.item.read:
-            self.queue_write(lambda h, i=event.item.id: h.set_read(i, True))
+            self.queue_write(lambda h, i=event.item.id: h.set_read(i, True), event.item)
         self.detail.focus()
 
     @on(FilterPanel.Chosen, "#feeds")
@@ -313,12 +358,12 @@ class MonitorApp(App[int]):
     def action_toggle_flag(self) -> None:
         item = self._target()
         if item is not None:
-            self.queue_write(lambda h, i=item.id, v=not item.flagged: h.set_flag(i, v))
+            self.queue_write(lambda h, i=item.id, v=not item.flagged: h.set_flag(i, v), item)
 
     def action_toggle_read(self) -> None:
         item = self._target()
         if item is not None:
-            self.queue_write(lambda h, i=item.id, v=not item.read: h.set_read(i, v))
+            self.queue_write(lambda h, i=item.id, v=not item.read: h.set_read(i, v), item)
 
     def action_open_link(self) -> None:
         item = self._target()
@@ -329,7 +374,7 @@ class MonitorApp(App[int]):
             return
         self.browser(item.link)
         if not item.read:
-            self.queue_write(lambda h, i=item.id: h.set_read(i, True))
+            self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
 
     def action_copy_link(self) -> None:
         item = self._target()
@@ -360,25 +405,33 @@ class MonitorApp(App[int]):
 
     # --- store writes (one FIFO queue, drained by thread workers) -----------------------
 
-    def queue_write(self, change: Callable[[History], object]) -> None:
-        """Apply ``change`` to the history in a thread, in the order the user asked."""
-        self._writes.append(change)
+    def queue_write(self, change: Callable[[History], object], item: Item | None = None) -> None:
+        """Apply ``change`` (to ``item``'s read/flag state) to the history in a thread, in
+        the order the user asked."""
+        self._writes.append((change, item))
         self._drain_writes()
 
     @work(thread=True, group="store", exit_on_error=False)
     def _drain_writes(self) -> None:
         with self._write_lock:
             while self._writes:
-                change = self._writes.popleft()
+                change, item = self._writes.popleft()
+                was = (item.read, item.flagged) if item is not None else None
                 change(self.history)
-                self.call_from_thread(self._after_write)
+                self.call_from_thread(self._after_write, item, was)
 
-    def _after_write(self) -> None:
+    def _after_write(self, item: Item | None, was: tuple[bool, bool] | None) -> None:
+        self._writes_done += 1
         self.item_list.refresh()
         self.detail.show(self.item_list.current)
         if self.filter.flagged_only or self.filter.unread_only:
             self.refilter()
-        self.refresh_panels()
+        counts = self.view.counts
+        if item is not None and was is not None and counts is not None and self.history.get(item.id) is item:
+            adjust_counts(counts, item, *was)
+            self.refresh_panels()
+        else:  # the history reloaded other objects, or we cannot tell what changed
+            self.rebuild_view()
 
     # --- polling ------------------------------------------------------------------------
 
@@ -416,10 +469,14 @@ class MonitorApp(App[int]):
         self._arm_poll_timer()
 
     def _arm_poll_timer(self) -> None:
-        """One timer for the next due feed; replaced after every poll, never overlapping."""
+        """One timer for the next due feed; replaced after every poll, never overlapping.
+
+        Nothing is scheduled with ``autopoll=False``."""
         if self._poll_timer is not None:
             self._poll_timer.stop()
             self._poll_timer = None
+        if not self.autopoll:
+            return
         now = self.clock()
         due = next_due(self.config, self.history, now)
         self.update_status(next_poll=due)
@@ -470,6 +527,9 @@ class MonitorApp(App[int]):
         feeds = {f.name for f in self.config.feeds}
         if self.filter.feed is not None and self.filter.feed not in feeds:
             self.filter = self.filter.with_(feed=None)
+        self.item_list.refresh()  # tags changed in place; counts and rows follow from the worker
+        self.refilter()
+        self.refresh_panels()
         self.reload_items()
         self.detail.show(self.item_list.current)
         if not self._polling:
@@ -520,7 +580,8 @@ class MonitorApp(App[int]):
         ):
             self._poll_ended()
         if event.state == WorkerState.ERROR and worker.error is not None:
-            what = {"poll": "Poll", "store": "Saving", "config": "Reload", "export": "Export"}
+            what = {"poll": "Poll", "store": "Saving", "config": "Reload", "export": "Export",
+                    "view": "Updating the list"}
             prefix = what.get(worker.group, worker.group)
             self.tell(f"{prefix} failed: {error_line(worker.error)}", severity="error", timeout=10)
             if worker.group == "store":

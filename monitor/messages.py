@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from monitor.components.view import ViewData
 from monitor.match import Matcher
 from monitor.models import Config
 from monitor.poll import FeedReport, PollReport
@@ -57,3 +58,11 @@ class ExportWritten(Message):
 
     path: Path
     count: int
+
+
+@dataclass
+class ViewReady(Message):
+    """The view worker built a new snapshot of the history for the UI."""
+
+    view: ViewData
+    generation: int  # how many writes had been applied when it started

@@ -50,6 +50,8 @@ async def test_stored_history_is_shown_before_the_first_poll_finishes(
         await pilot.press("j")  # keys answer while the poll waits on the network
         assert app.item_list.cursor == 1
         await until(pilot, lambda: "Late news" in titles(app), timeout=10)
+        await until(pilot, lambda: not app._polling)
+        assert app.status.next_poll is not None  # the next scheduled poll is armed
 
 
 async def test_poll_now_adds_new_items_and_raises_one_notification(
@@ -76,7 +78,7 @@ async def test_poll_now_adds_new_items_and_raises_one_notification(
         assert app.notified.count("Drone Deal: 2 new, PURL: 1 new") == 1
         assert not any("new" in n for n in app.notified if n != "Drone Deal: 2 new, PURL: 1 new")
         assert "4 new" in (app.status.last_poll or "")
-        assert app.status.next_poll is not None  # the next poll is armed
+        assert app.status.next_poll is None  # autopoll off: r polls, nothing is scheduled
         assert feed_server.hits("/unn.xml") == 1
         assert feed_server.hits("/mod.xml") == 0  # MoD is waiting out its Retry-After/backoff
 

@@ -1,0 +1,129 @@
+"""What the UI shows of one items snapshot, computed once, off the event loop.
+
+:func:`build_view` runs in the app's "view" thread worker after every history change: the
+items newest first, the panel counts, the rows of each feed and watchlist, and the search
+index. :class:`RowFilter` answers every filter change from that, without a recount; a query
+that extends the previous one only searches the previous result.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from monitor.components.filters import ItemFilter, SearchIndex, filter_rows, live_filter
+from monitor.components.side_panels import Counts
+from monitor.models import FeedState, Item
+
+
+@dataclass(slots=True)
+class ViewData:
+    """One snapshot; ``counts``/``index`` are None while the worker has not built them yet."""
+
+    items: list[Item]
+    states: dict[str, FeedState] = field(default_factory=dict)
+    counts: Counts | None = None
+    index: SearchIndex | None = None
+    by_feed: dict[str, list[int]] | None = None
+    by_watchlist: dict[str, list[int]] | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.counts is not None and self.index is not None
+
+
+def same_items(a: Sequence[Item], b: Sequence[Item]) -> bool:
+    """The same Item objects in the same order (cheap: one C loop of identity checks)."""
+    return len(a) == len(b) and all(map(operator.is_, a, b))
+
+
+def build_view(
+    items: list[Item],
+    states: dict[str, FeedState],
+    *,
+    index: SearchIndex | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ViewData | None:
+    """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true."""
+    unread: dict[str, int] = {}
+    flagged: dict[str, int] = {}
+    total: dict[str, int] = {}
+    tagged: dict[str, int] = {}
+    by_feed: dict[str, list[int]] = {}
+    by_watchlist: dict[str, list[int]] = {}
+    unread_all = flagged_all = 0
+    for n, item in enumerate(items):
+        feed = item.feed
+        rows = by_feed.get(feed)
+        if rows is None:
+            rows = by_feed[feed] = []
+            total[feed] = unread[feed] = flagged[feed] = 0
+        rows.append(n)
+        total[feed] += 1
+        if not item.read:
+            unread[feed] += 1
+            unread_all += 1
+        if item.flagged:
+            flagged[feed] += 1
+            flagged_all += 1
+        if item.matches:
+            for tag in {m.watchlist for m in item.matches}:
+                tagged[tag] = tagged.get(tag, 0) + 1
+                by_watchlist.setdefault(tag, []).append(n)
+        if not n & 0x3FFF and cancelled():
+            return None
+    if cancelled():
+        return None
+    if index is None or not index.covers(items):
+        index = SearchIndex.build(items)
+    counts = Counts(unread, flagged, total, tagged, unread_all, flagged_all)
+    return ViewData(items, states, counts, index, by_feed, by_watchlist)
+
+
+def adjust_counts(counts: Counts, item: Item, was_read: bool, was_flagged: bool) -> None:
+    """Update ``counts`` in place after ``item``'s read/flagged state changed."""
+    feed = item.feed
+    if item.read != was_read:
+        step = -1 if item.read else 1
+        counts.unread[feed] = counts.unread.get(feed, 0) + step
+        counts.unread_all += step
+    if item.flagged != was_flagged:
+        step = 1 if item.flagged else -1
+        counts.flagged[feed] = counts.flagged.get(feed, 0) + step
+        counts.flagged_all += step
+
+
+class RowFilter:
+    """Which rows of one :class:`ViewData` a filter lets through, reusing the last search."""
+
+    def __init__(self, view: ViewData) -> None:
+        self.view = view
+        self._last: tuple[str, str | None, str | None, list[int]] | None = None
+
+    def rows(self, flt: ItemFilter) -> list[int]:
+        view = self.view
+        items = view.items
+        if not flt.active:
+            return list(range(len(items)))
+        if view.by_feed is None or view.by_watchlist is None or view.index is None:
+            # The worker has not finished yet: index now (once; the worker then reuses it).
+            if flt.query and view.index is None:
+                view.index = SearchIndex.build(items)
+            return filter_rows(items, flt, view.index)
+        rows: list[int] | None = None
+        if flt.feed is not None and flt.watchlist is not None:
+            tagged = set(view.by_watchlist.get(flt.watchlist, ()))
+            rows = [i for i in view.by_feed.get(flt.feed, ()) if i in tagged]
+        elif flt.feed is not None:
+            rows = view.by_feed.get(flt.feed, [])
+        elif flt.watchlist is not None:
+            rows = view.by_watchlist.get(flt.watchlist, [])
+        if flt.query:
+            last = self._last
+            base = rows
+            if last is not None and last[1:3] == (flt.feed, flt.watchlist) and last[0] in flt.query:
+                base = last[3]  # the new query holds the old one: only its hits can match
+            rows = view.index.search(items, flt.query, base)
+            self._last = (flt.query, flt.feed, flt.watchlist, rows)
+        return live_filter(items, flt, rows)
