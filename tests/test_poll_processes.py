@@ -1,0 +1,70 @@
+"""Parsing and matching in worker processes: same results as threads, survives a worker crash."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import monitor.poll as poll_module
+from monitor.match import Matcher
+from monitor.models import Config, FeedConfig, Settings, Watchlist
+from monitor.poll import poll
+from monitor.store import History
+from tests.feedserver import FeedServer, rss
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+WATCHLISTS = (Watchlist("Drone Deal", ("Drone Deal", "угода про дрони")),)
+
+
+def _served(feed_server: FeedServer, n: int) -> Config:
+    feeds = []
+    for k in range(n):
+        items = [
+            {"title": f"Story {k}-{i}", "link": f"https://example.org/{k}/{i}", "guid": f"{k}-{i}"}
+            for i in range(3)
+        ] + [{"title": "Підписано угоду про дрони", "link": f"https://example.org/{k}/uk", "guid": f"{k}-uk"}]
+        feed_server.route(f"/f{k}.xml", rss(items))
+        feeds.append(FeedConfig(f"Feed {k}", feed_server.url(f"/f{k}.xml")))
+    return Config(Settings(timeout=5.0, connect_timeout=2.0), tuple(feeds), WATCHLISTS)
+
+
+async def test_many_feeds_are_parsed_and_matched_in_worker_processes(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS + 1)
+    history = History.open(tmp_path / "history.json")
+
+    report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+
+    if poll_module._pool_unavailable:  # a sandbox without processes: the thread path ran
+        assert poll_module._pool is None
+    else:
+        assert poll_module._pool is not None
+    assert {r.outcome for r in report.feeds} == {"ok"}
+    assert len(report.new_items) == 4 * len(config.feeds)
+    inflected = [i for i in report.new_items if i.title.startswith("Підписано")]
+    assert inflected and all(i.tags == ["Drone Deal"] for i in inflected)
+
+
+async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS)
+    history = History.open(tmp_path / "history.json")
+    await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+    pool = poll_module._pool
+    if pool is None:
+        return  # no processes here: nothing can crash
+    for process in list(pool._processes.values()):
+        process.kill()
+        process.join(timeout=10)
+
+    report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+
+    for r in report.feeds:  # the poll finished; each feed is either read or reported
+        assert r.outcome == "ok" or r.error == "the parser process crashed on this feed"
+    again = await poll(config, History.open(tmp_path / "other.json"), Matcher(WATCHLISTS),
+                       now=NOW, force=True)
+    assert {r.outcome for r in again.feeds} == {"ok"}
+    assert len(again.new_items) == 4 * len(config.feeds)
+    assert poll_module._pool is not None and poll_module._pool is not pool
