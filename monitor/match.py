@@ -22,7 +22,9 @@ XML: a namespace such as ``xmlns:dc="http://purl.org/dc/..."`` is not news.
 
 Speed: each field is tokenised once by one compiled regex; each distinct surface word is
 normalised once (bounded caches) and looked up in an index of terms keyed by their first
-word, so the cost per word is about one dict lookup.
+word, so the cost per word is about one dict lookup. Lemmatising is the expensive part, so
+a Matcher first asks whether a word could agree with any term word at all (see
+``_Prefilter``); words that cannot are never lemmatised or stemmed.
 """
 
 from __future__ import annotations
@@ -59,9 +61,18 @@ _SPLIT_RE = re.compile(f"({_TOKEN_RE.pattern})", re.IGNORECASE)
 _CYRILLIC_RE = re.compile(rf"[{_CYR}]", re.IGNORECASE)
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 _SENTENCE_BREAK_RE = re.compile(r"[.!?;…]")
+# Prefilter keys: ``г`` may stand for ``ґ`` in pymorphy3 lookups, Snowball may turn y into i.
+_UK_KEY_TABLE = str.maketrans({**{c: "'" for c in _APOSTROPHES}, "ґ": "г"})
+_EN_KEY_LEN = 3
+# Porter2's exceptional forms, whose stems do not share a prefix with the word.
+_EN_EXCEPTIONS = """skis skies dying lying tying idly gently ugly early only singly sky news howe
+atlas cosmos bias andes inning innings outing outings canning cannings herring herrings earring
+earrings proceed proceeds proceeded proceeding exceed exceeds exceeded exceeding succeed succeeds
+succeeded succeeding""".split()
 
 Shape = Literal["upper", "title", "lower", "mixed"] | None
 Form = tuple[frozenset[str], Shape]
+_NO_FORM: Form = (frozenset(), None)
 
 _morph: MorphAnalyzer | None = None
 _lock = threading.Lock()  # pymorphy3 and snowball objects are not thread-safe
@@ -135,15 +146,101 @@ class _Term:
     order: int  # position in feeds.toml, for a stable output order
 
 
+def _uk_key(lower: str) -> str:
+    return lower.translate(_UK_KEY_TABLE)
+
+
+def _en_key(lower: str) -> str:
+    return lower[:_EN_KEY_LEN].replace("y", "i")
+
+
+class _Prefilter:
+    """Whether a word could share a normal form with any term word, without lemmatising it.
+
+    ``vocabulary`` is every normal form of every term word. A word can only agree with a
+    term word if one of its own normal forms is in it, which a cheap test rules out for
+    almost all words:
+
+    - Cyrillic words found in the pymorphy3 dictionary get their lemmas from it alone
+      (its analyzer stops there), and a dictionary word's lemma ``L`` is the first form
+      of its paradigm; so every such word is a form of a dictionary paradigm that ``L``
+      belongs to, and those lexemes are enumerated here once. Unknown words (guessed by
+      suffix, so unpredictable) are always lemmatised.
+    - A Snowball stem keeps the word's first three letters (up to y -> i); a stem of at
+      most three letters keeps the first two (a one-letter stem, that letter); Porter2's
+      few exceptional forms are listed.
+    - Numbers are cheap and always pass.
+    """
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        morph = _analyzer()
+        d = morph.dictionary
+        keys = {_uk_key(w) for w in vocabulary}
+        with _lock:
+            for word in vocabulary:
+                for fixed, parses in d.words.similar_items(word, morph.char_substitutes):
+                    for para_id, idx in parses:
+                        paradigm = d.paradigms[para_id]
+                        n = len(paradigm) // 3
+                        stem = d.build_stem(paradigm, idx, fixed)
+                        keys.update(
+                            _uk_key(d.paradigm_prefixes[paradigm[2 * n + i]] + stem
+                                    + d.suffixes[paradigm[i]])
+                            for i in range(n)
+                        )
+            exceptions = {_stemmer.stemWord(w): w for w in _EN_EXCEPTIONS}
+        self._uk_keys = frozenset(keys)
+        self._en_keys = frozenset(
+            {_en_key(w) for w in vocabulary}
+            | {_en_key(w) for s, w in exceptions.items() if s in vocabulary}
+        )
+        # A stem of up to 3 letters keeps only its first two (one, if that is all it has).
+        self._en_short = frozenset(_en_key(w)[:2] for w in vocabulary if len(w) <= _EN_KEY_LEN)
+        self._known = d.words.similar_keys
+        self._substitutes = morph.char_substitutes
+
+    def __call__(self, word: str) -> bool:
+        lower = word.lower()
+        if lower.isdigit():
+            return True
+        if _CYRILLIC_RE.search(lower):
+            if _uk_key(lower) in self._uk_keys:
+                return True
+            lower = lower.translate(_APOSTROPHE_TABLE)
+            with _lock:
+                return not self._known(lower, self._substitutes)
+        key = _en_key(lower)
+        return key in self._en_keys or key[:2] in self._en_short or key[:1] in self._en_short
+
+
+class _Forms(dict[str, Form]):
+    """Surface word -> its form, or no form when it cannot agree with any term word."""
+
+    def __init__(self, may_agree: _Prefilter | None) -> None:
+        super().__init__()
+        self.may_agree = may_agree
+
+    def __missing__(self, word: str) -> Form:
+        if self.may_agree is None or self.may_agree(word):
+            form = _form(word)
+        else:
+            form = _NO_FORM
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[word] = form
+        return form
+
+
 class _Candidates(dict[str, tuple[_Term, ...]]):
     """Surface word -> the terms it can start; filled on first sight, bounded."""
 
-    def __init__(self, index: dict[str, list[_Term]]) -> None:
+    def __init__(self, index: dict[str, list[_Term]], forms: _Forms) -> None:
         super().__init__()
         self.index = index
+        self.forms = forms
 
     def __missing__(self, word: str) -> tuple[_Term, ...]:
-        forms, shape = _form(word)
+        forms, shape = self.forms[word]
         found: dict[_Term, None] = {}
         for nf in sorted(forms):
             for term in self.index.get(nf, ()):
@@ -158,9 +255,11 @@ class _Candidates(dict[str, tuple[_Term, ...]]):
 class Matcher:
     """Matches items against watchlists; build once per config, reuse for every item."""
 
-    def __init__(self, watchlists: Sequence[Watchlist]) -> None:
+    def __init__(self, watchlists: Sequence[Watchlist], *, prefilter: bool = True) -> None:
+        """``prefilter=False`` lemmatises every word (slower; same results, for tests)."""
         self.watchlists = tuple(watchlists)
         index: dict[str, list[_Term]] = {}  # first word's normal form -> terms
+        vocabulary: set[str] = set()  # every normal form of every term word
         order = 0
         for wi, wl in enumerate(self.watchlists):
             phrases = [(t, False) for t in dict.fromkeys(wl.terms)]
@@ -175,7 +274,10 @@ class Matcher:
                 order += 1
                 for nf in words[0][0]:
                     index.setdefault(nf, []).append(term)
-        self._candidates = _Candidates(index)
+                for forms, _ in words:
+                    vocabulary.update(forms)
+        self._forms = _Forms(_Prefilter(vocabulary) if prefilter else None)
+        self._candidates = _Candidates(index, self._forms)
         payload = [
             [wl.name, list(wl.terms), wl.case_sensitive, list(wl.exclude)]
             for wl in self.watchlists
@@ -207,7 +309,7 @@ class Matcher:
             (i, i + len(term.rest), term)
             for i in compress(range(len(words)), candidates)
             for term in candidates[i]
-            if not term.rest or _rest_agrees(term, words, i)
+            if not term.rest or _rest_agrees(term, words, i, self._forms)
         ]
         if not found:
             return []
@@ -243,12 +345,12 @@ class Matcher:
         ]
 
 
-def _rest_agrees(term: _Term, words: list[str], i: int) -> bool:
+def _rest_agrees(term: _Term, words: list[str], i: int, known: _Forms) -> bool:
     """Whether the words after ``words[i]`` agree with the rest of ``term``."""
     if i + len(term.rest) >= len(words):
         return False
     for k, (want_forms, want_shape) in enumerate(term.rest, i + 1):
-        forms, shape = _forms.get(words[k]) or _form(words[k])
+        forms, shape = known[words[k]]
         if want_forms.isdisjoint(forms):
             return False
         if term.case_sensitive and want_shape not in (None, shape):

@@ -189,3 +189,92 @@ def test_hits_always_point_at_matching_text(text: str) -> None:
         hit = text[m.start : m.end]
         assert hit and hit[0].isalnum() and hit[-1].isalnum()
         assert " ".join(hit.split()) in m.snippet
+
+
+# The prefilter skips lemmatising words that cannot agree with any term word; it must
+# never change a result. Each test compares against a Matcher that lemmatises every word.
+
+_EN_SUFFIXES = (
+    "", "s", "es", "ies", "ied", "ed", "ing", "ingly", "edly", "eed", "ly", "ness", "ful",
+    "ational", "tional", "izer", "ization", "ation", "ator", "alism", "aliti", "iveness",
+    "biliti", "bli", "ogi", "fulli", "lessli", "li", "alize", "icate", "ical", "ative", "al",
+    "ance", "ence", "er", "ic", "able", "ment", "ent", "ism", "ate", "ous", "ive", "ize", "e",
+    "y", "bing", "dding", "tted",
+)
+_EN_ROOT = st.text(alphabet="aeiouybcdlnstgrkpx1é", min_size=0, max_size=5)
+
+
+def _same_matches(watchlists: list[Watchlist], title: str, summary: str) -> None:
+    fast = Matcher(watchlists).match(title, summary)
+    assert fast == Matcher(watchlists, prefilter=False).match(title, summary)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_EN_ROOT, min_size=1, max_size=6), st.data())
+def test_prefilter_keeps_english_matches(roots: list[str], data: st.DataObject) -> None:
+    """Terms and text words share roots but not suffixes, so stems may or may not agree."""
+    suffix = st.sampled_from(_EN_SUFFIXES)
+    terms = [r + data.draw(suffix) for r in roots[:3]]
+    words = [r + data.draw(suffix) for r in roots for _ in range(4)]
+    words = [w.upper() if data.draw(st.booleans()) else w for w in words]
+    text = " ".join(words + ["dying", "lying", "Kyiv"])
+    terms = [t for t in terms if t] + ["die", "lie", "ab"]
+    cs = data.draw(st.booleans())
+    _same_matches([Watchlist("w", tuple(terms), case_sensitive=cs)], text, "")
+
+
+def _uk_lexemes() -> dict[str, list[str]]:
+    """Some dictionary words -> every form of their lexemes, plus a few mutations."""
+    from pymorphy3 import MorphAnalyzer
+
+    morph = MorphAnalyzer(lang="uk")
+    words = [w for w, *_ in morph.dictionary.iter_known_words("гра")][::40]
+    words += ["сталь", "сталі", "об'єкт", "найкращий", "ґрунт", "дрон", "люди", "йти"]
+    lexemes: dict[str, list[str]] = {}
+    for word in words:
+        forms = {f.word for parse in morph.parse(word) for f in parse.lexeme}
+        forms |= {f.replace("ґ", "г").replace("'", "’") for f in forms}
+        forms |= {"най" + f for f in list(forms)[::7]} | {f + "ою" for f in list(forms)[::5]}
+        lexemes[word] = sorted(forms)
+    return lexemes
+
+
+UK_LEXEMES = _uk_lexemes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(sorted(UK_LEXEMES)), min_size=1, max_size=4), st.data())
+def test_prefilter_keeps_ukrainian_matches(lemmas: list[str], data: st.DataObject) -> None:
+    """Text words are forms of the term words' lexemes (and of others), in every case."""
+    own = [f for lemma in lemmas for f in UK_LEXEMES[lemma]]
+    other = [f for forms in UK_LEXEMES.values() for f in forms[::9]]
+    word = st.one_of(
+        st.sampled_from(own), st.sampled_from(other), _EN_ROOT.filter(bool),
+        st.sampled_from(["2025", "ґ", "Дрон", "drones"]),
+    )
+    words = data.draw(st.lists(word, min_size=1, max_size=40))
+    shaped = [w.capitalize() if i % 3 == 1 else w.upper() if i % 5 == 4 else w
+              for i, w in enumerate(words)]
+    phrase = " ".join(data.draw(st.lists(st.sampled_from(own), min_size=1, max_size=2)))
+    cs = data.draw(st.booleans())
+    watchlists = [
+        Watchlist("w", (*lemmas, phrase, "сталь", "обʼєкт оборони"), case_sensitive=cs,
+                  exclude=(phrase.split()[0] + " " + lemmas[0],)),
+        Watchlist("drone", ("drone", "дрон", "2025")),
+    ]
+    _same_matches(watchlists, " ".join(shaped), ", ".join(reversed(shaped)) + ".")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.builds(str.__add__, _EN_ROOT, st.sampled_from(_EN_SUFFIXES)).filter(bool),
+        min_size=1, max_size=50,
+    )
+)
+def test_prefilter_passes_every_word_whose_stem_is_a_term_stem(words: list[str]) -> None:
+    from monitor.match import _Prefilter, _stemmer
+
+    words += ["hoping", "axing", "crying", "cying", "aing", "abbiliti", "dying", "skies"]
+    for word in words:
+        assert _Prefilter({_stemmer.stemWord(word)})(word), word
