@@ -1,18 +1,25 @@
 """The history: every item seen, the feed states and a little metadata, in one TinyDB file.
 
-The file is a plain TinyDB JSON database with three tables: ``items`` (one document per
-:class:`~monitor.models.Item`), ``feeds`` (one per :class:`~monitor.models.FeedState`) and
-``meta`` (``{"schema": 1, "app": "monitor", "matcher": <signature or null>}``).
+The file is a plain TinyDB JSON database with three tables: ``feeds`` (one document per
+:class:`~monitor.models.FeedState`), ``meta`` (``{"schema": 1, "app": "monitor",
+"matcher": <signature or null>}``) and ``items`` (one per :class:`~monitor.models.Item`),
+written compactly in that order: ``{"feeds":{..},"meta":{..},"items":{"1":{..},..}}``.
 
 TinyDB reads and rewrites the whole file on every operation, which is quadratic for a
-history of tens of thousands of items. Here TinyDB runs over :class:`OrjsonStorage`, which
-keeps the tables in memory, and :class:`History` keeps the items as :class:`Item` objects
-with an ``item id -> doc id`` index, so lookups never scan. Every change is one transaction:
+history of tens of thousands of items, so :class:`History` does not go through TinyDB:
+it keeps each item once, as an :class:`Item`, with an ``item id -> doc id`` index, and
+reads and writes the file itself. Every change is one transaction:
 
 1. take ``<history>.lock`` (``filelock``: ``flock``, released by the kernel if we die);
 2. reload the file if another process replaced it since we read it;
-3. apply the change in memory through TinyDB's table API;
+3. apply the change to the items in memory;
 4. write the whole file once: temp file, ``fsync``, ``os.replace``, ``fsync`` of the dir.
+
+Reading and writing go in chunks of about a megabyte (orjson serialises the ``Item``
+dataclasses directly), so a load or write in a worker thread never holds the GIL for
+more than a few milliseconds and the UI keeps running. Loading streams the file, so
+the raw documents of only one chunk are alive at a time. A file in any other layout
+(TinyDB's own, an older monitor's, hand-edited) is parsed whole instead.
 
 The first write of a session first keeps the previous file as ``<history>.bak`` (a hard
 link, so it costs nothing). A file that cannot be used (corrupt, foreign, newer schema,
@@ -23,23 +30,22 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import orjson
 from filelock import FileLock, Timeout
-from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
 
 from .errors import HistoryError
-from .models import FeedState, Item
+from .models import FeedState, Item, Match
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "History", "OrjsonStorage", "backup_path"]
 
@@ -55,6 +61,16 @@ T = TypeVar("T")
 
 # Migrations from an older schema, keyed by the version they upgrade from (none yet).
 _MIGRATIONS: dict[int, Callable[[Tables], None]] = {}
+
+CHUNK_BYTES = 1 << 20  # parse this much JSON per orjson call (~800 items, a few ms)
+CHUNK_ITEMS = 1000  # serialise this many items per orjson call
+_HEADER_MAX = 16 << 20  # the feeds and meta tables in front of the items are smaller
+_ITEMS_START = b'},"items":{'  # the end of the meta table and the start of the items
+_BOUNDARY = re.compile(rb'\},"\d+":\{')  # between two item documents (see _chunks)
+_ITEM_KEYS = frozenset(("id", "feed", "title", "link", "summary", "published", "first_seen",
+                        "matches", "flag_override", "read"))  # fmt: skip
+_UTC = timezone.utc
+FREEZE_BYTES = 16 << 20  # from this file size on (~12k items), a load ends with gc.freeze()
 
 
 def backup_path(path: Path) -> Path:
@@ -82,70 +98,307 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-class OrjsonStorage(Storage):
-    """TinyDB storage that holds the tables in memory and reads/writes JSON with orjson.
+# -- the file's contents ---------------------------------------------------------------------
 
-    ``read``/``write`` (what TinyDB calls on every table operation) only touch memory and
-    mark the storage dirty; :meth:`load` reads the file and :meth:`flush` writes it
-    atomically, once per transaction.
+
+class _Layout(Exception):
+    """The file is not laid out as we write it (or is broken): parse it whole instead."""
+
+
+class _Contents:
+    """The tables of one history file: items as :class:`Item` objects, the rest as JSON."""
+
+    __slots__ = ("doc_ids", "extras", "feeds", "items", "meta", "next_id", "others")
+
+    def __init__(self) -> None:
+        self.items: dict[str, Item] = {}  # item id -> item, in file order
+        self.doc_ids: dict[str, str] = {}  # item id -> TinyDB document id (the key in the file)
+        self.extras: dict[str, dict[str, Any]] = {}  # item id -> fields this version does not know
+        self.feeds: dict[str, dict[str, Any]] = {}
+        self.meta: dict[str, dict[str, Any]] = {"1": {"schema": SCHEMA_VERSION, "app": APP, "matcher": None}}
+        self.others: dict[str, Any] = {}  # tables of a newer version, kept as they are
+        self.next_id = 1
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def check_head(self, path: Path, head: dict[str, Any]) -> int:
+        """Adopt the tables other than ``items``; returns the schema version."""
+        meta = head.get(META)
+        docs = list(meta.values()) if isinstance(meta, dict) else []
+        meta_doc = next((d for d in docs if isinstance(d, dict) and d.get("app") == APP), None)
+        if meta_doc is None:
+            raise _unusable(path, 'is not a monitor history (no "meta" table naming app "monitor")')
+        schema = meta_doc.get("schema")
+        if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+            raise _unusable(path, f"has an invalid schema version ({schema!r})")
+        if schema > SCHEMA_VERSION:
+            raise _unusable(
+                path,
+                f"was written by a newer monitor (schema {schema}; this one reads up to {SCHEMA_VERSION})",
+                "Upgrade monitor or use another history with --db PATH",
+            )
+        feeds = head.setdefault(FEEDS, {})
+        if not isinstance(feeds, dict):
+            raise _unusable(path, f'is damaged (its "{FEEDS}" table is not a JSON object)')
+        # TinyDB needs integer-like keys; feed documents need a name.
+        for key, doc in feeds.items():
+            if not key.isdigit() or not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+                raise _unusable(path, f"has a malformed feed state (document {key})")
+        self.feeds, self.meta = feeds, meta  # type: ignore[assignment]
+        self.others = {k: v for k, v in head.items() if k not in (FEEDS, META, ITEMS)}
+        return schema
+
+    def add_docs(self, path: Path, docs: dict[str, Any]) -> None:
+        """Turn item documents into :class:`Item` objects (the hot loop of a load).
+
+        The same as ``Item.from_dict`` plus checks, without its per-field call layers."""
+        items, doc_ids, extras = self.items, self.doc_ids, self.extras
+        new_item, new_match, parse, utc = Item, Match, datetime.fromisoformat, _UTC
+        key = ""
+        try:
+            for key, doc in docs.items():
+                extra = None
+                try:  # what we write: all ten fields, nothing else
+                    if len(doc) != 10:
+                        raise KeyError
+                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read = (
+                        doc["id"], doc["feed"], doc["title"], doc["link"], doc["summary"], doc["published"],
+                        doc["first_seen"], doc["matches"], doc["flag_override"], doc["read"],
+                    )  # fmt: skip
+                except KeyError:
+                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read = _fields(doc)
+                    if not _ITEM_KEYS.issuperset(doc):  # fields of a newer version: kept, written back
+                        extra = {k: v for k, v in doc.items() if k not in _ITEM_KEYS}
+                if published:
+                    published = parse(published)
+                    if published.tzinfo is not utc:
+                        published = _as_utc(published)
+                else:
+                    published = None
+                if first_seen:
+                    first_seen = parse(first_seen)
+                    if first_seen.tzinfo is not utc:
+                        first_seen = _as_utc(first_seen)
+                else:
+                    first_seen = datetime.now(utc)
+                if matches:
+                    matches = [
+                        new_match(m["watchlist"], m["term"], m["field"], int(m["start"]), int(m["end"]),
+                                  m.get("snippet", ""))  # fmt: skip
+                        for m in matches
+                    ]
+                else:
+                    matches = []
+                if type(item_id) is not str or type(feed) is not str:
+                    raise TypeError("id and feed must be strings")
+                if not key.isdigit():
+                    raise ValueError("its key is not a document number")
+                if item_id not in items:  # of duplicate documents, the first one wins
+                    items[item_id] = new_item(
+                        item_id, feed, title, link, summary, published, first_seen, matches, flag,
+                        True if read else False,
+                    )  # fmt: skip
+                    doc_ids[item_id] = key
+                    if extra is not None:
+                        extras[item_id] = extra
+        except KeyError as exc:
+            raise _unusable(path, f"has a malformed item (document {key}: missing {exc})") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise _unusable(path, f"has a malformed item (document {key}: {_first_line(exc)})") from None
+
+    def finish(self) -> None:
+        self.next_id = max(map(int, self.doc_ids.values()), default=0) + 1
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file, compact JSON, in pieces of at most ``CHUNK_ITEMS`` items."""
+        head = orjson.dumps({FEEDS: self.feeds, META: self.meta, **self.others}, option=orjson.OPT_NON_STR_KEYS)
+        yield head[:-1] + _ITEMS_START[1:]
+        items, doc_ids, extras = list(self.items.values()), self.doc_ids, self.extras
+        for start in range(0, len(items), CHUNK_ITEMS):
+            part = items[start : start + CHUNK_ITEMS]
+            if extras:
+                docs = {doc_ids[it.id]: _with_extras(it, extras) for it in part}
+            else:
+                docs = {doc_ids[it.id]: it for it in part}
+            body = orjson.dumps(docs)
+            yield (b"," if start else b"") + body[1:-1]
+        yield b"}}"
+
+
+def _fields(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """An item document's fields with the defaults of ``Item.from_dict`` (a missing one raises KeyError)."""
+    return (
+        doc["id"], doc["feed"], doc.get("title", ""), doc.get("link", ""), doc.get("summary", ""),
+        doc.get("published"), doc["first_seen"], doc.get("matches", ()), doc.get("flag_override"),
+        doc.get("read", False),
+    )  # fmt: skip
+
+
+def _with_extras(item: Item, extras: dict[str, dict[str, Any]]) -> Item | dict[str, Any]:
+    extra = extras.get(item.id)
+    return item if extra is None else {**extra, **item.to_dict()}
+
+
+def _as_utc(value: datetime) -> datetime:
+    """What ``to_iso`` would write, as a datetime (naive means local time, as there)."""
+    return value.astimezone(_UTC)
+
+
+def _normalise_times(item: Item) -> None:
+    """Keep the item's times in UTC, so orjson writes exactly what ``to_iso`` would."""
+    if item.published is not None and item.published.tzinfo is not _UTC:
+        item.published = _as_utc(item.published)
+    if item.first_seen.tzinfo is not _UTC:
+        item.first_seen = _as_utc(item.first_seen)
+
+
+def _read_contents(path: Path) -> tuple[_Contents, Stamp]:
+    """Read and check the file; the stamp identifies the version that was read."""
+    try:
+        with open(path, "rb") as fh:
+            stamp = _stamp(os.fstat(fh.fileno()))
+            try:
+                contents = _read_streamed(path, fh)
+            except _Layout:
+                fh.seek(0)
+                contents = _read_whole(path, fh.read())
+    except FileNotFoundError:
+        raise HistoryError(
+            f"history {path} does not exist; check the path or start a new one with --db PATH"
+        ) from None
+    except IsADirectoryError:
+        raise _unusable(path, "is a directory, not a file", "Pass a file path with --db PATH") from None
+    except PermissionError:
+        raise _unusable(
+            path, "cannot be read (permission denied)", "Fix its permissions or use another one with --db PATH"
+        ) from None
+    except OSError as exc:
+        raise _unusable(path, f"cannot be read ({exc.strerror or exc})") from None
+    contents.finish()
+    return contents, stamp
+
+
+def _read_streamed(path: Path, fh: IO[bytes]) -> _Contents:
+    """Parse a file in the layout we write, a chunk of items at a time.
+
+    Raises :class:`_Layout` when the file is laid out otherwise or any chunk is not valid
+    JSON; the caller then parses it whole (which also words the error)."""
+    buf = fh.read(CHUNK_BYTES)
+    while (at := buf.find(_ITEMS_START)) < 0:
+        more = fh.read(CHUNK_BYTES) if len(buf) < _HEADER_MAX else b""
+        if not more:
+            raise _Layout
+        buf += more
+    head = _loads(buf[: at + 1] + b"}")
+    if not isinstance(head, dict) or ITEMS in head:
+        raise _Layout
+    contents = _Contents()
+    if contents.check_head(path, head) != SCHEMA_VERSION:
+        raise _Layout  # migrations work on the whole file
+    for chunk in _chunks(fh, buf[at + len(_ITEMS_START) :]):
+        docs = _loads(b"{" + chunk + b"}")
+        if not isinstance(docs, dict):
+            raise _Layout
+        contents.add_docs(path, docs)
+        del docs  # only one chunk of raw documents is alive at a time
+    return contents
+
+
+def _chunks(fh: IO[bytes], buf: bytes) -> Iterator[bytes]:
+    """Split the items table into runs of whole ``"<id>":{...}`` members.
+
+    A run ends where ``},"<digits>":{`` follows. That can be cut somewhere else than
+    between two items only in a file we did not write; then a run is not valid JSON on
+    its own (its braces do not balance), and the caller falls back to a whole parse. The
+    last run is followed by the ``}}`` that close the items table and the file."""
+    want, eof = 2 * CHUNK_BYTES, False
+    while True:
+        while not eof and len(buf) < want:
+            more = fh.read(CHUNK_BYTES)
+            eof = not more
+            buf += more
+        found = _BOUNDARY.search(buf, CHUNK_BYTES)
+        if found is not None:
+            end = found.start() + 1
+            yield buf[:end]
+            buf, want = buf[end + 1 :], 2 * CHUNK_BYTES
+        elif not eof:
+            want = len(buf) + CHUNK_BYTES  # one very long item: read on
+        else:
+            tail = buf.rstrip()
+            if not tail.endswith(b"}}"):
+                raise _Layout
+            yield tail[:-2]
+            return
+
+
+def _loads(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise _Layout from None
+
+
+def _read_whole(path: Path, raw: bytes) -> _Contents:
+    """Parse a file in any layout TinyDB can read, in one go."""
+    if not raw.strip():
+        raise _unusable(path, f"is empty ({len(raw)} bytes)")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise _unusable(path, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    del raw
+    if not isinstance(data, dict):
+        raise _unusable(path, "is not a monitor history (the JSON is not an object)")
+    contents = _Contents()
+    schema = contents.check_head(path, data)
+    docs = data.setdefault(ITEMS, {})
+    if not isinstance(docs, dict):
+        raise _unusable(path, f'is damaged (its "{ITEMS}" table is not a JSON object)')
+    for version in range(schema, SCHEMA_VERSION):
+        _MIGRATIONS[version](data)
+    contents.check_head(path, data)
+    docs = data.pop(ITEMS)
+    keys = list(docs)
+    for start in range(0, len(keys), CHUNK_ITEMS):  # drop raw documents as they are converted
+        contents.add_docs(path, {key: docs.pop(key) for key in keys[start : start + CHUNK_ITEMS]})
+    return contents
+
+
+class OrjsonStorage(Storage):
+    """A TinyDB storage for the history file, for scripts that want TinyDB's query API.
+
+    Reads the file whole; writes it atomically (temp file, ``fsync``, rename) in the
+    layout :class:`History` reads fastest. It takes no lock: do not write with it while
+    monitor runs.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.data: Tables = {}
-        self.dirty = False
 
-    def read(self) -> Tables:
-        return self.data
+    def read(self) -> Tables | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        return orjson.loads(raw) if raw.strip() else None
 
     def write(self, data: Tables) -> None:
-        self.data = data
-        self.dirty = True
+        head = {k: v for k, v in data.items() if k != ITEMS}
+        body = orjson.dumps(head, option=orjson.OPT_NON_STR_KEYS)[:-1]
+        items = orjson.dumps(data.get(ITEMS, {}), option=orjson.OPT_NON_STR_KEYS)
+        _write_atomically(self.path, [body, b"," if head else b"", b'"items":', items, b"}"])
 
     def close(self) -> None:
         pass
 
-    def load(self) -> Stamp:
-        """Read and parse the file; the stamp identifies the version that was read."""
-        path = self.path
-        try:
-            with open(path, "rb") as fh:
-                stamp = _stamp(os.fstat(fh.fileno()))
-                raw = fh.read()
-        except FileNotFoundError:
-            raise HistoryError(
-                f"history {path} does not exist; check the path or start a new one with --db PATH"
-            ) from None
-        except IsADirectoryError:
-            raise _unusable(path, "is a directory, not a file", "Pass a file path with --db PATH") from None
-        except PermissionError:
-            raise _unusable(
-                path, "cannot be read (permission denied)", "Fix its permissions or use another one with --db PATH"
-            ) from None
-        except OSError as exc:
-            raise _unusable(path, f"cannot be read ({exc.strerror or exc})") from None
-        if not raw.strip():
-            raise _unusable(path, f"is empty ({len(raw)} bytes)")
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise _unusable(path, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-        if not isinstance(data, dict):
-            raise _unusable(path, "is not a monitor history (the JSON is not an object)")
-        self.data = data
-        self.dirty = False
-        return stamp
 
-    def flush(self) -> Stamp:
-        """Write the tables to the file atomically and durably; returns the new stamp."""
-        payload = orjson.dumps(self.data, option=orjson.OPT_NON_STR_KEYS)
-        stamp = _write_atomically(self.path, payload)
-        self.dirty = False
-        return stamp
+def _write_atomically(path: Path, chunks: Iterable[bytes]) -> Stamp:
+    """Write ``chunks`` to a temp file in the same dir, fsync, rename over ``path``, fsync the dir.
 
-
-def _write_atomically(path: Path, payload: bytes) -> Stamp:
-    """Temp file in the same dir, fsync, rename over ``path``, fsync the dir.
+    Each chunk is written as soon as it is produced (``os.write`` releases the GIL).
 
     The caller holds the history lock, so a fixed temp name is safe (one a killed
     writer left behind is simply replaced).
@@ -162,9 +415,10 @@ def _write_atomically(path: Path, payload: bytes) -> Stamp:
         try:
             if mode is not None:
                 os.fchmod(fd, mode)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -216,10 +470,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _empty_tables() -> Tables:
-    return {ITEMS: {}, FEEDS: {}, META: {"1": {"schema": SCHEMA_VERSION, "app": APP, "matcher": None}}}
-
-
 class History:
     """The item history of one file, safe to share between processes.
 
@@ -238,11 +488,11 @@ class History:
         self.lock_timeout = lock_timeout
         self._mutex = threading.RLock()
         self._file_lock = FileLock(self.lock_path, timeout=lock_timeout, thread_local=False, poll_interval=0.01)
-        self._db: TinyDB | None = None
-        self._items: dict[str, Item] = {}
-        self._doc_ids: dict[str, int] = {}
+        self._data = _Contents()
+        self._items = self._data.items  # item id -> Item: every item is held once, here
         self._sorted: list[Item] | None = None
         self._stamp: Stamp | None = None
+        self._dirty = False
         self._backed_up = False
         if not os.path.lexists(self.path):
             if not create:
@@ -284,8 +534,7 @@ class History:
     def feed_states(self) -> dict[str, FeedState]:
         """The remembered state of every feed polled so far, by feed name (fresh copies)."""
         with self._mutex:
-            docs = self._tables().get(FEEDS, {}).values()
-            return {doc["name"]: FeedState.from_dict(doc) for doc in docs}
+            return {doc["name"]: FeedState.from_dict(doc) for doc in self._data.feeds.values()}
 
     @property
     def matcher_signature(self) -> str | None:
@@ -310,7 +559,9 @@ class History:
     # -- writing -------------------------------------------------------------------------
 
     def add_items(self, items: Iterable[Item]) -> list[Item]:
-        """Store the items whose ids are new (one write); returns those, in input order."""
+        """Store the items whose ids are new (one write); returns those, in input order.
+
+        The stored items are the objects given (their times converted to UTC)."""
         return self.commit(items, ())
 
     def save_feed_states(self, states: Iterable[FeedState]) -> None:
@@ -398,37 +649,22 @@ class History:
         def change() -> int:
             old = [it for it in self._items.values() if not it.flagged and it.time < cutoff]
             if old:
-                self._table(ITEMS).remove(doc_ids=[self._doc_ids[it.id] for it in old])
+                data = self._data
                 for it in old:
-                    del self._items[it.id]
-                    del self._doc_ids[it.id]
+                    del data.items[it.id]
+                    del data.doc_ids[it.id]
+                    data.extras.pop(it.id, None)
                 self._sorted = None
+                self._dirty = True
             return len(old)
 
         return self._transaction(change)
 
     # -- internals -----------------------------------------------------------------------
 
-    def _storage(self) -> OrjsonStorage:
-        assert self._db is not None
-        storage = self._db.storage
-        assert isinstance(storage, OrjsonStorage)
-        return storage
-
-    def _tables(self) -> Tables:
-        return self._storage().data
-
-    def _table(self, name: str) -> Table:
-        assert self._db is not None
-        return self._db.table(name, cache_size=0)
-
-    def _meta_key(self) -> str | None:
-        meta = self._tables().get(META) or {}
-        return next((key for key, doc in meta.items() if isinstance(doc, dict) and doc.get("app") == APP), None)
-
     def _meta_doc(self) -> dict[str, Any]:
-        key = self._meta_key()
-        return {} if key is None else self._tables()[META][key]
+        meta = self._data.meta
+        return next((doc for doc in meta.values() if isinstance(doc, dict) and doc.get("app") == APP), {})
 
     def _require(self, item_id: str) -> Item:
         item = self._items.get(item_id)
@@ -437,47 +673,53 @@ class History:
         return item
 
     def _insert(self, items: list[Item]) -> list[Item]:
+        data = self._data
         fresh: dict[str, Item] = {}
         for item in items:
-            if item.id not in self._items and item.id not in fresh:
+            if item.id not in data.items and item.id not in fresh:
                 fresh[item.id] = item
         if not fresh:
             return []
-        with _gc_paused():
-            doc_ids = self._table(ITEMS).insert_multiple(item.to_dict() for item in fresh.values())
-        for item, doc_id in zip(fresh.values(), doc_ids, strict=True):
-            self._items[item.id] = item
-            self._doc_ids[item.id] = doc_id
+        for item_id, item in fresh.items():
+            _normalise_times(item)
+            data.items[item_id] = item
+            data.doc_ids[item_id] = str(data.next_id)
+            data.next_id += 1
         self._sorted = None
+        self._dirty = True
         return list(fresh.values())
 
     def _rewrite(self, items: list[Item]) -> None:
-        """Copy these (already changed) items into their documents."""
-        if not items:
-            return
-        by_id = {item.id: item for item in items}
-        self._table(ITEMS).update(
-            lambda doc: doc.update(by_id[doc["id"]].to_dict()),
-            doc_ids=[self._doc_ids[i] for i in by_id],
-        )
+        """Note that these items changed (they are written as they are now)."""
+        if items:
+            for item in items:
+                _normalise_times(item)
+            self._dirty = True
 
     def _put_states(self, states: list[FeedState]) -> None:
         if not states:
             return
-        by_name = {state.name: state.to_dict() for state in states}
-        existing = {doc["name"]: int(key) for key, doc in self._tables().get(FEEDS, {}).items()}
-        table = self._table(FEEDS)
-        known = [existing[name] for name in by_name if name in existing]
-        if known:
-            table.update(lambda doc: doc.update(by_name[doc["name"]]), doc_ids=known)
-        table.insert_multiple(doc for name, doc in by_name.items() if name not in existing)
+        feeds = self._data.feeds
+        by_name = {doc["name"]: doc for doc in feeds.values()}
+        next_id = max(map(int, feeds), default=0) + 1
+        for state in states:
+            doc = state.to_dict()
+            if state.name in by_name:
+                by_name[state.name].update(doc)
+            else:
+                feeds[str(next_id)] = by_name[state.name] = doc
+                next_id += 1
+        self._dirty = True
 
     def _set_meta(self, **fields: Any) -> None:
-        key = self._meta_key()
-        if key is None:
-            self._table(META).insert({"schema": SCHEMA_VERSION, "app": APP, "matcher": None, **fields})
+        doc = self._meta_doc()
+        if doc:
+            doc.update(fields)
         else:
-            self._table(META).update(fields, doc_ids=[int(key)])
+            meta = self._data.meta
+            key = str(max((int(k) for k in meta if k.isdigit()), default=0) + 1)
+            meta[key] = {"schema": SCHEMA_VERSION, "app": APP, "matcher": None, **fields}
+        self._dirty = True
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -503,25 +745,25 @@ class History:
         with self._mutex, self._locked():
             if self.changed_on_disk():
                 self._load()
-            storage = self._storage()
-            storage.dirty = False
+            self._dirty = False
             try:
                 result = change()
-                if storage.dirty:
-                    self._write(storage)
+                if self._dirty:
+                    self._write()
             except BaseException:
                 # Memory may now be ahead of the file: catch up from the file next time.
                 self._stamp = None
                 raise
+            finally:
+                self._dirty = False
             return result
 
-    def _write(self, storage: OrjsonStorage) -> None:
+    def _write(self) -> None:
         if not self._backed_up and self._stamp is not None:
             _keep_backup(self.path)  # the file we are replacing is the one we read and checked
             self._backed_up = True
         try:
-            with _gc_paused():
-                self._stamp = storage.flush()
+            self._stamp = _write_atomically(self.path, self._data.chunks())
         except OSError as exc:
             raise HistoryError(
                 f"cannot write history {self.path} ({exc.strerror or exc}); the previous version was left intact"
@@ -535,65 +777,39 @@ class History:
         with self._mutex, self._locked():
             if os.path.lexists(self.path):  # another process created it meanwhile
                 return
-            storage = OrjsonStorage(self.path)
-            storage.data = _empty_tables()
             try:
-                storage.flush()
+                _write_atomically(self.path, _Contents().chunks())
             except OSError as exc:
                 raise HistoryError(f"cannot create history {self.path} ({exc.strerror or exc})") from None
 
     def _load(self) -> None:
         """Read the file and rebuild the in-memory state from it."""
-        with self._mutex, _gc_paused():
-            db = TinyDB(self.path, storage=OrjsonStorage)
-            storage = db.storage
-            assert isinstance(storage, OrjsonStorage)
-            stamp = storage.load()
-            items, doc_ids = self._adopt(storage.data)
-            self._db, self._items, self._doc_ids = db, items, doc_ids
-            self._stamp, self._sorted = stamp, None
-
-    def _adopt(self, data: Tables) -> tuple[dict[str, Item], dict[str, int]]:
-        """Check that ``data`` is a monitor history we can read; index its items."""
-        path = self.path
-        meta = data.get(META)
-        docs = list(meta.values()) if isinstance(meta, dict) else []
-        meta_doc = next((d for d in docs if isinstance(d, dict) and d.get("app") == APP), None)
-        if meta_doc is None:
-            raise _unusable(path, 'is not a monitor history (no "meta" table naming app "monitor")')
-        schema = meta_doc.get("schema")
-        if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
-            raise _unusable(path, f"has an invalid schema version ({schema!r})")
-        if schema > SCHEMA_VERSION:
-            raise _unusable(
-                path,
-                f"was written by a newer monitor (schema {schema}; this one reads up to {SCHEMA_VERSION})",
-                "Upgrade monitor or use another history with --db PATH",
-            )
-        for name in (ITEMS, FEEDS):
-            table = data.setdefault(name, {})
-            if not isinstance(table, dict):
-                raise _unusable(path, f'is damaged (its "{name}" table is not a JSON object)')
-        for version in range(schema, SCHEMA_VERSION):
-            _MIGRATIONS[version](data)
-        # TinyDB needs integer-like keys; feed documents need a name.
-        for key, doc in data[FEEDS].items():
-            if not key.isdigit() or not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
-                raise _unusable(path, f"has a malformed feed state (document {key})")
-
-        items: dict[str, Item] = {}
-        doc_ids: dict[str, int] = {}
-        for key, doc in data[ITEMS].items():
+        with self._mutex:
             try:
-                doc_id = int(key)
-                item = Item.from_dict(doc)
-                if not isinstance(item.id, str) or not isinstance(item.feed, str):
-                    raise TypeError("id and feed must be strings")
-            except KeyError as exc:
-                raise _unusable(path, f"has a malformed item (document {key}: missing {exc})") from None
-            except (TypeError, ValueError, AttributeError) as exc:
-                raise _unusable(path, f"has a malformed item (document {key}: {_first_line(exc)})") from None
-            if item.id not in items:  # of duplicate documents, the first one wins
-                items[item.id] = item
-                doc_ids[item.id] = doc_id
-        return items, doc_ids
+                big = os.stat(self.path).st_size >= FREEZE_BYTES
+            except OSError:
+                big = False  # _read_contents words the error
+            if big:
+                gc.collect()  # so no garbage is frozen with the items below
+            with _gc_paused():
+                data, stamp = _read_contents(self.path)
+                old = self._data
+                self._data, self._items = data, data.items
+                self._stamp, self._sorted = stamp, None
+                _release(old.items)
+            if big:
+                # Keep the cyclic GC from rescanning a million long-lived objects: each full
+                # collection would freeze every thread (the UI) for ~100 ms. They are still
+                # freed by reference counting when dropped (nothing here is cyclic).
+                gc.freeze()
+
+
+def _release(items: dict[str, Item]) -> None:
+    """Empty a replaced item dict one item at a time.
+
+    Dropping 100k items at once is one long C call (a cascade of deallocations) that
+    holds the GIL; item by item, other threads (the UI) run in between. Items still
+    referenced elsewhere simply live on."""
+    popitem = items.popitem
+    for _ in range(len(items)):
+        popitem()
