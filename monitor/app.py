@@ -255,6 +255,11 @@ class MonitorApp(App[int]):
         self.refresh_panels()
 
     def refilter(self) -> None:
+        if self.filter.query and self.view.index is None:
+            # The view worker is still indexing (just after start-up or a poll): searching
+            # now would index on the event loop. Keep the rows; ViewReady applies the query.
+            self.update_status(filters=(*self.filter.describe(), "indexing…"))
+            return
         rows = self.row_filter.rows(self.filter)
         self.item_list.set_rows(self.items, rows)
         self.update_status(shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe()))

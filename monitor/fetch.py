@@ -14,6 +14,7 @@ One :func:`fetch` never raises for network trouble: it returns a :class:`FetchRe
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import zlib
 from collections import defaultdict
@@ -27,6 +28,15 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from monitor.models import FeedConfig, FeedState, Settings, utcnow
+
+# httpx imports its transport (httpcore, h11, anyio's asyncio backend) on the first request.
+# Import them now, so that first request does not spend ~100 ms importing inside the TUI's
+# event loop. Best effort: a layout change in those packages only costs that delay again.
+for _module in ("httpcore", "h11", "anyio", "anyio._backends._asyncio", "certifi"):
+    try:
+        importlib.import_module(_module)
+    except ImportError:  # pragma: no cover - depends on the installed versions
+        pass
 
 __all__ = [
     "ErrorKind",

@@ -15,6 +15,7 @@ import asyncio
 import atexit
 import multiprocessing
 import os
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -214,10 +215,28 @@ def _process_pool() -> ProcessPoolExecutor | None:
                     context.set_forkserver_preload(["monitor.parse", "monitor.match", "monitor.poll"])
                 else:
                     context = multiprocessing.get_context("spawn")
+                _start_resource_tracker()
                 _pool = ProcessPoolExecutor(max_workers=_WORKERS, mp_context=context)
             except Exception:  # no semaphores, no /dev/shm, sandboxed: use threads
                 _pool_unavailable = True
         return _pool
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    The tracker inherits ``sys.stderr`` by file descriptor; inside the TUI, Textual has
+    replaced ``sys.stderr`` with a capture object that has none, and the start fails.
+    """
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        if sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
 
 
 def _discard_pool(pool: ProcessPoolExecutor, *, unavailable: bool = False) -> None:
@@ -316,11 +335,12 @@ async def poll(
     found: list[Item] = []
     new_states: list[FeedState] = []
     own_client = client is None
-    client = client or make_client(config.settings)
+    if client is None:  # loading the CA bundle holds the GIL for tens of ms: not on the loop
+        client = await asyncio.to_thread(make_client, config.settings)
 
     in_processes = _use_processes(len(due), matcher)
-    if in_processes:
-        _warm_pool(matcher)
+    # Starting workers blocks until the fork server is up: never on the event loop.
+    warming = asyncio.ensure_future(asyncio.to_thread(_warm_pool, matcher)) if in_processes else None
 
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)
@@ -332,7 +352,8 @@ async def poll(
         if result.outcome == "ok":
             try:
                 parsed = None
-                if in_processes:
+                if warming is not None:
+                    await asyncio.shield(warming)
                     parsed = await _parse_in_process(result, feed, matcher, now)
                 if parsed is None:
                     parsed = await asyncio.to_thread(_parse_and_match, result, feed, matcher, now)
@@ -365,6 +386,8 @@ async def poll(
     finally:
         if own_client:
             await client.aclose()
+        if warming is not None:
+            await warming
 
     new_items = await asyncio.to_thread(history.commit, found, new_states)
     _recount(reports, new_items)

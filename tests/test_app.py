@@ -113,6 +113,26 @@ async def test_search_filters_as_you_type_and_escape_clears(tmp_path: Path) -> N
         assert len(titles(app)) == 8
 
 
+async def test_search_typed_while_a_large_history_is_still_indexing_is_applied(tmp_path: Path) -> None:
+    """Past SYNC_VIEW_ITEMS the search index is built in a worker after the first paint;
+    a query typed before it is ready must still filter once it is."""
+    from monitor.app import SYNC_VIEW_ITEMS
+    from monitor.models import Item
+    from tests.app_fixtures import fixed_items
+
+    filler = [
+        Item(id=f"x{n}", feed="UNN English", title=f"Routine report {n}", link="https://example.org/x",
+             summary="Nothing notable.", published=NOW - timedelta(days=4, minutes=n),
+             first_seen=NOW - timedelta(days=4))
+        for n in range(SYNC_VIEW_ITEMS + 500)
+    ]
+    app = make_app(tmp_path, items=fixed_items() + filler)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"frost")
+        await until(pilot, lambda: titles(app) == ["Weather service warns of frost"])
+        assert app.status.shown == 1
+
+
 async def test_flagged_unread_feed_and_watchlist_filters_combine(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

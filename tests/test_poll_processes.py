@@ -36,10 +36,7 @@ async def test_many_feeds_are_parsed_and_matched_in_worker_processes(
 
     report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
 
-    if poll_module._pool_unavailable:  # a sandbox without processes: the thread path ran
-        assert poll_module._pool is None
-    else:
-        assert poll_module._pool is not None
+    assert not poll_module._pool_unavailable and poll_module._pool is not None
     assert {r.outcome for r in report.feeds} == {"ok"}
     assert len(report.new_items) == 4 * len(config.feeds)
     inflected = [i for i in report.new_items if i.title.startswith("Підписано")]
@@ -68,3 +65,25 @@ async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
     assert {r.outcome for r in again.feeds} == {"ok"}
     assert len(again.new_items) == 4 * len(config.feeds)
     assert poll_module._pool is not None and poll_module._pool is not pool
+
+
+async def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Textual swaps sys.stderr for a capture without a file descriptor, which once made
+    the pool fail to start inside the app (and every poll fall back to threads)."""
+    from monitor.app import MonitorApp
+
+    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS + 1)
+    poll_module.shutdown_pool()
+    history = History.open(tmp_path / "history.json")
+    config_path = tmp_path / "feeds.toml"
+    config_path.write_text("", encoding="utf-8")
+    app = MonitorApp(config, config_path, history, Matcher(WATCHLISTS), autopoll=False, watch_files=False)
+    async with app.run_test() as pilot:
+        await pilot.press("r")
+        for _ in range(250):
+            if app.status.last_poll is not None:
+                break
+            await pilot.pause(0.02)
+        assert app.status.last_poll is not None
+    assert not poll_module._pool_unavailable and poll_module._pool is not None
+    assert len(history) == 4 * len(config.feeds)
