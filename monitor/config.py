@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,20 @@ class _Lines:
         return self.headers.get((table, index))
 
 
+def _check_name(
+    name: Any, kind: str, index: int, seen: dict[str, int], bad: Callable[[str, str], None]
+) -> None:
+    """A feed's or watchlist's name: a non-empty, one-line string, unique among its kind."""
+    if not isinstance(name, str) or not name.strip():
+        bad("name must be a non-empty string", "name")
+    elif not name.isprintable():
+        bad("name must be on one line, without control characters", "name")
+    elif name in seen:
+        bad(f"duplicate {kind} name (also {kind} #{seen[name] + 1})", "name")
+    else:
+        seen[name] = index
+
+
 class _Validator:
     """Turns the parsed TOML into a Config, collecting every problem on the way."""
 
@@ -280,14 +295,7 @@ class _Validator:
                 self.problem(f"{what}: {message}", "feeds", index, key)
 
             self.unknown_keys(entry, FEED_KEYS, what, "feeds", index)
-            if not isinstance(name, str) or not name.strip():
-                bad("name must be a non-empty string", "name")
-            elif not name.isprintable():
-                bad("name must be on one line, without control characters", "name")
-            elif name in seen:
-                bad(f"duplicate feed name (also feed #{seen[name] + 1})", "name")
-            else:
-                seen[name] = index
+            _check_name(name, "feed", index, seen, bad)
             url = entry.get("url")
             if url is None:
                 bad("url is missing", "url")
@@ -348,14 +356,7 @@ class _Validator:
                 self.problem(f"{what}: {message}", "watchlists", index, key)
 
             self.unknown_keys(entry, WATCHLIST_KEYS, what, "watchlists", index)
-            if not isinstance(name, str) or not name.strip():
-                bad("name must be a non-empty string", "name")
-            elif not name.isprintable():
-                bad("name must be on one line, without control characters", "name")
-            elif name in seen:
-                bad(f"duplicate watchlist name (also watchlist #{seen[name] + 1})", "name")
-            else:
-                seen[name] = index
+            _check_name(name, "watchlist", index, seen, bad)
             terms = entry.get("terms")
             if terms is None:
                 bad("terms is missing (a list of words or phrases to look for)", "terms")

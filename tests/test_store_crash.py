@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -23,23 +22,16 @@ import pytest
 from monitor.errors import HistoryError
 from monitor.models import Item
 from monitor.store import History
+from tests.store_writer import make_item
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and flock are POSIX")
 
 WRITER = Path(__file__).with_name("store_writer.py")
-T0 = datetime(2025, 9, 1, tzinfo=timezone.utc)
 
 
 def item(item_id: str, n: int = 0) -> Item:
-    return Item(
-        id=item_id,
-        feed="mod",
-        title=f"Seed {item_id}",
-        link=f"https://example.org/{item_id}",
-        summary="Seed item for the crash tests. " * 10,
-        published=T0 + timedelta(minutes=n),
-        first_seen=T0 + timedelta(minutes=n),
-    )
+    """The same shape of item as the writer process commits."""
+    return make_item(item_id, n)
 
 
 class Writer:
