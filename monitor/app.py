@@ -25,9 +25,10 @@ from urllib.parse import urlsplit
 
 from textual import on, work
 from textual.worker import get_current_worker
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 from textual.worker import Worker, WorkerState
@@ -65,6 +66,8 @@ CONFIG_CHECK_SECONDS = 1.0
 HISTORY_CHECK_SECONDS = 5.0
 PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
 SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
+SIDEBAR_MIN_WIDTH = 100  # narrower terminals hide the sidebar until ``b``
+NOTIFIED_KEPT = 100
 MAX_TIMER_SECONDS = 6 * 3600.0
 
 FileStamp = tuple[int, int, int] | None
@@ -107,6 +110,31 @@ def poll_summary(report: PollReport, at: datetime, now: datetime) -> str:
     return f"{clock_time(at, now)}: " + ", ".join(parts)
 
 
+def toggle_flag(history: History, item_id: str) -> None:
+    """Flip the flag from the item's current state; back to automatic when that agrees."""
+    item = history.get(item_id)
+    if item is not None:
+        flagged = not item.flagged
+        history.set_flag(item_id, None if flagged == bool(item.matches) else flagged)
+
+
+def toggle_read(history: History, item_id: str) -> None:
+    item = history.get(item_id)
+    if item is not None:
+        history.set_read(item_id, not item.read)
+
+
+def terminal_browser() -> bool:
+    """The default browser runs in this terminal (lynx, w3m…: no display to open a window on)."""
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return isinstance(browser, webbrowser.GenericBrowser) and not isinstance(
+        browser, webbrowser.BackgroundBrowser
+    )
+
+
 class MonitorApp(App[int]):
     """Watch the feeds, read and flag items, export a briefing."""
 
@@ -115,22 +143,24 @@ class MonitorApp(App[int]):
     COMMANDS = App.COMMANDS | {MonitorCommands}
     ENABLE_COMMAND_PALETTE = True
 
+    # Footer order: what must stay visible in 80 columns (export, quit) comes first.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("tab", "focus_next", "Next pane", show=False),
         Binding("shift+tab", "focus_previous", "Previous pane", show=False),
         Binding("slash", "search", "Search"),
-        Binding("escape", "clear_filters", "Clear search/filters", show=False),
-        Binding("F", "toggle_flagged_only", "Flagged only"),
-        Binding("U", "toggle_unread_only", "Unread only"),
+        Binding("escape", "clear_filters", "Clear the search; again: every filter", show=False),
         Binding("space,f", "toggle_flag", "Flag/unflag"),
-        Binding("u", "toggle_read", "Read/unread"),
-        Binding("o", "open_link", "Open link"),
-        Binding("y", "copy_link", "Copy link", show=False),
         Binding("r", "poll_now", "Poll now"),
         Binding("e", "export", "Export"),
-        Binding("ctrl+r", "reload_config", "Reload feeds.toml", show=False),
         Binding("q", "quit", "Quit"),
+        Binding("F", "toggle_flagged_only", "Flagged only"),
+        Binding("U", "toggle_unread_only", "Unread only"),
+        Binding("u", "toggle_read", "Read/unread", show=False),
+        Binding("o", "open_link", "Open link", show=False),
+        Binding("y", "copy_link", "Copy link", show=False),
+        Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
+        Binding("ctrl+r", "reload_config", "Reload feeds.toml", show=False),
     ]
 
     def __init__(
@@ -148,7 +178,8 @@ class MonitorApp(App[int]):
     ) -> None:
         """``autopoll=False``: no automatic polling at all, neither at start nor on the feeds'
         schedule; ``r`` still polls. ``watch_files=False``: feeds.toml and the history file
-        are not watched for changes by other programs."""
+        are not watched for changes by other programs. ``browser(url)`` runs in a thread and
+        returns true when it opened the link (as :func:`webbrowser.open` does)."""
         super().__init__()
         self.config = config
         self.config_path = config_path
@@ -166,12 +197,14 @@ class MonitorApp(App[int]):
         self.row_filter = RowFilter(self.view)
         self._writes_done = 0  # bumped by every applied write; a view built before it is stale
         self.status = StatusState()
-        self.notified: list[str] = []  # what notify() said, newest last (also for tests)
+        self.notified: deque[str] = deque(maxlen=NOTIFIED_KEPT)  # what notify() said, newest last
         self._poll_timer: Timer | None = None
         self._polling = False
         self._config_stamp = file_stamp(config_path)
         self._writes: deque[tuple[Callable[[History], object], Item | None]] = deque()
-        self._write_lock = threading.Lock()  # one drainer at a time keeps the order
+        self._write_lock = threading.Lock()  # guards _writes and _draining
+        self._draining = False  # a drainer is running: new writes join its queue
+        self._sidebar_wanted: bool | None = None  # None: shown when the terminal is wide enough
 
     # --- layout -------------------------------------------------------------------------
 
@@ -204,6 +237,7 @@ class MonitorApp(App[int]):
             self.show_view(ViewData(items))
             self.call_after_refresh(self.rebuild_view)
         self.item_list.focus()
+        self._place_sidebar()
         self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
         if self.watch_files:
             self.set_interval(CONFIG_CHECK_SECONDS, self.check_config_file, name="config-watch")
@@ -219,10 +253,6 @@ class MonitorApp(App[int]):
         self.notify(message, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
 
     # --- showing items ------------------------------------------------------------------
-
-    def reload_items(self) -> None:
-        """Rebuild the view from the history (in the view worker; shown when it is ready)."""
-        self.rebuild_view()
 
     @work(thread=True, group="view", exclusive=True, exit_on_error=False)
     def rebuild_view(self) -> None:
@@ -272,10 +302,13 @@ class MonitorApp(App[int]):
         now = self.clock()
         feeds = self.feeds_panel
         feeds.selected = self.filter.feed
-        feeds.set_entries(feed_entries(self.config, self.view.states, counts, self.filter.feed, now))
+        width = max(0, feeds.content_region.width - 1) or None  # room for a scrollbar
+        feeds.set_entries(feed_entries(self.config, self.view.states, counts, self.filter.feed, now,
+                                       *(width,) if width else ()))
         wls = self.watchlists_panel
         wls.selected = self.filter.watchlist
-        wls.set_entries(watchlist_entries(self.config, counts, self.filter.watchlist))
+        width = max(0, wls.content_region.width - 1) or None
+        wls.set_entries(watchlist_entries(self.config, counts, self.filter.watchlist, *(width,) if width else ()))
 
     def update_status(self, **changes: object) -> None:
         self.status = self.status.with_(**changes)
@@ -294,9 +327,22 @@ class MonitorApp(App[int]):
     @on(ItemList.Opened)
     def _open_item(self, event: ItemList.Opened) -> None:
         self.detail.show(event.item)
-        if not event.item.read:
-            self.queue_write(lambda h, i=event.item.id: h.set_read(i, True), event.item)
+        self.mark_read(event.item)
         self.detail.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        if hasattr(self, "item_list"):  # on_mount places it the first time
+            self._place_sidebar()
+
+    def _place_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        wanted = self._sidebar_wanted
+        show = self.size.width >= SIDEBAR_MIN_WIDTH if wanted is None else wanted
+        if sidebar.display != show:
+            sidebar.display = show
+            if not show and self.focused in (self.feeds_panel, self.watchlists_panel):
+                self.item_list.focus()
+        self.call_after_refresh(self.refresh_panels)  # the panels' lines follow their width
 
     @on(FilterPanel.Chosen, "#feeds")
     def _feed_chosen(self, event: FilterPanel.Chosen) -> None:
@@ -317,11 +363,15 @@ class MonitorApp(App[int]):
     # --- actions ------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        everywhere = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action != "clear_filters"]
+        escape = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action == "clear_filters"]
         sections: list[tuple[str, list[BindingType]]] = [
-            ("Everywhere", list(self.BINDINGS)),
-            ("Item list", list(ItemList.BINDINGS)),
+            ("Everywhere", everywhere),
+            ("Item list", [*ItemList.BINDINGS, *escape]),
             ("Detail pane", list(DetailPane.BINDINGS)),
-            ("Feeds / watchlists", [*FilterPanel.BINDINGS, Binding("enter", "select", "Filter by it (again: clear)")]),
+            ("Search box (/)", [*SearchBar.BINDINGS, Binding("enter", "submit", "Back to the list, keep the search")]),
+            ("Feeds / watchlists", [*FilterPanel.BINDINGS, Binding("enter", "select", "Filter by it (again: clear)"),
+                                    *escape]),
             ("Palette", [Binding("ctrl+p", "command_palette", "Command palette")]),
         ]
         self.push_screen(HelpScreen(binding_rows(sections)))
@@ -335,20 +385,30 @@ class MonitorApp(App[int]):
         search.focus()
 
     def action_clear_search(self) -> None:
-        search = self.search_bar
-        search.value = ""
-        search.display = False
-        self.set_filter(query="")
-        self.item_list.focus()
+        self._clear(ItemFilter(feed=self.filter.feed, watchlist=self.filter.watchlist,
+                               flagged_only=self.filter.flagged_only, unread_only=self.filter.unread_only))
 
     def action_clear_filters(self) -> None:
+        """esc in the lists: the search first; with no search, every other filter."""
+        if self.filter.query or self.search_bar.value:
+            self.action_clear_search()
+        else:
+            self._clear(ItemFilter())
+
+    def _clear(self, flt: ItemFilter) -> None:
         search = self.search_bar
         search.value = ""
         search.display = False
-        self.filter = ItemFilter()
+        panels_change = (flt.feed, flt.watchlist) != (self.filter.feed, self.filter.watchlist)
+        self.filter = flt
         self.refilter()
-        self.refresh_panels()
+        if panels_change:
+            self.refresh_panels()
         self.item_list.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self._sidebar_wanted = not self.query_one("#sidebar").display
+        self._place_sidebar()
 
     def action_toggle_flagged_only(self) -> None:
         self.set_filter(flagged_only=not self.filter.flagged_only)
@@ -363,23 +423,51 @@ class MonitorApp(App[int]):
     def action_toggle_flag(self) -> None:
         item = self._target()
         if item is not None:
-            self.queue_write(lambda h, i=item.id, v=not item.flagged: h.set_flag(i, v), item)
+            self.queue_write(lambda h, i=item.id: toggle_flag(h, i), item)
 
     def action_toggle_read(self) -> None:
         item = self._target()
         if item is not None:
-            self.queue_write(lambda h, i=item.id, v=not item.read: h.set_read(i, v), item)
+            self.queue_write(lambda h, i=item.id: toggle_read(h, i), item)
+
+    def mark_read(self, item: Item) -> None:
+        if not item.read:
+            self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
 
     def action_open_link(self) -> None:
         item = self._target()
         if item is None:
             return
+        if not item.link.strip():
+            self.tell("This item has no link.", severity="warning")
+            return
         if urlsplit(item.link).scheme.lower() not in ("http", "https"):
             self.tell(f"Not opening a non-web link: {one_line(item.link)[:80]}", severity="warning")
             return
-        self.browser(item.link)
-        if not item.read:
-            self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
+        self.open_link(item, item.link)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def open_link(self, item: Item, url: str) -> None:
+        """Start the browser off the event loop; a terminal browser gets the terminal."""
+        if self.browser is webbrowser.open and terminal_browser():
+            self.call_from_thread(self._open_in_terminal, item, url)
+            return
+        opened = bool(self.browser(url))
+        self.call_from_thread(self._link_opened, item, url, opened)
+
+    def _open_in_terminal(self, item: Item, url: str) -> None:
+        try:
+            with self.suspend():
+                opened = bool(webbrowser.open(url))
+        except SuspendNotSupported:
+            opened = False
+        self._link_opened(item, url, opened)
+
+    def _link_opened(self, item: Item, url: str, opened: bool) -> None:
+        if opened:
+            self.mark_read(item)
+        else:
+            self.tell(f"No browser opened {one_line(url)[:80]} (y copies the link)", severity="warning")
 
     def action_copy_link(self) -> None:
         item = self._target()
@@ -397,7 +485,7 @@ class MonitorApp(App[int]):
         now = self.clock()
         path = default_export_path(now, self.export_dir)
         names = [w.name for w in self.config.watchlists]
-        self.push_screen(ExportScreen(path, names), self._export_chosen)
+        self.push_screen(ExportScreen(path, names, now), self._export_chosen)
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is not None:
@@ -412,25 +500,37 @@ class MonitorApp(App[int]):
 
     def queue_write(self, change: Callable[[History], object], item: Item | None = None) -> None:
         """Apply ``change`` (to ``item``'s read/flag state) to the history in a thread, in
-        the order the user asked."""
-        self._writes.append((change, item))
-        self._drain_writes()
+        the order the user asked. ``change`` reads the state it changes from the history
+        when it runs, so quick repeated toggles all count."""
+        with self._write_lock:
+            self._writes.append((change, item))
+            start, self._draining = not self._draining, True
+        if start:
+            self._drain_writes()
 
     @work(thread=True, group="store", exit_on_error=False)
     def _drain_writes(self) -> None:
-        with self._write_lock:
-            while self._writes:
-                change, item = self._writes.popleft()
+        try:
+            while True:
+                with self._write_lock:
+                    if not self._writes:
+                        self._draining = False
+                        return
+                    change, item = self._writes.popleft()
                 was = (item.read, item.flagged) if item is not None else None
                 change(self.history)
                 self.call_from_thread(self._after_write, item, was)
+        except BaseException:
+            with self._write_lock:
+                self._draining = False
+            raise
 
     def _after_write(self, item: Item | None, was: tuple[bool, bool] | None) -> None:
+        """Redraw; the rows stay as they are (an item read in the unread-only view stays
+        until the filter changes), only the counts follow."""
         self._writes_done += 1
         self.item_list.refresh()
         self.detail.show(self.item_list.current)
-        if self.filter.flagged_only or self.filter.unread_only:
-            self.refilter()
         counts = self.view.counts
         if item is not None and was is not None and counts is not None and self.history.get(item.id) is item:
             adjust_counts(counts, item, *was)
@@ -463,7 +563,7 @@ class MonitorApp(App[int]):
         report = message.report
         now = self.clock()
         self.update_status(last_poll=poll_summary(report, now, now))
-        self.reload_items()
+        self.rebuild_view()
         text = new_matches_message(report, [w.name for w in self.config.watchlists])
         if text:
             self.tell(text)
@@ -505,13 +605,13 @@ class MonitorApp(App[int]):
         if not self._polling and self.history.changed_on_disk():
             self.refresh_history()
 
-    @work(thread=True, group="store", exit_on_error=False)
+    @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def refresh_history(self) -> None:
         if self.history.refresh():
-            self.post_message(HistoryChanged("another process wrote the history"))
+            self.post_message(HistoryChanged())
 
     def on_history_changed(self, message: HistoryChanged) -> None:
-        self.reload_items()
+        self.rebuild_view()
 
     @work(thread=True, group="config", exclusive=True, exit_on_error=False)
     def reload_config(self) -> None:
@@ -532,11 +632,9 @@ class MonitorApp(App[int]):
         feeds = {f.name for f in self.config.feeds}
         if self.filter.feed is not None and self.filter.feed not in feeds:
             self.filter = self.filter.with_(feed=None)
-        self.item_list.refresh()  # tags changed in place; counts and rows follow from the worker
-        self.refilter()
-        self.refresh_panels()
-        self.reload_items()
+        self.item_list.refresh()  # tags changed in place; counts, rows and panels follow from the worker
         self.detail.show(self.item_list.current)
+        self.rebuild_view()
         if not self._polling:
             self._arm_poll_timer()
         self.tell(f"Reloaded {self.config_path.name}: {message.retagged} items re-tagged")
@@ -586,12 +684,13 @@ class MonitorApp(App[int]):
             self._poll_ended()
         if event.state == WorkerState.ERROR and worker.error is not None:
             what = {"poll": "Poll", "store": "Saving", "config": "Reload", "export": "Export",
-                    "view": "Updating the list"}
+                    "view": "Updating the list", "history": "Reloading the history",
+                    "browser": "Opening the link"}
             prefix = what.get(worker.group, worker.group)
             self.tell(f"{prefix} failed: {error_line(worker.error)}", severity="error", timeout=10)
             if worker.group == "store":
                 self._writes.clear()
-                self.reload_items()
+                self.rebuild_view()
 
 
 def run_app(config_path: Path, db_path: Path | None) -> int:

@@ -31,9 +31,7 @@ class PollFinished(Message):
 
 @dataclass
 class HistoryChanged(Message):
-    """The history changed (another process wrote it, or a retag); reload the list."""
-
-    reason: str = ""
+    """Another process wrote the history and it was reloaded; rebuild the view."""
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -179,9 +180,11 @@ async def test_flag_and_read_are_saved_at_once_and_survive_reopening(tmp_path: P
         await pilot.press("u")
         await until(pilot, lambda: History.open(path).get(target.id).read is True)
         await pilot.press("f", "u")
-        await until(pilot, lambda: History.open(path).get(target.id).flag_override is False
+        # Unflagging an item no watchlist matched gives it back to automatic flagging.
+        await until(pilot, lambda: History.open(path).get(target.id).flag_override is None
                     and History.open(path).get(target.id).read is False)
         assert not screen_rows(app).splitlines()[3].startswith("⚑")
+        assert "not flagged, unread" in app.detail.rendered_text()
 
 
 async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) -> None:
@@ -280,10 +283,15 @@ async def test_feed_text_is_shown_literally_never_as_markup(tmp_path: Path) -> N
 
 async def test_open_link_only_opens_web_links_and_y_copies(tmp_path: Path) -> None:
     opened: list[str] = []
-    app = make_app(tmp_path, browser=opened.append)
+
+    def browser(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    app = make_app(tmp_path, browser=browser)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o", "y")
-        assert opened == ["https://example.org/1"]
+        await until(pilot, lambda: opened == ["https://example.org/1"])
         assert app.clipboard == "https://example.org/1"
         app.item_list.current.link = "javascript:alert(1)"
         await pilot.press("o")
@@ -338,3 +346,209 @@ def test_run_app_reports_a_corrupt_history_on_one_line(tmp_path: Path, capsys: p
     assert run_app(config, history) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("monitor: ")
+
+
+async def test_reading_in_the_unread_view_keeps_the_item_until_the_filter_changes(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    path = app.history.path
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("U", "j")
+        target = app.item_list.current
+        assert target.title == "Міноборони отримало нові дрони"
+        await pilot.press("enter")  # opens and marks it read
+        await until(pilot, lambda: History.open(path).get(target.id).read)
+        await pilot.pause()
+        assert app.item_list.current is target  # still there, still under the cursor
+        assert target.title in app.detail.rendered_text()
+        assert target.title in titles(app)
+        await pilot.press("escape", "U", "U")  # a real refilter drops it...
+        assert target.title not in titles(app)
+        assert app.item_list.cursor == 1  # ...and the cursor keeps its row, not row 0
+        assert app.item_list.current.title == ALERT_TITLE
+        assert "sirens in Kyiv" in app.detail.rendered_text()
+
+
+async def test_unflagging_in_the_flagged_view_keeps_the_item_and_the_detail(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    path = app.history.path
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("F", "j", "j")
+        target = app.item_list.current
+        await pilot.press("space")
+        await until(pilot, lambda: History.open(path).get(target.id).flag_override is False)
+        await pilot.pause()
+        assert app.item_list.current is target
+        assert target.title in app.detail.rendered_text()
+
+
+async def test_quick_repeated_flag_and_read_toggles_all_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second press comes before the first write is saved; it must still toggle back."""
+    app = make_app(tmp_path)
+    path = app.history.path
+    gate = threading.Event()
+    for name in ("set_flag", "set_read"):
+        real = getattr(app.history, name)
+
+        def slow(item_id: str, value: object, real: Callable[..., object] = real) -> object:
+            gate.wait(5)
+            return real(item_id, value)
+
+        monkeypatch.setattr(app.history, name, slow)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j")
+        target = app.item_list.current
+        assert not target.flagged and not target.read
+        await pilot.press("space", "space", "u", "u", "space")
+        gate.set()
+        await until(pilot, lambda: app._writes_done == 5)
+        saved = History.open(path).get(target.id)
+        assert saved.flag_override is True and saved.read is False
+
+
+async def test_the_detail_keeps_its_scroll_when_the_item_is_flagged(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    path = app.history.path
+    async with app.run_test(size=(120, 18)) as pilot:
+        first = app.item_list.current
+        await pilot.press("enter")
+        await until(pilot, lambda: History.open(path).get(first.id).read)
+        await pilot.pause()
+        await pilot.press("j", "j", "j")
+        scrolled = app.detail.scroll_y
+        assert scrolled > 0
+        await pilot.press("space")
+        await until(pilot, lambda: History.open(path).get(first.id).flag_override is False)
+        await pilot.pause()
+        assert app.detail.scroll_y == scrolled
+        await pilot.press("escape", "j")  # another item starts at its top
+        await pilot.pause()
+        assert app.detail.scroll_y == 0
+        app.detail.focus()
+        await pilot.press("ctrl+f")
+        assert app.detail.scroll_y > 0
+        await pilot.press("ctrl+b")
+        assert app.detail.scroll_y == 0
+
+
+async def test_a_narrow_terminal_hides_the_sidebar_until_b(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        sidebar = app.query_one("#sidebar")
+        assert not sidebar.display
+        first_row = screen_rows(app).splitlines()[0]
+        assert "Ukraine signs drone deal" in first_row and "[Drone Deal]" in first_row
+        status = app.status_line.render().plain  # type: ignore[union-attr]
+        assert status.startswith(" monitor   8 items")
+        await pilot.press("F")
+        status = app.status_line.render().plain  # type: ignore[union-attr]
+        assert "4 of 8 items" in status and "filter: flagged" in status
+        await pilot.press("b")
+        assert sidebar.display
+        await pilot.pause()
+        feeds = "\n".join(str(app.feeds_panel.get_option_at_index(n).prompt) for n in range(3))
+        assert "MoD Ukraine" in feeds
+        await pilot.press("b")
+        assert not sidebar.display
+    (tmp_path / "wide").mkdir()
+    wide = make_app(tmp_path / "wide")
+    async with wide.run_test(size=(130, 36)) as pilot:
+        await pilot.pause()
+        assert wide.query_one("#sidebar").display
+        footer = wide.export_screenshot()
+        assert "Export" in footer and "Quit" in footer
+
+
+async def test_open_link_marks_read_only_when_a_browser_opened_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path, browser=lambda url: False)
+    path = app.history.path
+    async with app.run_test(size=SIZE) as pilot:
+        first = app.item_list.current
+        await pilot.press("o")
+        await until(pilot, lambda: any(n.startswith("No browser opened") for n in app.notified))
+        assert not History.open(path).get(first.id).read
+        app.item_list.current.link = ""
+        await pilot.press("o")
+        assert "This item has no link." in app.notified
+
+
+async def test_export_dialog_checks_since_and_asks_before_overwriting(tmp_path: Path) -> None:
+    from textual.widgets import Input, Select
+
+    app = make_app(tmp_path)
+    target = tmp_path / "brief.md"
+    target.write_text("keep me", encoding="utf-8")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen)
+        dialog.query_one("#export-since", Input).value = ""
+        await pilot.press(*"soon")
+        dialog.query_one("#export-path", Input).value = str(target)
+        dialog.query_one("#export-watchlist", Select).value = "PURL"
+        await pilot.press("enter")
+        assert app.screen is dialog  # still open, the typed values kept
+        error = str(dialog.query_one("#export-error").render())
+        assert error.startswith("Since:") and '"soon"' in error and "--since" not in error
+        assert dialog.query_one("#export-since", Input).value == "soon"
+        dialog.query_one("#export-since", Input).value = "7d"
+        await pilot.press("enter")
+        assert app.screen is dialog
+        assert "exists" in str(dialog.query_one("#export-error").render())
+        assert target.read_text(encoding="utf-8") == "keep me"
+        await pilot.press("enter")  # again: overwrite
+        await until(pilot, lambda: any(n.startswith("Wrote ") for n in app.notified))
+        text = target.read_text(encoding="utf-8")
+        assert "NATO allies fund the PURL package" in text and "Ukraine signs drone deal" not in text
+
+
+async def test_a_failed_history_reload_is_not_reported_as_saving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.errors import HistoryError
+
+    app = make_app(tmp_path)
+
+    def broken() -> bool:
+        raise HistoryError(f"{app.history.path}: not valid JSON")
+
+    monkeypatch.setattr(app.history, "refresh", broken)
+    async with app.run_test(size=SIZE) as pilot:
+        app.refresh_history()
+        await until(pilot, lambda: any("failed" in n for n in app.notified))
+        assert any(n.startswith("Reloading the history failed: ") for n in app.notified)
+        assert not any(n.startswith("Saving") for n in app.notified)
+
+
+async def test_escape_clears_the_search_first_then_the_other_filters(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("F", "slash", *"drone", "enter")
+        assert titles(app) == ["Ukraine signs drone deal with Denmark"]
+        await pilot.press("escape")
+        assert app.filter.flagged_only and not app.filter.query
+        assert len(titles(app)) == 4
+        await pilot.press("escape")
+        assert len(titles(app)) == 8
+        await pilot.press("question_mark")
+        rows = set(app.screen.rows)  # type: ignore[attr-defined]
+        assert ("Detail pane", "esc", "Back to list") in rows
+        assert ("Search box (/)", "esc", "Clear search") in rows
+        assert ("Item list", "esc", "Clear the search; again: every filter") in rows
+        assert not any(section == "Everywhere" and keys == "esc" for section, keys, _ in rows)
+
+
+async def test_feed_and_watchlist_panels_have_g_and_G(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.feeds_panel.focus()
+        await pilot.press("G")
+        assert app.feeds_panel.highlighted == 2
+        await pilot.press("g")
+        assert app.feeds_panel.highlighted == 0
+
+
+def test_notifications_kept_for_tests_are_capped(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    assert app.notified.maxlen is not None and app.notified.maxlen <= 1000

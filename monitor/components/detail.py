@@ -80,6 +80,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         Binding("k", "scroll_up", "Scroll up", show=False),
         Binding("g", "scroll_home", "Top", show=False),
         Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("ctrl+f", "page_down", "Page down", show=False),
+        Binding("ctrl+b", "page_up", "Page up", show=False),
         Binding("escape", "back", "Back to list", show=False),
     ]
 
@@ -93,7 +95,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         yield Static(Text(PLACEHOLDER), id="detail-body")
 
     def show(self, item: Item | None) -> None:
-        """Show ``item`` (None: the placeholder)."""
+        """Show ``item`` (None: the placeholder); back to the top only for another item."""
+        same = item is not None and self.item is not None and item.id == self.item.id
         self.item = item
         body = self.query_one("#detail-body", Static)
         if item is None:
@@ -108,7 +111,8 @@ class DetailPane(VerticalScroll, can_focus=True):
                 tag_style=style("detail--tag"),
             )
         )
-        self.scroll_home(animate=False)
+        if not same:
+            self.scroll_home(animate=False)
 
     def rendered_text(self) -> str:
         """The plain text shown (for tests)."""

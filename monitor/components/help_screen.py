@@ -78,7 +78,7 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, direction: str) -> None:
         box = self.query_one("#help-box", VerticalScroll)
-        box.scroll_down() if direction == "down" else box.scroll_up()
+        box.scroll_relative(y=1 if direction == "down" else -1, animate=False)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -26,6 +26,7 @@ from monitor.models import Item, utcnow
 
 SOURCE_WIDTH = 14
 TIME_WIDTH = 11
+MIN_TITLE_WIDTH = 24  # narrower than this, the tags give way (the detail pane shows them)
 
 
 class ItemList(ScrollView, can_focus=True):
@@ -38,7 +39,7 @@ class ItemList(ScrollView, can_focus=True):
         Binding("G,end", "last", "Bottom", show=False),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
-        Binding("enter", "open", "Open"),
+        Binding("enter", "open", "Open", show=False),
     ]
 
     COMPONENT_CLASSES = {
@@ -107,18 +108,15 @@ class ItemList(ScrollView, can_focus=True):
         return [self._items[i] for i in self._rows]
 
     def set_rows(self, items: Sequence[Item], rows: list[int]) -> None:
-        """Show ``rows`` (indices into ``items``); the cursor stays on the same item if it can."""
+        """Show ``rows`` (indices into ``items``); the cursor stays on the same item if it can,
+        else on the same row (clamped), so it lands on the item that took its place."""
         keep = self.current.id if self.current is not None else None
+        cursor = self.cursor
         self._items, self._rows = items, rows
         self.virtual_size = Size(self.size.width, len(rows))
-        cursor = 0
         if keep is not None and rows:
-            cursor = next((n for n, i in enumerate(rows) if items[i].id == keep), 0)
+            cursor = next((n for n, i in enumerate(rows) if items[i].id == keep), cursor)
         self._set_cursor(cursor, force_message=True)
-        self.refresh()
-
-    def refresh_item(self, item: Item) -> None:
-        """Redraw after ``item`` changed (flag/read)."""
         self.refresh()
 
     # --- cursor -------------------------------------------------------------------------
@@ -211,7 +209,11 @@ class ItemList(ScrollView, can_focus=True):
         for tag in item.tags:
             tags.append(" ")
             tags.append(f"[{one_line(tag)}]", style("item-list--tag"))
-        room = max(8, width - text.cell_len - tags.cell_len)
+        room = width - text.cell_len - tags.cell_len
+        if room < MIN_TITLE_WIDTH:
+            tags = Text(end="")
+            room = width - text.cell_len
+        room = max(8, room)
         title = Text(one_line(item.title), style=weight)
         title.truncate(room, overflow="ellipsis", pad=True)
         text.append_text(title)

@@ -8,17 +8,10 @@ from __future__ import annotations
 
 import re
 
-from rich.text import Text
-
 # C0 (except tab/newline), DEL, C1 (ESC is \x1b, in C0), and bidi overrides/isolates,
 # which could reorder what is shown.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c\u2028\u2029]+")
-
-
-def clean(text: str) -> str:
-    """``text`` without control characters (tabs become spaces, newlines are kept)."""
-    return _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n"))
 
 
 def one_line(text: str) -> str:
@@ -27,7 +20,8 @@ def one_line(text: str) -> str:
 
 
 def clean_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Like :func:`clean`, plus ``mapping[i]``: the new offset of old offset ``i``.
+    """``text`` without control characters (tabs become spaces, newlines are kept), plus
+    ``mapping[i]``: the new offset of old offset ``i``.
 
     ``mapping`` has ``len(text) + 1`` entries so an end offset maps too; match offsets
     recorded on the raw text keep pointing at the same characters after cleaning.
@@ -45,7 +39,3 @@ def clean_with_offsets(text: str) -> tuple[str, list[int]]:
     mapping.append(len(out))
     return "".join(out), mapping
 
-
-def literal(text: str, style: str = "") -> Text:
-    """A one-line ``Text`` of feed text, shown exactly as written (no markup, no controls)."""
-    return Text(one_line(text), style=style, no_wrap=True, end="")

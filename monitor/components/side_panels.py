@@ -5,7 +5,6 @@ Selecting an entry filters the item list; selecting it again, or "All", clears t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,9 +16,10 @@ from textual.widgets.option_list import Option
 
 from monitor.components.health import feed_health
 from monitor.components.safe_text import one_line
-from monitor.models import Config, FeedState, Item
+from monitor.models import Config, FeedState
 
-WHY_WIDTH = 36
+DEFAULT_WIDTH = 40  # the panel's width before it is laid out
+INDENT = 4  # the health lines under a feed
 LEVEL_STYLES = {"ok": "green", "idle": "dim", "waiting": "yellow", "failing": "red", "off": "dim"}
 
 
@@ -29,32 +29,9 @@ class Counts:
 
     unread: dict[str, int]
     flagged: dict[str, int]
-    total: dict[str, int]
     watchlists: dict[str, int]
     unread_all: int = 0
     flagged_all: int = 0
-
-
-def count_items(items: Sequence[Item]) -> Counts:
-    """One pass over every item."""
-    unread: dict[str, int] = {}
-    flagged: dict[str, int] = {}
-    total: dict[str, int] = {}
-    tagged: dict[str, int] = {}
-    unread_all = flagged_all = 0
-    for item in items:
-        feed = item.feed
-        total[feed] = total.get(feed, 0) + 1
-        if not item.read:
-            unread[feed] = unread.get(feed, 0) + 1
-            unread_all += 1
-        if item.flagged:
-            flagged[feed] = flagged.get(feed, 0) + 1
-            flagged_all += 1
-        if item.matches:
-            for tag in {m.watchlist for m in item.matches}:
-                tagged[tag] = tagged.get(tag, 0) + 1
-    return Counts(unread, flagged, total, tagged, unread_all, flagged_all)
 
 
 class FilterPanel(OptionList):
@@ -63,6 +40,8 @@ class FilterPanel(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "Top", show=False),
+        Binding("G", "last", "Bottom", show=False),
     ]
 
     @dataclass
@@ -100,34 +79,46 @@ def _marker(selected: bool) -> str:
 
 
 def feed_entries(
-    config: Config, states: dict[str, FeedState], counts: Counts, selected: str | None, now: datetime
+    config: Config,
+    states: dict[str, FeedState],
+    counts: Counts,
+    selected: str | None,
+    now: datetime,
+    width: int = DEFAULT_WIDTH,
 ) -> list[tuple[str | None, Text]]:
-    """The feeds panel's entries: All, then each feed on two lines (counts, then health)."""
+    """The feeds panel's entries: All, then each feed on two lines (counts, then health),
+    each line cut to ``width`` cells."""
+    room = max(8, width - INDENT)
     head = Text(_marker(selected is None), end="")
     head.append("All feeds", "bold")
     head.append(f"  {counts.unread_all} unread · {counts.flagged_all} ⚑", "dim")
+    head.truncate(width, overflow="ellipsis")
     entries: list[tuple[str | None, Text]] = [(None, head)]
     for feed in config.feeds:
         health = feed_health(feed, states.get(feed.name), now)
-        tally = f"  {counts.unread.get(feed.name, 0)} unread · {counts.flagged.get(feed.name, 0)} ⚑"
+        unread, flagged = counts.unread.get(feed.name, 0), counts.flagged.get(feed.name, 0)
         name = Text(one_line(feed.name), style="bold", no_wrap=True, end="")
-        name.truncate(max(8, WHY_WIDTH - len(tally)), overflow="ellipsis")
+        tally = f"  {unread} unread · {flagged} ⚑"
+        if name.cell_len > room - len(tally):  # short of room: the list's own symbols
+            tally = f"  {unread}● {flagged}⚑"
+        name.truncate(max(4, room - len(tally)), overflow="ellipsis")
         line = Text(_marker(selected == feed.name), end="")
         line.append(health.symbol + " ", LEVEL_STYLES[health.level])
         line.append_text(name)
         line.append(tally, "dim")
-        line.append("\n    ")
-        line.append(health.text, LEVEL_STYLES[health.level])
-        if health.why:
-            why = Text(health.why, style=LEVEL_STYLES[health.level], no_wrap=True, end="")
-            why.truncate(WHY_WIDTH, overflow="ellipsis")
-            line.append("\n    ")
-            line.append_text(why)
+        for detail in (health.text, health.why):
+            if detail:
+                text = Text(one_line(detail), style=LEVEL_STYLES[health.level], no_wrap=True, end="")
+                text.truncate(room, overflow="ellipsis")
+                line.append("\n" + " " * INDENT)
+                line.append_text(text)
         entries.append((feed.name, line))
     return entries
 
 
-def watchlist_entries(config: Config, counts: Counts, selected: str | None) -> list[tuple[str | None, Text]]:
+def watchlist_entries(
+    config: Config, counts: Counts, selected: str | None, width: int = DEFAULT_WIDTH
+) -> list[tuple[str | None, Text]]:
     """The watchlists panel's entries: All, then each watchlist with its item count."""
     head = Text(_marker(selected is None), end="")
     head.append("All watchlists", "bold")
@@ -136,5 +127,6 @@ def watchlist_entries(config: Config, counts: Counts, selected: str | None) -> l
         line = Text(_marker(selected == wl.name), end="")
         line.append(one_line(wl.name), "bold")
         line.append(f"  {counts.watchlists.get(wl.name, 0)}", "dim")
+        line.truncate(width, overflow="ellipsis")
         entries.append((wl.name, line))
     return entries

@@ -25,27 +25,38 @@ class StatusState:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-def status_text(state: StatusState, now: datetime) -> Text:
-    text = Text(no_wrap=True, end="")
-    text.append(" monitor ", "bold reverse")
-    text.append("  ")
+def status_text(state: StatusState, now: datetime, width: int | None = None) -> Text:
+    """What is shown first, then the poll; the last poll's summary is dropped first when
+    ``width`` is short, then the next poll."""
+    shown = Text(no_wrap=True, end="")
+    if state.shown == state.total:
+        shown.append(f"{state.total:,} items")
+    else:
+        shown.append(f"{state.shown:,} of {state.total:,} items")
+    if state.filters:
+        shown.append("  │  filter: ", "dim")
+        shown.append(one_line(" · ".join(state.filters)), "bold")
+    poll = Text(no_wrap=True, end="")
     if state.progress is not None:
         done, total = state.progress
-        text.append(f"polling {done} of {total} feeds", "bold yellow")
+        poll.append(f"polling {done} of {total} feeds", "bold yellow")
     elif state.next_poll is not None:
-        text.append(f"next poll {clock_time(state.next_poll, now)} UTC")
+        poll.append(f"next poll {clock_time(state.next_poll, now)} UTC")
     else:
-        text.append("no poll scheduled", "dim")
-    if state.last_poll:
-        text.append("  │  last poll " + one_line(state.last_poll), "dim")
-    text.append("  │  ")
-    if state.shown == state.total:
-        text.append(f"{state.total:,} items")
-    else:
-        text.append(f"{state.shown:,} of {state.total:,} items")
-    if state.filters:
-        text.append("  │  filter: ", "dim")
-        text.append(one_line(" · ".join(state.filters)), "bold")
+        poll.append("no poll scheduled", "dim")
+    last = Text("last poll " + one_line(state.last_poll), "dim", no_wrap=True, end="") if state.last_poll else None
+    parts = [part for part in (shown, poll, last) if part is not None]
+    while True:
+        text = Text(no_wrap=True, end="")
+        text.append(" monitor ", "bold reverse")
+        for n, part in enumerate(parts):
+            text.append("  │  " if n else "  ", "dim")
+            text.append_text(part)
+        if width is None or text.cell_len <= width or len(parts) == 1:
+            break
+        parts.pop()
+    if width is not None:
+        text.truncate(width, overflow="ellipsis")
     return text
 
 
@@ -55,7 +66,12 @@ class StatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.state = StatusState()
+        self.now: datetime | None = None
 
     def set_state(self, state: StatusState, now: datetime) -> None:
-        self.state = state
-        self.update(status_text(state, now))
+        self.state, self.now = state, now
+        self.update(status_text(state, now, self.size.width or None))
+
+    def on_resize(self) -> None:
+        if self.now is not None:
+            self.update(status_text(self.state, self.now, self.size.width or None))

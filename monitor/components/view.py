@@ -28,10 +28,6 @@ class ViewData:
     by_feed: dict[str, list[int]] | None = None
     by_watchlist: dict[str, list[int]] | None = None
 
-    @property
-    def complete(self) -> bool:
-        return self.counts is not None and self.index is not None
-
 
 def same_items(a: Sequence[Item], b: Sequence[Item]) -> bool:
     """The same Item objects in the same order (cheap: one C loop of identity checks)."""
@@ -48,7 +44,6 @@ def build_view(
     """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true."""
     unread: dict[str, int] = {}
     flagged: dict[str, int] = {}
-    total: dict[str, int] = {}
     tagged: dict[str, int] = {}
     by_feed: dict[str, list[int]] = {}
     by_watchlist: dict[str, list[int]] = {}
@@ -58,9 +53,8 @@ def build_view(
         rows = by_feed.get(feed)
         if rows is None:
             rows = by_feed[feed] = []
-            total[feed] = unread[feed] = flagged[feed] = 0
+            unread[feed] = flagged[feed] = 0
         rows.append(n)
-        total[feed] += 1
         if not item.read:
             unread[feed] += 1
             unread_all += 1
@@ -77,7 +71,7 @@ def build_view(
         return None
     if index is None or not index.covers(items):
         index = SearchIndex.build(items)
-    counts = Counts(unread, flagged, total, tagged, unread_all, flagged_all)
+    counts = Counts(unread, flagged, tagged, unread_all, flagged_all)
     return ViewData(items, states, counts, index, by_feed, by_watchlist)
 
 
