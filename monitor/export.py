@@ -11,10 +11,11 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta, timezone
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from monitor.errors import MonitorError
 from monitor.models import Item, to_iso
+from monitor.text import is_http_url, one_line
 
 FLAGGED_BY_HAND = "Flagged by hand"
 NOT_FLAGGED = "Not flagged"
@@ -22,20 +23,6 @@ NOT_FLAGGED = "Not flagged"
 _SINCE_AGO = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
 _SINCE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
-# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (ended by BEL
-# or ST), and two-byte escapes; then the 8-bit C1 forms of CSI and the string introducers.
-_ANSI = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]?                      # CSI
-  | \x1b[\]PX^_].*?(?:\x07|\x1b\\|\x9c|$)         # OSC, DCS, SOS, PM, APC
-  | \x9b[0-?]*[ -/]*[@-~]?                        # 8-bit CSI
-  | [\x9d\x90\x98\x9e\x9f].*?(?:\x07|\x1b\\|\x9c|$)  # 8-bit OSC, DCS, SOS, PM, APC
-  | \x1b[ -/]*[0-~]?                              # other escapes
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-# C0/C1 controls and DEL, plus bidi embedding/override/isolate marks (they can reorder text).
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
 _LIST_START = re.compile(r"^(\d*)([-+.)=])")  # "- x", "+ x", "1. x", "1) x" would start a list
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -43,9 +30,7 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 def strip_controls(text: str) -> str:
     """Remove terminal escape sequences and control characters; whitespace runs become one space."""
-    text = _ANSI.sub("", text)
-    text = re.sub(r"[\t\n\r\v\f\u2028\u2029]+", " ", text)
-    return re.sub(r" {2,}", " ", _CONTROLS.sub("", text)).strip()
+    return one_line(text)
 
 
 def md_escape(text: str) -> str:
@@ -58,34 +43,31 @@ def md_escape(text: str) -> str:
 
 def safe_url(url: str) -> str | None:
     """The URL if it is http(s) with a host, percent-encoding what Markdown cannot hold."""
-    url = strip_controls(url or "")
-    try:
-        parts = urlsplit(url)
-        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:
+    url = (url or "").strip()
+    if not url.isprintable():  # control characters: refused, as parse refuses them
         return None
-    if not ok:
-        return None
-    return quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")
+    url = quote(url, safe="/:?#[]@!$&'()*+,;=%-._~")  # spaces, "<", ">" ...
+    return url if is_http_url(url) else None
 
 
 def parse_since(text: str, now: datetime) -> datetime:
     """``"7d"``, ``"12h"``, ``"2w"``, ``"30m"`` before ``now``; or a date / ISO datetime (UTC if naive)."""
     raw = (text or "").strip()
-    if m := _SINCE_AGO.match(raw):
-        return now - timedelta(**{_SINCE_UNITS[m[2].lower()]: int(m[1])})
     try:
+        if m := _SINCE_AGO.match(raw):
+            return now - timedelta(**{_SINCE_UNITS[m[2].lower()]: int(m[1])})
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
             when = datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), timezone.utc)
         else:
             when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return when.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        shown = one_line(text or "")
         raise MonitorError(
-            f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{text}"'
+            f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{shown}"'
         ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
 
 
 def select_items(

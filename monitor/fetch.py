@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from monitor.models import FeedConfig, FeedState, Settings, utcnow
+from monitor.text import one_line, shorten
 
 # httpx imports its transport (httpcore, h11, anyio's asyncio backend) on the first request.
 # Import them now, so that first request does not spend ~100 ms importing inside the TUI's
@@ -63,6 +64,8 @@ BACKOFF_BASE = 60.0  # seconds after the first failure
 BACKOFF_CAP = 6 * 3600.0
 RETRY_AFTER_CAP = 24 * 3600.0
 _CHUNK = 64 * 1024
+_MAX_VALIDATOR = 1024  # characters of an ETag or Last-Modified kept
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 @dataclass(slots=True)
@@ -81,10 +84,6 @@ class FetchResult:
     error_kind: ErrorKind | None = None
     retry_at: datetime | None = None  # from Retry-After (429/503), capped at 24 h
     discovered: str | None = None  # feed URL advertised by an HTML page (not_a_feed)
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome == "ok"
 
 
 class HostLimiter:
@@ -110,8 +109,9 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
             "Accept-Encoding": "gzip, deflate",
         },
         timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-        follow_redirects=True,
-        max_redirects=settings.max_redirects,
+        # Redirects are followed by fetch itself: httpx would read (and inflate) every
+        # redirect body in full, outside the size cap.
+        follow_redirects=False,
         limits=httpx.Limits(
             max_connections=max(1, settings.concurrency),
             max_keepalive_connections=max(1, settings.concurrency),
@@ -139,9 +139,18 @@ def _fmt_size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _one_line(text: object, limit: int = 200) -> str:
+    return shorten(one_line(str(text)), limit)
+
+
+def _validator(value: str | None) -> str | None:
+    """An ETag / Last-Modified worth keeping and sending back: printable ASCII, bounded.
+
+    httpx refuses to send anything else (UnicodeEncodeError), so it is dropped instead.
+    """
+    if value and len(value) <= _MAX_VALIDATOR and value.isascii() and value.isprintable():
+        return value
+    return None
 
 
 class _Decoder:
@@ -236,18 +245,18 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True too
         delay = float(value)
     else:
         try:
             when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            if when is None:
+                return None
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            delay = (when - now).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when is None:
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        delay = (when - now).total_seconds()
     delay = min(max(delay, 0.0), RETRY_AFTER_CAP)
     return now + timedelta(seconds=delay)
 
@@ -344,13 +353,27 @@ async def fetch(
     now: datetime | None = None,
     host_limits: HostLimiter | None = None,
 ) -> FetchResult:
-    """GET ``feed.url`` with every limit applied; never raises for network or HTTP trouble."""
-    now = now or utcnow()
+    """GET ``feed.url`` with every limit applied; never raises (an unexpected exception
+    becomes a "network" error result, so one feed cannot take a poll down)."""
+    try:
+        return await _guarded_fetch(client, feed, state, settings, now or utcnow(), host_limits)
+    except Exception as exc:
+        return _error(feed, "network", f"unexpected error: {type(exc).__name__}: {exc}")
+
+
+async def _guarded_fetch(
+    client: httpx.AsyncClient,
+    feed: FeedConfig,
+    state: FeedState | None,
+    settings: Settings,
+    now: datetime,
+    host_limits: HostLimiter | None,
+) -> FetchResult:
     headers: dict[str, str] = {}
-    if state is not None and state.etag:
-        headers["If-None-Match"] = state.etag
-    if state is not None and state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
+    if state is not None and (etag := _validator(state.etag)):
+        headers["If-None-Match"] = etag
+    if state is not None and (last_modified := _validator(state.last_modified)):
+        headers["If-Modified-Since"] = last_modified
     gate: AbstractAsyncContextManager[object] = (
         host_limits(feed.url) if host_limits is not None else nullcontext()
     )
@@ -360,8 +383,6 @@ async def fetch(
                 return await _fetch(client, feed, state, settings, headers, now)
         except TimeoutError:
             return _error(feed, "timeout", f"timed out after {_fmt_seconds(settings.timeout)}")
-        except httpx.TooManyRedirects:
-            return _error(feed, "redirects", f"too many redirects (more than {settings.max_redirects})")
         except httpx.ConnectTimeout:
             return _error(
                 feed, "timeout", f"timed out connecting after {_fmt_seconds(settings.connect_timeout)}"
@@ -376,6 +397,31 @@ async def fetch(
             return _error(feed, "network", f"network error: {exc.strerror or exc}")
 
 
+async def _send(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], settings: Settings
+) -> httpx.Response | FetchResult:
+    """GET ``url``, following at most ``max_redirects`` redirects by hand: a redirect's body is
+    never read (the connection is closed instead). Returns the final streaming response
+    (caller closes it), or a FetchResult-shaped error for a bad redirect."""
+    for hop in range(settings.max_redirects + 1):
+        request = client.build_request("GET", url, headers=headers)
+        response = await client.send(request, stream=True, follow_redirects=False)
+        location = response.headers.get("location", "").strip()
+        if response.status_code not in _REDIRECTS or not location:
+            return response
+        await response.aclose()  # body unread: a redirect body may be a gzip bomb
+        url = urljoin(str(response.url), location)
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            return FetchResult(
+                feed="", outcome="error", final_url=str(response.url), status=response.status_code,
+                error=_one_line(f"redirected to a non-http(s) URL: {url}"), error_kind="redirects",
+            )
+    return FetchResult(
+        feed="", outcome="error", final_url=url,
+        error=f"too many redirects (more than {settings.max_redirects})", error_kind="redirects",
+    )
+
+
 async def _fetch(
     client: httpx.AsyncClient,
     feed: FeedConfig,
@@ -384,18 +430,22 @@ async def _fetch(
     headers: dict[str, str],
     now: datetime,
 ) -> FetchResult:
-    async with client.stream("GET", feed.url, headers=headers) as response:
+    sent = await _send(client, feed.url, headers, settings)
+    if isinstance(sent, FetchResult):
+        return replace(sent, feed=feed.name)
+    response = sent
+    try:
         final_url = str(response.url)
         resp_headers = {k.lower(): v for k, v in response.headers.items()}
-        etag = resp_headers.get("etag")
-        last_modified = resp_headers.get("last-modified")
+        etag = _validator(resp_headers.get("etag"))
+        last_modified = _validator(resp_headers.get("last-modified"))
         common = dict(final_url=final_url, status=response.status_code, headers=resp_headers)
         if response.status_code == 304:
             return FetchResult(
                 feed=feed.name,
                 outcome="not_modified",
-                etag=etag or (state.etag if state else None),
-                last_modified=last_modified or (state.last_modified if state else None),
+                etag=etag or (_validator(state.etag) if state else None),
+                last_modified=last_modified or (_validator(state.last_modified) if state else None),
                 **common,  # type: ignore[arg-type]
             )
         if not 200 <= response.status_code < 300:
@@ -416,6 +466,8 @@ async def _fetch(
             )
         except _BadEncoding as exc:
             return _error(feed, "network", str(exc), **common)
+    finally:
+        await response.aclose()
     # The body is decoded: these headers no longer describe it.
     resp_headers.pop("content-encoding", None)
     resp_headers.pop("content-length", None)
@@ -455,11 +507,10 @@ def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedStat
     exponential backoff and the server's Retry-After. ``last_new`` is left to the poller.
     """
     if result.outcome in ("ok", "not_modified"):
-        if result.outcome == "ok":
-            etag, last_modified = result.etag, result.last_modified
-        else:
-            etag = result.etag or state.etag
-            last_modified = result.last_modified or state.last_modified
+        etag, last_modified = _validator(result.etag), _validator(result.last_modified)
+        if result.outcome == "not_modified":
+            etag = etag or _validator(state.etag)
+            last_modified = last_modified or _validator(state.last_modified)
         return replace(
             state,
             etag=etag,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import functools
 import hashlib
+import html
 import io
 import re
 from collections.abc import Mapping
@@ -19,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any, Literal
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 from xml.sax import SAXParseException
 
 import feedparser
 import feedparser.mixin
 
 from monitor.models import Item
+from monitor.text import is_http_url, one_line, shorten, strip_escapes
 
 __all__ = [
     "ParseResult",
@@ -39,6 +41,8 @@ __all__ = [
 ParseErrorKind = Literal["xml", "empty"]
 MAX_SUMMARY = 4000  # characters kept of a summary
 MAX_TITLE = 500
+MAX_HTML_INPUT = 64 * 1024  # characters of HTML read for one title or summary
+_MAX_TAIL = 2048  # unfinished markup left to html.parser's (quadratic) close()
 
 
 @dataclass(slots=True)
@@ -50,21 +54,9 @@ class ParseResult:
     error: str | None = None
     error_kind: ParseErrorKind | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
 
 # --- text ------------------------------------------------------------------------------
 
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
-    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-)
-# C0 and C1 controls, DEL, and bidi overrides/isolates (they reorder terminal text).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);?")
 
 _BLOCK_TAGS = frozenset(
@@ -122,11 +114,18 @@ class _TextExtractor(HTMLParser):
             self.handle_data(data[6:])
 
 
-def _clean(text: str) -> str:
-    if _CONTROLS.search(text):  # ESC and CSI are controls too: most text skips both passes
-        text = _ANSI.sub("", text)
-        text = _CONTROLS.sub("", text)
-    return " ".join(text.split())  # str.split() splits on exactly what \s matches
+def _close(parser: _TextExtractor) -> None:
+    """Finish parsing. ``feed`` stops at the first construct it cannot complete (``<a '``
+    with no closing quote); ``close`` would then rescan the rest once per ``<`` (quadratic),
+    so a long unfinished tail is kept as literal text instead."""
+    tail = parser.rawdata
+    if len(tail) <= _MAX_TAIL:
+        parser.close()
+        return
+    parser.rawdata = ""
+    if not parser.cdata_elem:  # an unclosed <script> or <style> swallows its tail
+        parser.handle_data(html.unescape(tail))
+    parser.close()
 
 
 def html_to_text(s: str | None) -> str:
@@ -137,20 +136,17 @@ def html_to_text(s: str | None) -> str:
     """
     if not s:
         return ""
-    s = _ANSI.sub("", s)  # before parsing: "\x1b[31m" must not leave "[31m" behind
+    # Only MAX_SUMMARY characters are kept: never parse more than a bounded prefix.
+    s = strip_escapes(s[:MAX_HTML_INPUT])  # before parsing: "\x1b[31m" must not leave "[31m"
     if _MARKUP.search(s):
         parser = _TextExtractor()
         try:
             parser.feed(s)
-            parser.close()
+            _close(parser)
             s = "".join(parser.parts)
         except Exception:  # html.parser is lenient; never let odd markup lose the item
             s = re.sub(r"<[^>]*>", " ", s)
-    return _clean(s)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return one_line(s)
 
 
 def item_id(feed_name: str, key: str) -> str:
@@ -160,9 +156,7 @@ def item_id(feed_name: str, key: str) -> str:
 
 def _http_link(url: str | None) -> str:
     url = (url or "").strip()
-    if not url or _CONTROLS.search(url) or any(c.isspace() for c in url):
-        return ""
-    return url if urlsplit(url).scheme.lower() in ("http", "https") else ""
+    return url if is_http_url(url) else ""
 
 
 # --- XML screening ---------------------------------------------------------------------
@@ -264,15 +258,15 @@ def _is_benign(exc: BaseException | None) -> bool:
 
 
 def _entry_item(entry: Any, feed_name: str, now: datetime) -> Item:
-    title = _shorten(html_to_text(entry.get("title")), MAX_TITLE)
+    title = shorten(html_to_text(entry.get("title")), MAX_TITLE)
     summary_html = entry.get("summary")
     if not summary_html and entry.get("content"):
         summary_html = entry["content"][0].get("value")
-    summary = _shorten(html_to_text(summary_html), MAX_SUMMARY)
+    summary = shorten(html_to_text(summary_html), MAX_SUMMARY)
     link = _http_link(entry.get("link"))
     published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"))
     if not title:
-        title = _shorten(summary, 120) if summary else "(untitled)"
+        title = shorten(summary, 120) if summary else "(untitled)"
     key = (entry.get("id") or "").strip() or link
     if not key:
         raw_date = entry.get("published") or entry.get("updated") or ""
@@ -355,23 +349,18 @@ def _parse_time(value: str | None) -> datetime | None:
 
 def parse_page(
     body: bytes,
-    url: str | Mapping[str, str],
+    headers: Mapping[str, str] | None,
+    url: str,
     links_regex: str,
     feed_name: str,
     now: datetime,
-    *rest: datetime,
-    headers: Mapping[str, str] | None = None,
 ) -> ParseResult:
     """Items of an HTML listing page: every ``<a href>`` whose absolute URL matches
     ``links_regex`` (``re.search``) is one item titled by its link text.
 
     Duplicated links keep the longest title; a ``<time datetime>`` in the link's own
     article (an ancestor holding no other article link) gives the published time.
-    Also accepts ``parse_page(body, headers, url, links_regex, feed_name, now)``.
     """
-    if isinstance(url, Mapping):  # the (body, headers, url, ...) calling form
-        headers, url, links_regex, feed_name, now = url, links_regex, feed_name, now, rest[0]  # type: ignore[assignment]
-    assert isinstance(url, str)
     from selectolax.lexbor import LexborHTMLParser
 
     try:
@@ -379,27 +368,29 @@ def parse_page(
     except re.error as exc:
         return ParseResult(error=f"invalid links regex: {exc}", error_kind="xml")
     charset = _header_charset(headers)
-    html: str | bytes = body
+    markup: str | bytes = body
     if charset:
         try:
-            html = body.decode(charset, errors="replace")
+            markup = body.decode(charset, errors="replace")
         except LookupError:
-            html = body
-    tree = LexborHTMLParser(html, encoding=not isinstance(html, str))
+            markup = body
+    tree = LexborHTMLParser(markup, encoding=not isinstance(markup, str))
     base = url
     base_node = tree.css_first("base[href]")
     if base_node is not None:
         base = urljoin(url, (base_node.attributes.get("href") or "").strip())
 
     found: dict[str, tuple[str, Any]] = {}  # url -> (title, <a> node)
+    anchors: list[tuple[str, Any]] = []  # every <a> whose URL matches, with that URL
     for node in tree.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()
         link = _http_link(urldefrag(urljoin(base, href))[0]) if href else ""
         if not link or not pattern.search(link):
             continue
-        title = _shorten(_clean(node.text(separator=" ")), MAX_TITLE)
+        anchors.append((link, node))
+        title = shorten(one_line((node.text(separator=" ") or "")[:MAX_HTML_INPUT]), MAX_TITLE)
         if not title:
-            title = _clean(node.attributes.get("title") or "")
+            title = shorten(one_line((node.attributes.get("title") or "")[:MAX_HTML_INPUT]), MAX_TITLE)
         if not title:
             continue
         if link not in found or len(title) > len(found[link][0]):
@@ -409,17 +400,15 @@ def parse_page(
             error=f"no links on the page match the links regex {links_regex!r}", error_kind="empty"
         )
 
+    lists = _list_nodes(anchors, found)
+
     def article_time(node: Any) -> datetime | None:
         ancestor = node
         for _ in range(6):
             ancestor = ancestor.parent
             if ancestor is None or ancestor.tag in ("body", "html"):
                 return None
-            others = {
-                _http_link(urldefrag(urljoin(base, (a.attributes.get("href") or "").strip()))[0])
-                for a in ancestor.css("a[href]")
-            }
-            if len({o for o in others if o and o in found}) > 1:
+            if ancestor.mem_id in lists:
                 return None  # this ancestor is the list, not the article
             for t in ancestor.css("time"):
                 when = _parse_time(t.attributes.get("datetime") or t.text())
@@ -440,3 +429,23 @@ def parse_page(
         for link, (title, node) in found.items()
     ]
     return ParseResult(items=items)
+
+
+def _list_nodes(anchors: list[tuple[str, Any]], found: Mapping[str, object]) -> set[int]:
+    """``mem_id`` of every element holding links to more than one found URL.
+
+    One walk up from each link, stopping where the ancestor already holds that URL or two
+    others (everything above holds them too): about one step per element, not links x tree.
+    """
+    seen: dict[int, set[str]] = {}  # element -> up to two found URLs below it
+    for link, node in anchors:
+        if link not in found:
+            continue
+        ancestor = node.parent
+        while ancestor is not None:
+            urls = seen.setdefault(ancestor.mem_id, set())
+            if link in urls or len(urls) >= 2:
+                break
+            urls.add(link)
+            ancestor = ancestor.parent
+    return {key for key, urls in seen.items() if len(urls) >= 2}

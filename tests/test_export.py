@@ -173,3 +173,10 @@ def test_jsonl_round_trip() -> None:
     assert first["flagged"] is True and first["read"] is False
     assert second["published"] is None and second["tags"] == [] and second["matches"] == []
     assert second["flagged"] is True and second["read"] is True
+
+
+def test_an_age_too_large_for_a_date_is_a_one_line_error():
+    for value in ("99999999d", "9999999999999w", "0001-01-01T00:00:00+01:00"):
+        with pytest.raises(MonitorError) as caught:
+            parse_since(value, NOW)
+        assert str(caught.value).startswith("--since: expected an age") and "\n" not in str(caught.value)

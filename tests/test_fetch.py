@@ -353,3 +353,76 @@ async def test_fetch_respects_host_limits(client, feed_server):
         *(fetch(client, cfg, FeedState("Test"), SETTINGS, now=NOW, host_limits=limiter) for _ in range(4))
     )
     assert [r.outcome for r in results] == ["ok"] * 4
+
+
+# --- hostile validators, headers and redirects (one feed never takes a poll down) --------
+
+
+async def test_non_ascii_validators_are_neither_kept_nor_sent_back(client, feed_server):
+    # "\xc3\xa9" goes on the wire as the UTF-8 bytes of "é"; httpx reads it back as "é".
+    feed_server.route("/feed.xml", FEED, etag='"v\xc3\xa9"', last_modified="Wed, 01 Oct 2025 \xc3\xa9")
+    first = await get(client, feed_server)
+    assert first.outcome == "ok" and first.etag is None and first.last_modified is None
+    state = next_state(FeedState("Test"), first, NOW)
+    again = await get(client, feed_server, state=state)
+    assert again.outcome == "ok"
+    # A bad validator already in the history (written by an older version) is not sent either.
+    old = FeedState("Test", etag='"vé"', last_modified="Wed, 01 Oct 2025 é")
+    third = await get(client, feed_server, state=old)
+    assert third.outcome == "ok"
+    assert "if-none-match" not in feed_server.requests[-1].headers
+    assert "if-modified-since" not in feed_server.requests[-1].headers
+    assert next_state(old, third, NOW).etag is None
+
+
+async def test_superscript_retry_after_is_ignored_not_raised(client, feed_server):
+    feed_server.route("/feed.xml", status=429, headers={"Retry-After": "²"})
+    result = await get(client, feed_server)
+    assert result.error == "HTTP 429 Too Many Requests"
+    assert result.retry_at is None  # the ordinary backoff applies
+    assert parse_retry_after("٣", NOW) is None  # Arabic-Indic digit: isdigit() but not a delay
+
+
+async def test_an_unexpected_exception_becomes_a_one_line_network_error(client, feed_server):
+    # An unbalanced IPv6 bracket makes urlsplit raise ValueError in the host limiter.
+    cfg = FeedConfig(name="Test", url="http://[127.0.0.1/feed.xml")
+    result = await fetch(client, cfg, FeedState("Test"), SETTINGS, now=NOW, host_limits=HostLimiter(2))
+    assert result.outcome == "error" and result.error_kind == "network"
+    assert result.error.startswith("unexpected error: ValueError") and "\n" not in result.error
+
+
+async def test_redirect_body_is_never_read_even_a_gzip_bomb(client, feed_server):
+    import resource
+
+    bomb = _gzip_single(256 << 20)  # 256 MB of zeros in ~250 KB
+    feed_server.route(
+        "/moved", bomb, status=302, headers={"Location": "/feed.xml", "Content-Encoding": "gzip"}
+    )
+    feed_server.route("/feed.xml", FEED)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    tracemalloc.start()
+    try:
+        result = await get(client, feed_server, "/moved")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    rss_growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) * 1024
+    assert result.outcome == "ok" and result.body == FEED
+    assert result.final_url == feed_server.url("/feed.xml")
+    assert rss_growth < 100 << 20
+    assert peak < 16 << 20
+
+
+async def test_redirect_to_a_non_http_scheme_is_refused(client, feed_server):
+    feed_server.route("/moved", status=301, headers={"Location": "file:///etc/passwd"})
+    result = await get(client, feed_server, "/moved")
+    assert result.error_kind == "redirects"
+    assert result.error == "redirected to a non-http(s) URL: file:///etc/passwd"
+
+
+async def test_relative_redirects_resolve_against_each_hop(client, feed_server):
+    feed_server.route("/a/start", status=302, headers={"Location": "../b/next"})
+    feed_server.route("/b/next", status=307, headers={"Location": "feed.xml"})
+    feed_server.route("/b/feed.xml", FEED)
+    result = await get(client, feed_server, "/a/start")
+    assert result.outcome == "ok" and result.final_url == feed_server.url("/b/feed.xml")

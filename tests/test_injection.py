@@ -111,7 +111,7 @@ def test_listing_pages_drop_script_links_and_keep_markup_text() -> None:
     html = (f'<a href="javascript:alert(1)">{MARKUP} js</a>'
             f'<a href="data:text/html,x">data</a>'
             f'<a href="/news/1">{xml_escape(MARKUP)} \x1b[31mred</a>').encode()
-    result = parse.parse_page(html, URL, ".", "Page", NOW)
+    result = parse.parse_page(html, {}, URL, ".", "Page", NOW)
     assert [(i.title, i.link) for i in result.items] == [
         (f"{MARKUP} red", "https://news.example.org/news/1")
     ]
@@ -297,3 +297,40 @@ async def test_notifications_with_feed_and_config_text_do_not_read_markup(
         await pilot.pause(0.05)
         assert any(f"{MARKUP}{CLICK}" in str(t.render()) for t in app.screen.query(Toast))
 
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a\x1bPqPAYLOAD\x1b\\b",  # DCS (sixel) with its payload
+        "a\x9d8;;http://evil\x9cb",  # 8-bit OSC hyperlink
+        "a\x1b]8;;http://evil\x07b",  # 7-bit OSC hyperlink
+        "a\x90qPAYLOAD\x9cb",  # 8-bit DCS
+        "a\x1b_APC\x1b\\b",  # APC
+        "a\x9b31mb",  # 8-bit CSI
+        "a\u202eb\x00",  # bidi override, NUL
+    ],
+)
+def test_stored_and_exported_text_lose_the_same_escapes(raw: str) -> None:
+    assert parse.html_to_text(raw) == export.strip_controls(raw) == "ab"
+
+
+def test_a_lone_c1_byte_does_not_swallow_the_text_after_it() -> None:
+    # Mis-decoded windows-1252 ("ž" read as latin-1 is \x9e) is text, not a terminal string.
+    assert parse.html_to_text("Dru\x9eba and more") == export.strip_controls("Dru\x9eba and more") == "Druba and more"
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://mod.gov.ua/news/1", True),
+        ("HTTP://example.org/x", True),
+        ("javascript:alert(1)", False),
+        ("http:///no-host", False),
+        ("http://[::1/broken", False),
+        ("https://e.org/\x1b[31m", False),
+    ],
+)
+def test_parse_and_export_agree_on_which_links_are_http(url: str, kept: bool) -> None:
+    assert bool(parse._http_link(url)) is kept
+    assert (export.safe_url(url) is not None) is kept

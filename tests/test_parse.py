@@ -269,7 +269,7 @@ PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Новини</
 
 
 def test_page_links_become_items():
-    result = parse_page(PAGE.encode(), "https://mod.gov.ua/news", r"^https://mod\.gov\.ua/news/[^/]+$", "MoD", NOW)
+    result = parse_page(PAGE.encode(), {}, "https://mod.gov.ua/news", r"^https://mod\.gov\.ua/news/[^/]+$", "MoD", NOW)
     assert result.error is None
     by_link = {i.link: i for i in result.items}
     assert set(by_link) == {"https://mod.gov.ua/news/drones-2025", "https://mod.gov.ua/news/budget"}
@@ -287,18 +287,12 @@ def test_page_encoding_from_headers_and_meta():
     html = '<html><head><meta charset="windows-1251"></head><body><a href="/news/a">Оборона</a></body></html>'
     body = html.encode("windows-1251")
     for headers in ({}, {"content-type": "text/html; charset=windows-1251"}):
-        result = parse_page(body, "https://e/news", "/news/", "P", NOW, headers=headers)
+        result = parse_page(body, headers, "https://e/news", "/news/", "P", NOW)
         assert [i.title for i in result.items] == ["Оборона"]
 
 
-def test_page_accepts_the_headers_first_calling_form():
-    body = b'<a href="/news/a">A</a>'
-    result = parse_page(body, {"content-type": "text/html"}, "https://e/", "/news/", "P", NOW)
-    assert [i.link for i in result.items] == ["https://e/news/a"]
-
-
 def test_page_without_matching_links_is_an_error():
-    result = parse_page(b"<html><a href='/x'>x</a></html>", "https://e/", r"/news/", "P", NOW)
+    result = parse_page(b"<html><a href='/x'>x</a></html>", {}, "https://e/", r"/news/", "P", NOW)
     assert result.items == [] and result.error_kind == "empty"
     assert "/news/" in result.error
 
@@ -309,5 +303,52 @@ async def test_page_through_the_server(feed_server):
         cfg = FeedConfig(name="MoD", url=feed_server.url("/news"), kind="page", links=re.escape(feed_server.base) + r"/news/[\w-]+$")
         fetched = await fetch(client, cfg, FeedState("MoD"), SETTINGS, now=NOW)
     assert fetched.outcome == "ok"
-    result = parse_page(fetched.body, fetched.final_url, cfg.links, "MoD", NOW, headers=fetched.headers)
+    result = parse_page(fetched.body, fetched.headers, fetched.final_url, cfg.links, "MoD", NOW)
     assert [i.link for i in result.items] == [feed_server.url("/news/drones-2025")]
+
+
+# --- hostile sizes: bounded work, right items ---------------------------------------------
+
+
+@pytest.mark.timeout(20)
+async def test_a_page_with_4000_links_in_one_list_parses_with_article_times(feed_server):
+    listing = "".join(f'<a href="/news/{n}">Story {n}</a>' for n in range(4000))
+    page = (
+        "<html><body><div>"
+        '<article><time datetime="2025-10-01T06:00:00Z"></time><a href="/news/lead">Lead</a></article>'
+        f"<div>{listing}</div></div></body></html>"
+    )
+    feed_server.route("/news", page, content_type="text/html; charset=utf-8")
+    cfg = FeedConfig(name="P", url=feed_server.url("/news"), kind="page", links=r"/news/\w+$")
+    async with make_client(SETTINGS) as client:
+        fetched = await fetch(client, cfg, FeedState("P"), SETTINGS, now=NOW)
+    result = parse_page(fetched.body, fetched.headers, fetched.final_url, cfg.links, "P", NOW)
+    by_link = {i.link: i for i in result.items}
+    assert len(by_link) == 4001
+    assert by_link[feed_server.url("/news/lead")].published == datetime(2025, 10, 1, 6, tzinfo=timezone.utc)
+    assert by_link[feed_server.url("/news/3999")].title == "Story 3999"
+    assert by_link[feed_server.url("/news/3999")].published is None  # the list is no article
+
+
+def test_a_long_link_title_attribute_is_shortened():
+    body = b'<a href="/news/1" title="' + b"x" * 100_000 + b'"></a>'
+    [item] = parse_page(body, {}, "https://e/", "/news/", "P", NOW).items
+    assert len(item.title) <= 500 and item.title.endswith("…")
+
+
+@pytest.mark.timeout(20)
+async def test_summaries_of_unclosed_tags_parse_quickly_and_stay_literal(feed_server):
+    hostile = ["<a" * 60_000, "<a '" * 40_000, '<a href="' * 20_000]
+    body = rss([{"title": f"T{n}", "guid": str(n), "description": d} for n, d in enumerate(hostile)]
+               + [{"title": "<a " * 30_000, "guid": "t", "description": "<b>fine</b>"}])
+    feed_server.route("/feed.xml", body)
+    big = Settings(timeout=5.0, connect_timeout=1.0, max_body_bytes=8 << 20)
+    async with make_client(big) as client:
+        fetched = await fetch(client, FeedConfig("F", feed_server.url("/feed.xml")), FeedState("F"), big, now=NOW)
+    result = parse_feed(fetched.body, fetched.headers, fetched.final_url, "F", NOW)
+    assert [i.title for i in result.items[:3]] == ["T0", "T1", "T2"]
+    for item, text in zip(result.items, hostile):
+        assert item.summary.startswith(text[:100])  # literal text, not dropped as markup
+        assert 3990 <= len(item.summary) <= 4000 and item.summary.endswith("…")
+    last = result.items[3]
+    assert last.summary == "fine" and last.title.startswith("<a <a <a") and len(last.title) <= 500
