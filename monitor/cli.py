@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
+import secrets
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -22,7 +23,7 @@ from monitor import __version__
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.export import parse_since, select_items, strip_controls, to_jsonl, to_markdown
-from monitor.models import Config, utcnow
+from monitor.models import Config, Item, utcnow
 from monitor.paths import default_config_path
 
 if TYPE_CHECKING:
@@ -120,12 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Read feeds.toml and report every problem found, one per line, naming the line, "
         "feed or watchlist. Exit status 2 when there are problems.",
     )
-    command(
+    demo = sub.add_parser(
         "demo",
-        "open the UI on bundled sample feeds (offline)",
-        "Serve bundled sample feeds on 127.0.0.1 and open the UI on a temporary history, "
-        "so you can try monitor without touching the network or your own files.",
+        help="open the UI on bundled sample feeds (offline)",
+        description="Serve bundled sample feeds on 127.0.0.1 and open the UI on a temporary "
+        "history, so you can try monitor without touching the network or your own files. "
+        "It uses its own feeds.toml and history: --config and --db are refused.",
     )
+    for option in ("--config", "--db"):  # parsed only to be refused with a clear message (main)
+        demo.add_argument(option, type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
 
 
@@ -145,22 +149,24 @@ def _load(args: argparse.Namespace) -> Config:
     return load_config(_config_path(args))
 
 
-def _open_history(config: Config, db: Path | None, *, create: bool = True) -> History:
-    from monitor.poll import open_history
-
-    if create:
-        return open_history(config, db)
-    from monitor.paths import default_history_path
-    from monitor.store import History
-
-    path = db or config.settings.history or default_history_path()
-    return History.open(Path(path).expanduser(), create=False)
-
-
 def _retag(history: History, matcher: Matcher) -> None:
     """Re-match stored items when the watchlists changed since they were tagged."""
     if history.matcher_signature != matcher.signature:
         history.retag(matcher.apply, matcher.signature)
+
+
+def _tagged_copies(history: History, matcher: Matcher) -> list[Item]:
+    """The items as the current watchlists tag them, without writing the history.
+
+    When the watchlists changed since the items were tagged, copies are re-matched in
+    memory, so an export works on a read-only history and never races a writer."""
+    items = history.items()
+    if history.matcher_signature == matcher.signature:
+        return items
+    copies = [dataclasses.replace(item) for item in items]
+    for copy in copies:
+        matcher.apply(copy)  # assigns a new matches list: the stored item is untouched
+    return copies
 
 
 def _fmt_when(when: datetime, now: datetime) -> str:
@@ -199,29 +205,37 @@ def format_report_line(report: FeedReport, now: datetime) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory and a rename."""
+    """Write ``text`` to ``path`` via a temp file in the same directory and a rename.
+
+    A new file gets the usual mode (0666 less the umask); an existing one keeps its own."""
     target = path.expanduser()
-    directory = target.parent
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
+        mode: int | None = os.stat(target).st_mode & 0o7777
+    except OSError:
+        mode = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    else:
+        raise MonitorError(f"cannot write {path}: no free temporary name in {target.parent}")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -267,10 +281,12 @@ def _check_feed_names(config: Config, names: list[str] | None) -> None:
 
 
 def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.poll import open_history
+
     path = _config_path(args)
     config = load_config(path)
     _check_feed_names(config, args.feeds)
-    history = _open_history(config, args.db)
+    history = open_history(config, args.db)
     if not args.loop:
         return _poll_once(config, history, args, out)
     return _poll_loop(path, config, history, args, out)
@@ -316,7 +332,9 @@ def _main_thread() -> bool:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    """Never writes the history (it may be a read-only copy)."""
     from monitor.match import Matcher
+    from monitor.poll import open_history
 
     now = utcnow()
     since = None
@@ -330,10 +348,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if args.watchlist is not None and args.watchlist not in names:
         known = ", ".join(f'"{n}"' for n in names) or "none"
         raise UsageError(f'unknown watchlist "{args.watchlist}" (known: {known})')
-    history = _open_history(config, args.db, create=False)
-    _retag(history, Matcher(config.watchlists))
-    items = select_items(history.items(), since=since, watchlist=args.watchlist,
-                         include_all=args.include_all)
+    history = open_history(config, args.db, create=False)
+    items = select_items(_tagged_copies(history, Matcher(config.watchlists)), since=since,
+                         watchlist=args.watchlist, include_all=args.include_all)
     if args.format == "json":
         text = to_jsonl(items)
     else:
@@ -371,6 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
+        if args.command == "demo" and (args.config is not None or args.db is not None):
+            parser.error("demo uses its own sample feeds.toml and a temporary history; "
+                         "--config and --db do not apply to it")
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     out = sys.stdout

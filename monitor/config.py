@@ -8,6 +8,7 @@ when it can be found, and the feed or watchlist concerned.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Callable
@@ -19,16 +20,8 @@ from urllib.parse import urlsplit
 from monitor.errors import ConfigError
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 
-_DEFAULTS = Settings()
-DEFAULT_POLL_INTERVAL: float = _DEFAULTS.poll_interval
-DEFAULT_TIMEOUT: float = _DEFAULTS.timeout
-DEFAULT_CONNECT_TIMEOUT: float = _DEFAULTS.connect_timeout
-DEFAULT_RETENTION_DAYS: int | None = _DEFAULTS.retention_days
-DEFAULT_USER_AGENT: str = _DEFAULTS.user_agent
-DEFAULT_MAX_BODY_BYTES: int = _DEFAULTS.max_body_bytes
-DEFAULT_MAX_REDIRECTS: int = _DEFAULTS.max_redirects
-DEFAULT_CONCURRENCY: int = _DEFAULTS.concurrency
-DEFAULT_PER_HOST: int = _DEFAULTS.per_host
+MAX_DURATION_DAYS = 365  # longest interval/timeout: later date arithmetic must not overflow
+MAX_RETENTION_DAYS = 36500  # a hundred years; 0 keeps everything
 
 TOP_KEYS = ("settings", "feeds", "watchlists")
 SETTINGS_KEYS = (
@@ -70,12 +63,13 @@ def parse_duration(text: str | int | float) -> float:
     """Seconds in ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` or a bare number of seconds.
 
     Raises ``ValueError`` (with a user-readable message) for anything else, including
-    zero and negative durations.
+    zero, negative, infinite and NaN durations and any over ``MAX_DURATION_DAYS``.
     """
     if isinstance(text, bool):
         raise ValueError(f"expected a duration like \"15m\", got {text!r}")
     if isinstance(text, (int, float)):
-        seconds = float(text)
+        # float() of a huge int raises OverflowError: any such number is out of range anyway
+        seconds = float(text) if abs(text) < 10**300 else (math.inf if text > 0 else -math.inf)
     elif isinstance(text, str):
         raw = text.strip()
         if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", raw):
@@ -90,8 +84,12 @@ def parse_duration(text: str | int | float) -> float:
             seconds = sum(float(n) * _UNITS[u.lower()] for n, u in parts)
     else:
         raise ValueError(f'expected a duration like "15m", got {type(text).__name__}')
+    if math.isnan(seconds) or math.isinf(seconds):
+        raise ValueError(f'expected a finite duration like "15m", got {text!r}')
     if not seconds > 0:
         raise ValueError(f'a duration must be more than zero, got "{text}"')
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError(f'a duration must be at most {MAX_DURATION_DAYS} days, got "{text}"')
     return seconds
 
 
@@ -180,15 +178,17 @@ class _Lines:
 def _check_name(
     name: Any, kind: str, index: int, seen: dict[str, int], bad: Callable[[str, str], None]
 ) -> None:
-    """A feed's or watchlist's name: a non-empty, one-line string, unique among its kind."""
+    """A feed's or watchlist's name: a non-empty, one-line string, unique among its kind.
+
+    Uniqueness is checked on the stripped name, the one that is stored and shown."""
     if not isinstance(name, str) or not name.strip():
         bad("name must be a non-empty string", "name")
     elif not name.isprintable():
         bad("name must be on one line, without control characters", "name")
-    elif name in seen:
-        bad(f"duplicate {kind} name (also {kind} #{seen[name] + 1})", "name")
+    elif (key := name.strip()) in seen:
+        bad(f"duplicate {kind} name (also {kind} #{seen[key] + 1})", "name")
     else:
-        seen[name] = index
+        seen[key] = index
 
 
 class _Validator:
@@ -254,10 +254,14 @@ class _Validator:
                 bad("history", "must be a file path (a non-empty string)")
         if "retention_days" in raw:
             value = raw["retention_days"]
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RETENTION_DAYS:
                 values["retention_days"] = value or None
             else:
-                bad("retention_days", f"must be a whole number of days, 0 or more (0 keeps everything), got {value!r}")
+                bad(
+                    "retention_days",
+                    f"must be a whole number of days from 0 to {MAX_RETENTION_DAYS} "
+                    f"(0 keeps everything), got {value!r}",
+                )
         if "user_agent" in raw:
             value = raw["user_agent"]
             if isinstance(value, str) and value.strip() and value.isprintable():

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -436,8 +437,13 @@ def run_demo(
     """
     out = out or sys.stdout
     runner = runner or _run_app
-    with tempfile.TemporaryDirectory(prefix="monitor-demo-", ignore_cleanup_errors=True) as tmp:
-        where = Path(directory) if directory is not None else Path(tmp)
+    with ExitStack() as stack:
+        if directory is not None:
+            where = Path(directory)
+        else:
+            where = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="monitor-demo-", ignore_cleanup_errors=True)
+            ))
         config_path, history_path, server = prepare_demo(where)
         try:
             history = (

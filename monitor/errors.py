@@ -22,11 +22,8 @@ class ConfigError(MonitorError):
     exit_code = 2
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
-
-    def __str__(self) -> str:
-        return "\n".join(self.problems)
+        self.problems = list(problems)  # print these one per line (the CLI does)
+        super().__init__("; ".join(self.problems))  # str(): one line, like every MonitorError
 
 
 class HistoryError(MonitorError):

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -61,21 +61,27 @@ class PollReport:
     def failed(self) -> bool:
         return any(r.outcome == "error" for r in self.feeds)
 
-    def watchlist_counts(self) -> dict[str, int]:
-        """New items per watchlist over the whole poll, e.g. for one notification."""
-        counts: Counter[str] = Counter()
-        for item in self.new_items:
-            counts.update(item.tags)
-        return dict(counts)
-
 
 Progress = Callable[[FeedReport, int, int], None]
 
 
-def open_history(config: Config, db_override: Path | None = None) -> History:
-    """The history named by ``--db``, else by ``[settings] history``, else the platform's."""
+def open_history(config: Config, db_override: Path | None = None, *, create: bool = True) -> History:
+    """The history named by ``--db``, else by ``[settings] history``, else the platform's.
+
+    With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`."""
     path = db_override or config.settings.history or default_history_path()
-    return History.open(Path(path).expanduser())
+    return History.open(Path(path).expanduser(), create=create)
+
+
+_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _after(start: datetime, seconds: float) -> datetime:
+    """``start + seconds``, or the end of the calendar when that overflows (bad stored data)."""
+    try:
+        return start + timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # past year 9999, or an infinite/NaN interval
+        return _NEVER
 
 
 def _next_allowed(feed: FeedConfig, state: FeedState | None) -> datetime | None:
@@ -84,7 +90,7 @@ def _next_allowed(feed: FeedConfig, state: FeedState | None) -> datetime | None:
         return None
     times = [t for t in (state.retry_at,) if t is not None]
     if state.last_attempt is not None:
-        times.append(state.last_attempt + timedelta(seconds=feed.interval))
+        times.append(_after(state.last_attempt, feed.interval))
     return max(times) if times else None
 
 
@@ -232,8 +238,11 @@ def _start_resource_tracker() -> None:
 
     saved = sys.stderr
     try:
-        if sys.__stderr__ is not None:
-            sys.stderr = sys.__stderr__
+        try:
+            saved.fileno()
+        except (AttributeError, OSError, ValueError):  # no usable descriptor (io.UnsupportedOperation)
+            if sys.__stderr__ is not None:
+                sys.stderr = sys.__stderr__  # process-wide, so only for this call
         resource_tracker.ensure_running()
     finally:
         sys.stderr = saved
@@ -370,7 +379,6 @@ async def poll(
         new_state = next_state(state, result, now)
         if report.outcome == "error":
             report.retry_at = new_state.retry_at
-        new_state.last_new = report.new if report.outcome == "ok" else new_state.last_new
         new_states.append(new_state)
         return report
 
@@ -389,8 +397,20 @@ async def poll(
         if warming is not None:
             await warming
 
-    new_items = await asyncio.to_thread(history.commit, found, new_states)
-    _recount(reports, new_items)
+    def final_states(added: list[Item]) -> list[FeedState]:
+        # Inside the write: the counts are what the history took (another process may
+        # have stored some of these items since our refresh), and last_new is set from them.
+        _recount(reports, added)
+        ok = {r.feed: r.new for r in reports if r.outcome == "ok"}
+        for new_state in new_states:
+            if new_state.name in ok:
+                new_state.last_new = ok[new_state.name]
+        return new_states
+
+    if found or new_states:
+        new_items = await asyncio.to_thread(history.commit, found, final_states)
+    else:
+        new_items = []
     order = {f.name: i for i, f in enumerate(config.feeds)}
     reports.sort(key=lambda r: order.get(r.feed, len(order)))
     return PollReport(reports, new_items)

@@ -242,7 +242,9 @@ def _with_extras(item: Item, extras: dict[str, dict[str, Any]]) -> Item | dict[s
 
 
 def _as_utc(value: datetime) -> datetime:
-    """What ``to_iso`` would write, as a datetime (naive means local time, as there)."""
+    """The same instant in UTC; a naive time is taken as UTC (as ``models.from_iso`` does)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=_UTC)
     return value.astimezone(_UTC)
 
 
@@ -292,8 +294,8 @@ def _read_streamed(path: Path, fh: IO[bytes]) -> _Contents:
             raise _Layout
         buf += more
     head = _loads(buf[: at + 1] + b"}")
-    if not isinstance(head, dict) or ITEMS in head:
-        raise _Layout
+    if not isinstance(head, dict) or ITEMS in head or META not in head:
+        raise _Layout  # e.g. tables in another order (``jq -S``): the whole parse decides
     contents = _Contents()
     if contents.check_head(path, head) != SCHEMA_VERSION:
         raise _Layout  # migrations work on the whole file
@@ -568,15 +570,29 @@ class History:
         """Store these feeds' states (others are kept) in one write."""
         self.commit((), states)
 
-    def commit(self, new_items: Iterable[Item], states: Iterable[FeedState]) -> list[Item]:
-        """Add the new items and save the feed states in ONE write; returns the items added."""
-        new_items, states = list(new_items), list(states)
-        if not new_items and not states:
-            return []
+    def commit(
+        self,
+        new_items: Iterable[Item],
+        states: Iterable[FeedState] | Callable[[list[Item]], Iterable[FeedState]],
+    ) -> list[Item]:
+        """Add the new items and save the feed states in ONE write; returns the items added.
+
+        ``states`` may be a function of the items actually added (those another process
+        did not store first), called inside the write, so states can count them."""
+        new_items = list(new_items)
+        if callable(states):
+            states_for = states
+        else:
+            fixed = list(states)
+            if not new_items and not fixed:
+                return []
+
+            def states_for(added: list[Item]) -> Iterable[FeedState]:
+                return fixed
 
         def change() -> list[Item]:
             added = self._insert(new_items)
-            self._put_states(states)
+            self._put_states(list(states_for(added)))
             return added
 
         return self._transaction(change)
@@ -639,15 +655,20 @@ class History:
         return self._transaction(change)
 
     def prune(self, retention_days: int | None, now: datetime) -> int:
-        """Drop unflagged items older than ``retention_days`` (None keeps everything).
+        """Drop unflagged items first stored more than ``retention_days`` ago (None keeps all).
 
+        Age counts from ``first_seen``, not the published date: an old article its feed
+        still lists must stay stored, or the next poll would fetch it as new again.
         Items flagged by a watchlist or by hand are kept. Returns how many were dropped."""
         if retention_days is None:
             return 0
-        cutoff = now - timedelta(days=retention_days)
+        try:
+            cutoff = now - timedelta(days=retention_days)
+        except OverflowError:  # longer than the calendar: nothing is that old
+            return 0
 
         def change() -> int:
-            old = [it for it in self._items.values() if not it.flagged and it.time < cutoff]
+            old = [it for it in self._items.values() if not it.flagged and it.first_seen < cutoff]
             if old:
                 data = self._data
                 for it in old:
@@ -790,6 +811,14 @@ class History:
             except OSError:
                 big = False  # _read_contents words the error
             if big:
+                # gc.freeze() below freezes every live object of the process, not just the
+                # items: in the TUI that includes widgets later removed, whose cycles only
+                # the cyclic GC can free. So each big load first thaws what the last one
+                # froze and collects it (garbage made since is freed here, at the latest),
+                # then freezes afresh. Freezing only once per process would instead leave
+                # every later load's items to be rescanned, and the first load's garbage
+                # frozen for good.
+                gc.unfreeze()
                 gc.collect()  # so no garbage is frozen with the items below
             with _gc_paused():
                 data, stamp = _read_contents(self.path)

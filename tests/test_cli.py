@@ -368,3 +368,67 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
     monkeypatch.setitem(sys.modules, "monitor.demo", fake)
     assert main(["demo"]) == 130
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_export_never_writes_the_history(
+    polled: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exporting from a read-only copy works: even after the watchlists changed (tags are
+    recomputed in memory), the file is untouched and no .bak or .lock appears."""
+    config, db = polled
+    copy_dir = tmp_path / "copy"
+    copy_dir.mkdir()
+    copy = copy_dir / "history.json"
+    copy.write_bytes(db.read_bytes())
+    os.utime(copy, ns=(1_000_000_000, 1_000_000_000))
+    before = copy.read_bytes()
+    text = config.read_text(encoding="utf-8") + '\n[[watchlists]]\nname = "Weather"\nterms = ["weather"]\n'
+    config.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["export", "--config", str(config), "--db", str(copy), "--watchlist", "Weather"]) == 0
+    assert "#### Weather in Kyiv" in capsys.readouterr().out  # tagged by the new watchlist
+    assert copy.read_bytes() == before and copy.stat().st_mtime_ns == 1_000_000_000
+    assert sorted(p.name for p in copy_dir.iterdir()) == ["history.json"]
+
+
+def test_export_out_keeps_an_existing_files_mode_and_uses_the_umask(
+    polled: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, db = polled
+    private = config.parent / "private.md"
+    private.write_text("old", encoding="utf-8")
+    private.chmod(0o600)
+    fresh = config.parent / "fresh.md"
+    base = ["export", "--config", str(config), "--db", str(db), "--out"]
+    old_mask = os.umask(0o027)
+    try:
+        assert main([*base, str(private)]) == 0
+        assert main([*base, str(fresh)]) == 0
+    finally:
+        os.umask(old_mask)
+    assert private.stat().st_mode & 0o777 == 0o600  # not widened
+    assert fresh.stat().st_mode & 0o777 == 0o640  # 0666 less the umask
+    assert private.read_text(encoding="utf-8").startswith("# Defence-policy briefing")
+
+
+@pytest.mark.parametrize("args", [["demo", "--db", "x.json"], ["--config", "f.toml", "demo"]])
+def test_demo_refuses_config_and_db(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import monitor.demo
+
+    monkeypatch.setattr(monitor.demo, "run_demo", lambda **kw: pytest.fail("the demo ran"))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "demo" in err and "--config and --db do not apply" in err
+
+
+def test_config_errors_print_one_line_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor.errors import ConfigError
+
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\npoll_interval = "soon"\nretention_days = -1\n', encoding="utf-8")
+    assert main(["--config", str(config), "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 2)[1] for line in lines] == [f"{config}:2", f"{config}:3"]
+    assert "\n" not in str(ConfigError(["a: one", "b: two"]))  # str() of any MonitorError is one line

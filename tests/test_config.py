@@ -219,3 +219,57 @@ def test_shipped_feeds_toml_loads(path: Path) -> None:
     assert mod.kind == "page" and mod.links
     assert {w.name for w in config.watchlists} == {"Drone Deal", "PURL"}
     assert len(names) == len(config.feeds) >= 4
+
+
+@pytest.mark.parametrize(
+    ("value", "wanted"),
+    [("inf", "finite"), ("nan", "finite"), ('"999999999999d"', "at most 365 days"), ('"366d"', "at most 365 days")],
+)
+def test_out_of_range_intervals_are_config_errors(tmp_path: Path, value: str, wanted: str) -> None:
+    """Caught by `monitor check`, instead of an OverflowError in a later poll."""
+    path = write(tmp_path, f"""\
+        [[feeds]]
+        name = "A"
+        url = "https://example.org/rss"
+        interval = {value}
+        """)
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}:4: ") and "interval" in problem and wanted in problem
+
+
+def test_durations_up_to_a_year_are_fine() -> None:
+    assert parse_duration("365d") == 365 * 86400
+    for bad in (float("inf"), float("-inf"), float("nan"), 10**400, "9" * 400):
+        with pytest.raises(ValueError):
+            parse_duration(bad)
+
+
+def test_retention_days_is_capped(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+        [settings]
+        poll_interval = inf
+        retention_days = 1000000000
+        """)
+    assert [p.split(": ", 1)[0] for p in problems(path)] == [f"{path}:2", f"{path}:3"]
+    assert load_config(write(tmp_path, "[settings]\nretention_days = 36500\n")).settings.retention_days == 36500
+
+
+def test_names_differing_only_in_surrounding_spaces_are_duplicates(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+        [[feeds]]
+        name = "A"
+        url = "https://example.org/a"
+        [[feeds]]
+        name = "A "
+        url = "https://example.org/b"
+        [[watchlists]]
+        name = " Drones"
+        terms = ["drone"]
+        [[watchlists]]
+        name = "Drones"
+        terms = ["UAV"]
+        """)
+    found = problems(path)
+    assert len(found) == 2
+    assert found[0].startswith(f"{path}:5: ") and "duplicate feed name" in found[0]
+    assert found[1].startswith(f"{path}:11: ") and "duplicate watchlist name" in found[1]

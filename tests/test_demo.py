@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 from datetime import timedelta
@@ -182,3 +183,16 @@ def test_demo_server_answers_conditional_requests_by_date() -> None:
         later = httpx.get(url, headers=since, timeout=5)
         assert later.status_code == 304
         assert server.hits("/rss/news_uk.xml") == 2
+
+
+def test_run_demo_in_a_given_directory_makes_no_temporary_one(tmp_path: Path, monkeypatch) -> None:
+    import monitor.demo as demo_module
+
+    def no_temp_dir(*args, **kwargs):
+        raise AssertionError("a temporary directory was created although one was given")
+
+    monkeypatch.setattr(demo_module.tempfile, "TemporaryDirectory", no_temp_dir)
+    seen: list[Path] = []
+    code = run_demo(directory=tmp_path, runner=lambda config, history: seen.append(history) or 0,
+                    out=io.StringIO())
+    assert code == 0 and [p.parent for p in seen] == [tmp_path]

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from monitor.match import Matcher
-from monitor.models import Config, FeedConfig, Settings, Watchlist
+from monitor.models import Config, FeedConfig, FeedState, Settings, Watchlist
 from monitor.poll import next_due, poll
 from monitor.store import History
 from tests.feedserver import FeedServer, RequestInfo, rss
@@ -71,7 +71,6 @@ async def test_a_broken_feed_never_breaks_the_others(feed_server: FeedServer, tm
     assert by_name["Broken"].retry_at is not None and by_name["Broken"].retry_at > NOW
     assert by_name["Html"].outcome == "error" and by_name["Html"].error_kind == "not_a_feed"
     assert report.failed
-    assert report.watchlist_counts() == {"Drone Deal": 1, "PURL": 1}
     assert sorted(f for f, _, _ in seen) == ["Broken", "Good", "Html"]
     assert [d for _, d, _ in seen] == [1, 2, 3] and {t for _, _, t in seen} == {3}
 
@@ -155,3 +154,33 @@ async def test_requests_to_one_host_are_bounded(feed_server: FeedServer, tmp_pat
     report = await poll(config, _history(tmp_path), Matcher(WATCHLISTS), now=NOW, force=True)
     assert all(r.outcome == "ok" for r in report.feeds)
     assert peak == 2
+
+
+async def test_last_new_counts_what_the_history_took(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Items another process stored during our poll are not new: not in the report, not in last_new."""
+    feed_server.route("/a.xml", rss(_items("a", 3)))
+    config = _config(FeedConfig("A", feed_server.url("/a.xml")))
+    elsewhere = History.open(tmp_path / "elsewhere.json")
+    await poll(config, elsewhere, Matcher(WATCHLISTS), now=NOW, force=True)
+    history = _history(tmp_path)
+
+    def cron_stores_them_first(*_: object) -> None:  # runs after the fetch, before our write
+        History.open(history.path).add_items(elsewhere.items())
+
+    report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True,
+                        progress=cron_stores_them_first)
+    assert report.feeds[0].outcome == "ok" and report.feeds[0].new == 0 and report.new_items == []
+    assert _history(tmp_path).feed_states()["A"].last_new == 0
+
+
+def test_next_due_survives_out_of_range_stored_data(tmp_path: Path) -> None:
+    """A huge interval or a far-future last attempt means "not due", not an OverflowError."""
+    history = _history(tmp_path)
+    history.save_feed_states([
+        FeedState("Huge", last_attempt=NOW),
+        FeedState("Far", last_attempt=datetime(9999, 12, 31, 23, 0, tzinfo=timezone.utc)),
+    ])
+    config = _config(FeedConfig("Huge", "https://example.org/a", interval=float("inf")),
+                     FeedConfig("Far", "https://example.org/b"))
+    due = next_due(config, history, NOW)
+    assert due is not None and due.year == 9999

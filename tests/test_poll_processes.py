@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -87,3 +88,23 @@ async def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, t
         assert app.status.last_poll is not None
     assert not poll_module._pool_unavailable and poll_module._pool is not None
     assert len(history) == 4 * len(config.feeds)
+
+
+def test_the_resource_tracker_swaps_stderr_only_when_it_has_no_descriptor(monkeypatch) -> None:
+    """sys.stderr is process-wide: replacing it races with other threads, so only when needed."""
+    import io
+    import sys
+    from multiprocessing import resource_tracker
+
+    seen = []
+    monkeypatch.setattr(resource_tracker, "ensure_running", lambda: seen.append(sys.stderr))
+    real = open(os.devnull, "w")  # noqa: SIM115
+    captured = io.StringIO()  # like Textual's capture: no fileno()
+    try:
+        for stderr in (real, captured):
+            monkeypatch.setattr(sys, "stderr", stderr)
+            poll_module._start_resource_tracker()
+            assert sys.stderr is stderr  # restored
+    finally:
+        real.close()
+    assert seen == [real, sys.__stderr__]

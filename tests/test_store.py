@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import time
+import weakref
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from tinydb import TinyDB
 
 from monitor.errors import HistoryError
 from monitor.models import FeedState, Item, Match
+from monitor import store
 from monitor.store import History
 
 NOW = datetime(2025, 10, 20, 12, 0, tzinfo=timezone.utc)
@@ -389,3 +393,70 @@ def test_written_file_is_compact_json_tinydb_can_read(path: Path) -> None:
     assert set(data) == {"items", "feeds", "meta"}
     docs = TinyDB(path).table("items").all()
     assert len(docs) == 5 and next(d for d in docs if d["id"] == "i3")["flag_override"] is True
+
+
+def test_prune_counts_age_from_first_seen_not_published(path: Path) -> None:
+    """An old article its feed still lists stays stored, so it is not fetched as new again."""
+    history = History.open(path)
+    still_listed = make_item("still-listed")  # first seen now...
+    still_listed.published = NOW - timedelta(days=400)  # ...but published long ago
+    gone = make_item("gone", 24 * 100)
+    history.add_items([still_listed, gone])
+    assert history.prune(90, NOW) == 1
+    assert [i.id for i in History.open(path).items()] == ["still-listed"]
+    assert history.add_items([make_item("still-listed")]) == []  # not new on the next poll
+
+
+def test_prune_with_a_huge_retention_keeps_everything(path: Path) -> None:
+    history = History.open(path)
+    history.add_items([make_item("a", 24 * 100)])
+    assert history.prune(10**9, NOW) == 0
+    assert len(History.open(path)) == 1
+
+
+@pytest.fixture
+def local_time_is_not_utc(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("TZ", "EST+5")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_naive_times_in_the_file_are_utc(path: Path, local_time_is_not_utc: None) -> None:
+    """A hand-edited time without an offset means UTC, as models.from_iso reads it."""
+    History.open(path).add_items([make_item("a")])
+    data = orjson.loads(path.read_bytes())
+    (doc,) = data["items"].values()
+    doc["published"] = doc["first_seen"] = "2025-10-01T08:30:00"
+    path.write_bytes(orjson.dumps(data))
+    item = History.open(path).get("a")
+    expected = datetime(2025, 10, 1, 8, 30, tzinfo=timezone.utc)
+    assert item.published == expected and item.first_seen == expected
+    assert item.published == Item.from_dict(doc).published
+
+
+@pytest.fixture
+def thaw():
+    yield
+    gc.unfreeze()
+
+
+def test_a_big_reload_frees_garbage_frozen_by_the_previous_load(
+    path: Path, monkeypatch: pytest.MonkeyPatch, thaw: None
+) -> None:
+    """gc.freeze() at a big load must not keep cycles dropped later alive for good (TUI widgets)."""
+    monkeypatch.setattr(store, "FREEZE_BYTES", 0)  # every file counts as big
+
+    class Widget:
+        pass
+
+    widget = Widget()
+    widget.self = widget  # a cycle: only the cyclic GC frees it
+    alive = weakref.ref(widget)
+    history = History.open(path)  # freezes every live object, the widget included
+    del widget
+    History.open(path).add_items([make_item("a")])  # another process writes
+    assert history.refresh() is True  # the reload of the big file
+    gc.collect()
+    assert alive() is None

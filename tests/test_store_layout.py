@@ -140,3 +140,16 @@ def test_orjson_storage_lets_tinydb_read_and_write_the_history(path: Path) -> No
     db.close()
     assert History.open(path).get("unn-uk:0").read is True
     assert json.loads(path.read_text(encoding="utf-8"))["meta"]["1"]["app"] == "monitor"
+
+
+def test_a_history_with_sorted_tables_still_opens(tmp_path: Path) -> None:
+    """``jq -S -c`` writes the tables as feeds, items, meta: not our layout, still a history."""
+    path = tmp_path / "history.json"
+    history = History.open(path)
+    history.commit([make_item(n) for n in range(1, 30)], [FeedState("unn-uk", etag='"e"')])
+    expected = [i.to_dict() for i in history.items()]
+    path.write_bytes(orjson.dumps(orjson.loads(path.read_bytes()), option=orjson.OPT_SORT_KEYS))
+    assert path.read_bytes().index(b'"items"') < path.read_bytes().index(b'"meta"')
+    reopened = History.open(path)
+    assert [i.to_dict() for i in reopened.items()] == expected
+    assert reopened.feed_states()["unn-uk"].etag == '"e"'
