@@ -618,7 +618,7 @@ class MonitorApp(App[int]):
         try:
             config = load_config(self.config_path)
         except ConfigError as exc:
-            self.post_message(ConfigFailed(str(exc)))
+            self.post_message(ConfigFailed("\n".join(exc.problems)))
             return
         matcher = Matcher(config.watchlists)
         changed = self.history.retag(matcher.apply, matcher.signature)

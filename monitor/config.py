@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from monitor.errors import ConfigError
 from monitor.models import Config, FeedConfig, Settings, Watchlist
+from monitor.text import is_http_url
 
 MAX_DURATION_DAYS = 365  # longest interval/timeout: later date arithmetic must not overflow
 MAX_RETENTION_DAYS = 36500  # a hundred years; 0 keeps everything
@@ -303,7 +303,7 @@ class _Validator:
             url = entry.get("url")
             if url is None:
                 bad("url is missing", "url")
-            elif not _is_http_url(url):
+            elif not (isinstance(url, str) and is_http_url(url.strip())):
                 bad(f'url must be an http(s) URL, got "{url}"', "url")
             interval = settings.poll_interval
             if "interval" in entry:
@@ -396,13 +396,3 @@ def _is_table_array(value: Any) -> bool:
 
 def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-def _is_http_url(value: Any) -> bool:
-    if not isinstance(value, str) or not value.strip() or not value.strip().isprintable():
-        return False
-    try:
-        parts = urlsplit(value.strip())
-        return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value.strip()
-    except ValueError:
-        return False
