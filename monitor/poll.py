@@ -239,10 +239,11 @@ def _start_resource_tracker() -> None:
     saved = sys.stderr
     try:
         try:
-            saved.fileno()
-        except (AttributeError, OSError, ValueError):  # no usable descriptor (io.UnsupportedOperation)
-            if sys.__stderr__ is not None:
-                sys.stderr = sys.__stderr__  # process-wide, so only for this call
+            usable = saved.fileno() >= 0  # Textual's capture answers -1
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation and the like
+            usable = False
+        if not usable and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__  # process-wide, so only for this call
         resource_tracker.ensure_running()
     finally:
         sys.stderr = saved

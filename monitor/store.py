@@ -71,6 +71,7 @@ _ITEM_KEYS = frozenset(("id", "feed", "title", "link", "summary", "published", "
                         "matches", "flag_override", "read"))  # fmt: skip
 _UTC = timezone.utc
 FREEZE_BYTES = 16 << 20  # from this file size on (~12k items), a load ends with gc.freeze()
+_froze = False  # whether a load of this process has called gc.freeze()
 
 
 def backup_path(path: Path) -> Path:
@@ -818,8 +819,10 @@ class History:
                 # then freezes afresh. Freezing only once per process would instead leave
                 # every later load's items to be rescanned, and the first load's garbage
                 # frozen for good.
-                gc.unfreeze()
-                gc.collect()  # so no garbage is frozen with the items below
+                global _froze
+                if _froze:  # the first load has nothing of ours to thaw: skip the collection
+                    gc.unfreeze()
+                    gc.collect()  # so no garbage is frozen with the items below
             with _gc_paused():
                 data, stamp = _read_contents(self.path)
                 old = self._data
@@ -831,6 +834,7 @@ class History:
                 # collection would freeze every thread (the UI) for ~100 ms. They are still
                 # freed by reference counting when dropped (nothing here is cyclic).
                 gc.freeze()
+                _froze = True
 
 
 def _release(items: dict[str, Item]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -68,26 +70,55 @@ async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
     assert poll_module._pool is not None and poll_module._pool is not pool
 
 
-async def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_path: Path) -> None:
-    """Textual swaps sys.stderr for a capture without a file descriptor, which once made
-    the pool fail to start inside the app (and every poll fall back to threads)."""
-    from monitor.app import MonitorApp
+TUI_POLL_SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from monitor.app import MonitorApp
+from monitor.config import load_config
+from monitor.match import Matcher
+from monitor.store import History
+import monitor.poll as poll_module
 
-    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS + 1)
-    poll_module.shutdown_pool()
-    history = History.open(tmp_path / "history.json")
-    config_path = tmp_path / "feeds.toml"
-    config_path.write_text("", encoding="utf-8")
-    app = MonitorApp(config, config_path, history, Matcher(WATCHLISTS), autopoll=False, watch_files=False)
+async def main(config_path, db):
+    config = load_config(Path(config_path))
+    history = History.open(Path(db))
+    app = MonitorApp(config, Path(config_path), history, Matcher(config.watchlists),
+                     autopoll=False, watch_files=False)
     async with app.run_test() as pilot:
         await pilot.press("r")
-        for _ in range(250):
+        for _ in range(500):
             if app.status.last_poll is not None:
                 break
             await pilot.pause(0.02)
-        assert app.status.last_poll is not None
-    assert not poll_module._pool_unavailable and poll_module._pool is not None
-    assert len(history) == 4 * len(config.feeds)
+    print(app.status.last_poll is not None, poll_module._pool is not None,
+          poll_module._pool_unavailable, len(history))
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Textual swaps sys.stderr for a capture whose fileno() is -1, which once made the pool
+    fail to start inside the app (every poll silently fell back to threads). A fresh
+    interpreter, so no pool or resource tracker left by other tests can hide it."""
+    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS + 1)
+    config_path = tmp_path / "feeds.toml"
+    feeds = "".join(f'[[feeds]]\nname = "{f.name}"\nurl = "{f.url}"\n\n' for f in config.feeds)
+    config_path.write_text(
+        feeds + '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal", "угода про дрони"]\n',
+        encoding="utf-8",
+    )
+    script = tmp_path / "tui_poll.py"
+    script.write_text(TUI_POLL_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, str(script), str(config_path), str(tmp_path / "history.json")],
+        capture_output=True, text=True, timeout=120, env=env, check=True,
+    )
+    polled, pool_running, unavailable, stored = out.stdout.split()
+    assert (polled, pool_running, unavailable) == ("True", "True", "False"), out.stderr[-2000:]
+    assert int(stored) == 4 * len(config.feeds)
 
 
 def test_the_resource_tracker_swaps_stderr_only_when_it_has_no_descriptor(monkeypatch) -> None:
