@@ -11,7 +11,7 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,16 @@ def _check_name(
         seen[key] = index
 
 
+@dataclass(slots=True)
+class _Entry:
+    """One [[feeds]] or [[watchlists]] table being validated."""
+
+    data: dict[str, Any]
+    name: Any
+    bad: Callable[..., None]  # bad(message, key=None): record a problem naming this entry
+    problems_before: int  # problems recorded before this entry: more after it means invalid
+
+
 class _Validator:
     """Turns the parsed TOML into a Config, collecting every problem on the way."""
 
@@ -284,22 +294,28 @@ class _Validator:
 
     # -- [[feeds]] -------------------------------------------------------------------
 
-    def feeds(self, raw: Any, settings: Settings) -> tuple[FeedConfig, ...]:
+    def entries(self, raw: Any, table: str, kind: str, known: tuple[str, ...]) -> Iterator[_Entry]:
+        """Each entry of an array of tables, its name and unknown keys already checked."""
         if not _is_table_array(raw):
-            self.problem('"feeds" must be an array of tables ([[feeds]] entries)', "", 0, "feeds")
-            return ()
-        feeds: list[FeedConfig] = []
+            self.problem(f'"{table}" must be an array of tables ([[{table}]] entries)', "", 0, table)
+            return
         seen: dict[str, int] = {}
-        for index, entry in enumerate(raw):
-            name = entry.get("name")
-            what = f'feed "{name}"' if isinstance(name, str) and name.strip() else f"feed #{index + 1}"
-            count = len(self.problems)
+        for index, data in enumerate(raw):
+            name = data.get("name")
+            what = f'{kind} "{name}"' if isinstance(name, str) and name.strip() else f"{kind} #{index + 1}"
 
-            def bad(message: str, key: str | None = None) -> None:
-                self.problem(f"{what}: {message}", "feeds", index, key)
+            def bad(message: str, key: str | None = None, what: str = what, index: int = index) -> None:
+                self.problem(f"{what}: {message}", table, index, key)
 
-            self.unknown_keys(entry, FEED_KEYS, what, "feeds", index)
-            _check_name(name, "feed", index, seen, bad)
+            before = len(self.problems)
+            self.unknown_keys(data, known, what, table, index)
+            _check_name(name, kind, index, seen, bad)
+            yield _Entry(data, name, bad, before)
+
+    def feeds(self, raw: Any, settings: Settings) -> tuple[FeedConfig, ...]:
+        feeds: list[FeedConfig] = []
+        for e in self.entries(raw, "feeds", "feed", FEED_KEYS):
+            entry, name, bad = e.data, e.name, e.bad
             url = entry.get("url")
             if url is None:
                 bad("url is missing", "url")
@@ -328,7 +344,7 @@ class _Validator:
             enabled = entry.get("enabled", True)
             if not isinstance(enabled, bool):
                 bad(f"enabled must be true or false, got {enabled!r}", "enabled")
-            if len(self.problems) == count:
+            if len(self.problems) == e.problems_before:
                 feeds.append(
                     FeedConfig(
                         name=name.strip(),
@@ -344,23 +360,9 @@ class _Validator:
     # -- [[watchlists]] --------------------------------------------------------------
 
     def watchlists(self, raw: Any) -> tuple[Watchlist, ...]:
-        if not _is_table_array(raw):
-            self.problem('"watchlists" must be an array of tables ([[watchlists]] entries)', "", 0, "watchlists")
-            return ()
         out: list[Watchlist] = []
-        seen: dict[str, int] = {}
-        for index, entry in enumerate(raw):
-            name = entry.get("name")
-            what = (
-                f'watchlist "{name}"' if isinstance(name, str) and name.strip() else f"watchlist #{index + 1}"
-            )
-            count = len(self.problems)
-
-            def bad(message: str, key: str | None = None) -> None:
-                self.problem(f"{what}: {message}", "watchlists", index, key)
-
-            self.unknown_keys(entry, WATCHLIST_KEYS, what, "watchlists", index)
-            _check_name(name, "watchlist", index, seen, bad)
+        for e in self.entries(raw, "watchlists", "watchlist", WATCHLIST_KEYS):
+            entry, name, bad = e.data, e.name, e.bad
             terms = entry.get("terms")
             if terms is None:
                 bad("terms is missing (a list of words or phrases to look for)", "terms")
@@ -378,7 +380,7 @@ class _Validator:
             case_sensitive = entry.get("case_sensitive", False)
             if not isinstance(case_sensitive, bool):
                 bad(f"case_sensitive must be true or false, got {case_sensitive!r}", "case_sensitive")
-            if len(self.problems) == count:
+            if len(self.problems) == e.problems_before:
                 out.append(
                     Watchlist(
                         name=name.strip(),
