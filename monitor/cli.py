@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "poll every feed now (or on schedule with --loop) and print one line per feed",
         "Fetch every feed now (except feeds waiting out a server's Retry-After or an error "
         "backoff, which are listed as skipped), store new items in the history, tag them by "
-        "watchlist and print one line per feed. Exit status 1 when a feed failed.",
+        "watchlist and print one line per feed. Exit status 1 when a feed failed or is still waiting out a failure.",
     )
     poll.add_argument("--loop", action="store_true",
                       help="keep polling as feeds fall due, reloading feeds.toml each cycle, until Ctrl-C")

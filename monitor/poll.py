@@ -59,7 +59,8 @@ class PollReport:
 
     @property
     def failed(self) -> bool:
-        return any(r.outcome == "error" for r in self.feeds)
+        """A feed failed now, or is skipped because it is still failing (backoff/Retry-After)."""
+        return any(r.outcome == "error" or (r.outcome == "skipped" and r.error) for r in self.feeds)
 
 
 Progress = Callable[[FeedReport, int, int], None]

@@ -196,7 +196,7 @@ def test_poll_reports_each_feed_and_stores_good_items(
     assert items["Weather in Kyiv"].tags == []
 
     # Again: the good feed answers 304 and the broken one waits out its backoff.
-    assert main(["poll", "--config", str(config), "--db", str(db)]) == 0
+    assert main(["poll", "--config", str(config), "--db", str(db)]) == 1  # still failing: cron should hear about it
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Good: not modified"
     assert out[1].startswith("Broken: skipped: backoff until ")
@@ -204,7 +204,7 @@ def test_poll_reports_each_feed_and_stores_good_items(
 
     # From cron, --due leaves alone the feeds whose interval has not elapsed.
     asked = len(served.requests)
-    assert main(["poll", "--due", "--config", str(config), "--db", str(db)]) == 0
+    assert main(["poll", "--due", "--config", str(config), "--db", str(db)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and out[0].startswith("Broken: skipped: backoff until ")
     assert len(served.requests) == asked

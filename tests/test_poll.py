@@ -100,7 +100,7 @@ async def test_second_poll_is_not_modified_and_failing_feed_waits(feed_server: F
     assert by_name["Good"].outcome == "not_modified" and by_name["Good"].new == 0
     assert by_name["Limited"].outcome == "skipped"
     assert by_name["Limited"].retry_at == NOW + timedelta(seconds=600)
-    assert not second.failed
+    assert second.failed  # still in its Retry-After window: not fine yet
     assert feed_server.hits("/limited.xml") == 1  # the server's Retry-After was respected
     assert feed_server.requests[-1].headers.get("if-none-match") == '"v1"'
 
