@@ -8,11 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.events import Click, Leave, MouseEvent, MouseMove
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from monitor.components.health import feed_health
 from monitor.components.safe_text import one_line
@@ -20,6 +25,7 @@ from monitor.models import Config, FeedState
 
 DEFAULT_WIDTH = 40  # the panel's width before it is laid out
 INDENT = 4  # the health lines under a feed
+STRIP_CACHE_SIZE = 2048  # rendered entries kept (each look: plain, cursor, hover)
 LEVEL_STYLES = {"ok": "green", "idle": "dim", "waiting": "yellow", "failing": "red", "off": "dim"}
 
 
@@ -34,8 +40,41 @@ class Counts:
     flagged_all: int = 0
 
 
-class FilterPanel(OptionList):
-    """An option list whose first entry is "All"; posts :class:`Chosen` with a name or None."""
+class _PanelKeys(ScrollView, can_focus=True):
+    """The keys every list has (kept off :attr:`FilterPanel.BINDINGS`, which the help lists)."""
+
+    BINDINGS = [
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry: its name (None for "All") and its lines (explicit ``\\n``, never wrapped)."""
+
+    name: str | None
+    prompt: Text
+    key: tuple[object, ...]  # what the entry looks like, for the strip cache
+    height: int
+
+
+def _entry(name: str | None, prompt: Text) -> Entry:
+    key = (prompt.plain, str(prompt.style), tuple(prompt.spans))
+    return Entry(name, prompt, key, prompt.plain.count("\n") + 1)
+
+
+class FilterPanel(_PanelKeys):
+    """A virtual list whose first entry is "All"; posts :class:`Chosen` with a name or None.
+
+    Only the lines on screen are drawn, and each entry's strips are cached by its look, so a
+    refresh that changes a few entries re-renders only those.
+    """
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -43,6 +82,37 @@ class FilterPanel(OptionList):
         Binding("g", "first", "Top", show=False),
         Binding("G", "last", "Bottom", show=False),
     ]
+
+    COMPONENT_CLASSES = {"filter-panel--cursor", "filter-panel--hover"}
+
+    DEFAULT_CSS = """
+    FilterPanel {
+        height: auto;
+        max-height: 100%;
+        color: $foreground;
+        overflow-x: hidden;
+        border: tall $border-blurred;
+        padding: 0 1;
+        background: $surface;
+        & > .filter-panel--cursor {
+            color: $foreground;
+            background: $block-cursor-blurred-background;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus {
+            border: tall $border;
+            background-tint: $foreground 5%;
+            & > .filter-panel--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .filter-panel--hover {
+            background: $block-hover-background;
+        }
+    }
+    """
 
     @dataclass
     class Chosen(Message):
@@ -57,21 +127,174 @@ class FilterPanel(OptionList):
         super().__init__(id=id)
         self.names: list[str | None] = [None]
         self.selected: str | None = None
+        self._entries: list[Entry] = []
+        self._starts: list[int] = []  # the first line of each entry
+        self._line_entry: list[int] = []  # the entry on each line
+        self._highlighted: int | None = None
+        self._hover: int | None = None
+        self._strips: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(STRIP_CACHE_SIZE)
+
+    # --- data ---------------------------------------------------------------------------
+
+    @property
+    def option_count(self) -> int:
+        return len(self._entries)
+
+    def get_option_at_index(self, index: int) -> Entry:
+        """The entry at ``index`` (its ``prompt`` is the Text shown)."""
+        return self._entries[index]
 
     def set_entries(self, entries: list[tuple[str | None, Text]]) -> None:
         """Replace the entries, keeping the highlight where it was."""
-        highlighted = self.highlighted
-        self.names = [name for name, _ in entries]
-        self.clear_options()
-        self.add_options([Option(prompt) for _, prompt in entries])
-        if entries:
-            self.highlighted = min(highlighted or 0, len(entries) - 1)
+        new = [_entry(name, prompt) for name, prompt in entries]
+        self.names = [entry.name for entry in new]
+        if [e.key for e in new] == [e.key for e in self._entries]:
+            self._entries = new  # nothing to redraw
+            return
+        self._entries = new
+        self._starts, self._line_entry = [], []
+        for index, entry in enumerate(new):
+            self._starts.append(len(self._line_entry))
+            self._line_entry.extend([index] * entry.height)
+        self._update_virtual_size()
+        highlighted = min(self._highlighted or 0, len(new) - 1) if new else None
+        if highlighted != self._highlighted:  # else leave the scroll where the user put it
+            self.highlighted = highlighted
+        self.refresh()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        name = self.names[event.option_index] if event.option_index < len(self.names) else None
+    # --- cursor -------------------------------------------------------------------------
+
+    @property
+    def highlighted(self) -> int | None:
+        """The index of the entry under the cursor (None when there are none)."""
+        return self._highlighted
+
+    @highlighted.setter
+    def highlighted(self, index: int | None) -> None:
+        if index is None or not self._entries:
+            index = None
+        else:
+            index = max(0, min(index, len(self._entries) - 1))
+        if index != self._highlighted:
+            self._highlighted = index
+            self.refresh()
+        self.scroll_to_highlight()
+
+    def scroll_to_highlight(self) -> None:
+        """Bring the whole highlighted entry on screen (its first line, if it cannot fit)."""
+        index = self._highlighted
+        if index is None or index >= len(self._starts):
+            return
+        top, height = self._starts[index], self._entries[index].height
+        view = self.scrollable_content_region.height or 1
+        y = int(self.scroll_y)
+        if top + height > y + view:
+            y = top + height - view
+        y = min(y, top)
+        if y != int(self.scroll_y):
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.highlighted = 0 if self._highlighted is None else self._highlighted + 1
+
+    def action_cursor_up(self) -> None:
+        self.highlighted = 0 if self._highlighted is None else self._highlighted - 1
+
+    def action_first(self) -> None:
+        self.highlighted = 0
+
+    def action_last(self) -> None:
+        self.highlighted = len(self._entries) - 1
+
+    def _page(self, direction: int) -> None:
+        if self._highlighted is None:
+            self.highlighted = 0
+            return
+        line = self._starts[self._highlighted] + direction * max(1, self.scrollable_content_region.height - 1)
+        line = max(0, min(line, len(self._line_entry) - 1))
+        self.highlighted = self._line_entry[line] if self._line_entry else 0
+
+    def action_page_down(self) -> None:
+        self._page(1)
+
+    def action_page_up(self) -> None:
+        self._page(-1)
+
+    def action_select(self) -> None:
+        index = self._highlighted
+        if index is None or index >= len(self._entries):
+            return
+        name = self._entries[index].name
         self.selected = None if name == self.selected else name
         self.post_message(self.Chosen(self, self.selected))
+
+    # --- mouse --------------------------------------------------------------------------
+
+    def _entry_at(self, event: MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        line = int(self.scroll_y) + offset.y
+        return self._line_entry[line] if 0 <= line < len(self._line_entry) else None
+
+    def on_click(self, event: Click) -> None:
+        index = self._entry_at(event)
+        if index is not None:
+            self.highlighted = index
+            self.action_select()
+
+    def on_mouse_move(self, event: MouseMove) -> None:
+        self._set_hover(self._entry_at(event))
+
+    def on_leave(self, event: Leave) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, index: int | None) -> None:
+        if index != self._hover:
+            self._hover = index
+            self.refresh()
+
+    # --- rendering ----------------------------------------------------------------------
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._line_entry))
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self.scroll_to_highlight()
+
+    def on_show(self) -> None:
+        self.scroll_to_highlight()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._line_entry)
+
+    def render_line(self, y: int) -> Strip:
+        line = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if not 0 <= line < len(self._line_entry):
+            return Strip.blank(width, self.rich_style)
+        index = self._line_entry[line]
+        if index == self._highlighted:
+            base = self.rich_style + self.get_component_rich_style("filter-panel--cursor")
+        elif index == self._hover:
+            base = self.rich_style + self.get_component_rich_style("filter-panel--hover")
+        else:
+            base = self.rich_style
+        return self._entry_strips(self._entries[index], width, base)[line - self._starts[index]]
+
+    def _entry_strips(self, entry: Entry, width: int, base: Style) -> list[Strip]:
+        key = (*entry.key, width, base)
+        strips = self._strips.get(key)
+        if strips is None:
+            console = self.app.console
+            strips = []
+            for text in entry.prompt.split("\n", allow_blank=True):
+                text.end = ""
+                segments = Segment.apply_style(text.render(console), base)
+                strips.append(Strip(segments, text.cell_len).crop_extend(0, width, base))
+            self._strips[key] = strips
+        return strips
 
 
 def _marker(selected: bool) -> str:
