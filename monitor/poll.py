@@ -85,8 +85,9 @@ def _after(start: datetime, seconds: float) -> datetime:
         return _NEVER
 
 
-def _next_allowed(feed: FeedConfig, state: FeedState | None) -> datetime | None:
-    """When this feed may next be asked (None: now)."""
+def next_attempt(feed: FeedConfig, state: FeedState | None) -> datetime | None:
+    """When a scheduled poll next asks this feed: its interval after the last attempt, or
+    later if a server's Retry-After or the error backoff says so (None: now)."""
     if state is None:
         return None
     times = [t for t in (state.retry_at,) if t is not None]
@@ -103,7 +104,7 @@ def next_due(config: Config, history: History, now: datetime | None = None) -> d
     for feed in config.feeds:
         if not feed.enabled:
             continue
-        at = _next_allowed(feed, states.get(feed.name)) or now
+        at = next_attempt(feed, states.get(feed.name)) or now
         at = max(at, now)
         due = at if due is None else min(due, at)
     return due
@@ -132,7 +133,7 @@ def _plan(
             )
             continue
         if not force:
-            at = _next_allowed(feed, state)
+            at = next_attempt(feed, state)
             if at is not None and at > now:
                 continue
         due.append(feed)

@@ -74,3 +74,21 @@ async def test_clicking_an_entrys_second_line_chooses_it() -> None:
         await pilot.pause()
         await pilot.click(FilterPanel, offset=(2, 5))  # under the top border: "    ok 1"
         assert app.chosen == ["feed 1"] and panel.highlighted == 2
+
+
+def test_a_failing_feed_says_when_the_scheduled_poll_will_really_ask_it_again() -> None:
+    """A 1-minute error backoff inside a 15-minute interval: the next scheduled poll is the
+    interval's, and that is the time the panel must show."""
+    from datetime import datetime, timedelta, timezone
+
+    from monitor.components.health import feed_health
+    from monitor.models import FeedConfig, FeedState
+
+    now = datetime(2026, 11, 25, 9, 42, tzinfo=timezone.utc)
+    feed = FeedConfig("UNN", "https://unn.ua/rss/news_uk.xml", interval=900)
+    state = FeedState("UNN", last_attempt=now, last_outcome="error", last_error="HTTP 503",
+                      failures=1, retry_at=now + timedelta(minutes=1))
+    assert "waiting until 09:57" in feed_health(feed, state, now + timedelta(seconds=5)).text
+    slow = FeedState("UNN", last_attempt=now, last_outcome="error", last_error="HTTP 429",
+                     failures=1, retry_at=now + timedelta(hours=2))  # the server's Retry-After wins
+    assert "waiting until 11:42" in feed_health(feed, slow, now + timedelta(seconds=5)).text

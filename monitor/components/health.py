@@ -8,6 +8,7 @@ from datetime import datetime
 from monitor.components.formatting import ago, clock_time
 from monitor.components.safe_text import one_line
 from monitor.models import FeedConfig, FeedState
+from monitor.poll import next_attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,10 @@ def feed_health(feed: FeedConfig, state: FeedState | None, now: datetime) -> Hea
         return Health("○", "idle", "not polled yet")
     last_ok = f"last ok {ago(state.last_success, now)}" if state.last_success else "never ok"
     if state.retry_at is not None and state.retry_at > now:
+        # The scheduled poll that asks it again: never before retry_at, nor before its interval.
+        until = next_attempt(feed, state) or state.retry_at
         why = one_line(state.last_error or "backoff")
-        return Health("‖", "waiting", f"waiting until {clock_time(state.retry_at, now)} · {last_ok}", why)
+        return Health("‖", "waiting", f"waiting until {clock_time(until, now)} · {last_ok}", why)
     if state.last_outcome == "error":
         why = one_line(state.last_error or "error")
         return Health("✗", "failing", f"failing · {last_ok}", why)
