@@ -200,6 +200,13 @@ class _Entry:
     bad: Callable[..., None]  # bad(message, key=None): record a problem naming this entry
     problems_before: int  # problems recorded before this entry: more after it means invalid
 
+    def flag(self, key: str, default: bool) -> bool:
+        """A true/false setting of this entry (a problem when it is anything else)."""
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            self.bad(f"{key} must be true or false, got {value!r}", key)
+        return value
+
 
 class _Validator:
     """Turns the parsed TOML into a Config, collecting every problem on the way."""
@@ -341,9 +348,7 @@ class _Validator:
                         bad(f"links is not a valid regular expression ({exc})", "links")
             elif links is not None and kind == "feed":
                 bad('links only applies to kind = "page"', "links")
-            enabled = entry.get("enabled", True)
-            if not isinstance(enabled, bool):
-                bad(f"enabled must be true or false, got {enabled!r}", "enabled")
+            enabled = e.flag("enabled", True)
             if len(self.problems) == e.problems_before:
                 feeds.append(
                     FeedConfig(
@@ -377,9 +382,7 @@ class _Validator:
                 bad("exclude must be a list of strings", "exclude")
             elif any(not t.strip() for t in exclude):
                 bad("exclude must not contain empty strings", "exclude")
-            case_sensitive = entry.get("case_sensitive", False)
-            if not isinstance(case_sensitive, bool):
-                bad(f"case_sensitive must be true or false, got {case_sensitive!r}", "case_sensitive")
+            case_sensitive = e.flag("case_sensitive", False)
             if len(self.problems) == e.problems_before:
                 out.append(
                     Watchlist(

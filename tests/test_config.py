@@ -273,3 +273,21 @@ def test_names_differing_only_in_surrounding_spaces_are_duplicates(tmp_path: Pat
     assert len(found) == 2
     assert found[0].startswith(f"{path}:5: ") and "duplicate feed name" in found[0]
     assert found[1].startswith(f"{path}:11: ") and "duplicate watchlist name" in found[1]
+
+
+def test_true_false_settings_must_be_booleans(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        [[feeds]]
+        name = "a"
+        url = "https://example.org/rss"
+        enabled = "yes"
+
+        [[watchlists]]
+        name = "W"
+        terms = ["x"]
+        case_sensitive = 1
+    """)
+    assert problems(path) == [
+        f'{path}:5: feed "a": enabled must be true or false, got ' + repr("yes"),
+        f'{path}:10: watchlist "W": case_sensitive must be true or false, got 1',
+    ]
