@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import dataclasses
 import os
-import secrets
 import signal
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor import __version__
+from monitor.atomic import write_text_atomic
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.export import parse_since, select_items, strip_controls, to_jsonl, to_markdown
@@ -204,40 +204,6 @@ def format_report_line(report: FeedReport, now: datetime) -> str:
     return f"{name}: {text}"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory and a rename.
-
-    A new file gets the usual mode (0666 less the umask); an existing one keeps its own."""
-    target = path.expanduser()
-    try:
-        mode: int | None = os.stat(target).st_mode & 0o7777
-    except OSError:
-        mode = None
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    for _ in range(100):
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
-    else:
-        raise MonitorError(f"cannot write {path}: no free temporary name in {target.parent}")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            if mode is not None:
-                os.fchmod(fh.fileno(), mode)
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
 # -- commands --------------------------------------------------------------------------------
 
 
@@ -361,7 +327,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         out.write(text)
         out.flush()
     else:
-        _write_atomic(args.out, text)
+        write_text_atomic(args.out, text)
         _err(f"wrote {len(items)} item{'s' if len(items) != 1 else ''} to {args.out}")
     return 0
 

@@ -121,6 +121,13 @@ def load_config(path: Path) -> Config:
         raise ConfigError([f"{label}: not valid UTF-8 ({exc.reason} at byte {exc.start})"]) from None
     except OSError as exc:
         raise ConfigError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
+    return config_from_text(text, Path(path))
+
+
+def config_from_text(text: str, path: Path) -> Config:
+    """Parse and validate feeds.toml's text as if read from ``path`` (for line numbers and
+    relative paths); raise ConfigError listing every problem."""
+    label = str(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
