@@ -332,5 +332,5 @@ def test_a_lone_c1_byte_does_not_swallow_the_text_after_it() -> None:
     ],
 )
 def test_parse_and_export_agree_on_which_links_are_http(url: str, kept: bool) -> None:
-    assert bool(parse._http_link(url)) is kept
+    assert bool(parse.items.http_link(url)) is kept
     assert (export.safe_url(url) is not None) is kept

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import monitor.poll as poll_module
+import monitor.parse.pool as pool_module
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 from monitor.poll import poll
@@ -34,12 +34,12 @@ def _served(feed_server: FeedServer, n: int) -> Config:
 async def test_many_feeds_are_parsed_and_matched_in_worker_processes(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS + 1)
+    config = _served(feed_server, pool_module.PROCESS_MIN_FEEDS + 1)
     history = History.open(tmp_path / "history.json")
 
     report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
 
-    assert not poll_module._pool_unavailable and poll_module._pool is not None
+    assert not pool_module._pool_unavailable and pool_module._pool is not None
     assert {r.outcome for r in report.feeds} == {"ok"}
     assert len(report.new_items) == 4 * len(config.feeds)
     inflected = [i for i in report.new_items if i.title.startswith("Підписано")]
@@ -49,10 +49,10 @@ async def test_many_feeds_are_parsed_and_matched_in_worker_processes(
 async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS)
+    config = _served(feed_server, pool_module.PROCESS_MIN_FEEDS)
     history = History.open(tmp_path / "history.json")
     await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
-    pool = poll_module._pool
+    pool = pool_module._pool
     if pool is None:
         return  # no processes here: nothing can crash
     for process in list(pool._processes.values()):
@@ -67,7 +67,7 @@ async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
                        now=NOW, force=True)
     assert {r.outcome for r in again.feeds} == {"ok"}
     assert len(again.new_items) == 4 * len(config.feeds)
-    assert poll_module._pool is not None and poll_module._pool is not pool
+    assert pool_module._pool is not None and pool_module._pool is not pool
 
 
 TUI_POLL_SCRIPT = """
@@ -77,7 +77,7 @@ from monitor.app import MonitorApp
 from monitor.config import load_config
 from monitor.match import Matcher
 from monitor.store import History
-import monitor.poll as poll_module
+import monitor.parse.pool as pool_module
 
 async def main(config_path, db):
     config = load_config(Path(config_path))
@@ -90,8 +90,8 @@ async def main(config_path, db):
             if app.status.last_poll is not None:
                 break
             await pilot.pause(0.02)
-    print(app.status.last_poll is not None, poll_module._pool is not None,
-          poll_module._pool_unavailable, len(history))
+    print(app.status.last_poll is not None, pool_module._pool is not None,
+          pool_module._pool_unavailable, len(history))
 
 if __name__ == "__main__":
     asyncio.run(main(sys.argv[1], sys.argv[2]))
@@ -102,7 +102,7 @@ def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_pat
     """Textual swaps sys.stderr for a capture whose fileno() is -1, which once made the pool
     fail to start inside the app (every poll silently fell back to threads). A fresh
     interpreter, so no pool or resource tracker left by other tests can hide it."""
-    config = _served(feed_server, poll_module.PROCESS_MIN_FEEDS + 1)
+    config = _served(feed_server, pool_module.PROCESS_MIN_FEEDS + 1)
     config_path = tmp_path / "feeds.toml"
     feeds = "".join(f'[[feeds]]\nname = "{f.name}"\nurl = "{f.url}"\n\n' for f in config.feeds)
     config_path.write_text(
@@ -134,7 +134,7 @@ def test_the_resource_tracker_swaps_stderr_only_when_it_has_no_descriptor(monkey
     try:
         for stderr in (real, captured):
             monkeypatch.setattr(sys, "stderr", stderr)
-            poll_module._start_resource_tracker()
+            pool_module._start_resource_tracker()
             assert sys.stderr is stderr  # restored
     finally:
         real.close()

@@ -1,0 +1,21 @@
+"""Bytes to :class:`~monitor.models.Item`: RSS/Atom via feedparser (:mod:`.feed`), HTML listing
+pages via selectolax (:mod:`.page`), and the worker processes that run them (:mod:`.pool`).
+
+Everything in ``feed`` and ``page`` is pure, thread-safe and picklable in and out (the poller
+runs it in worker processes or threads).
+"""
+
+from __future__ import annotations
+
+from monitor.parse.feed import parse_feed, screen_xml
+from monitor.parse.items import ParseResult, html_to_text, item_id
+from monitor.parse.page import parse_page
+
+__all__ = [
+    "ParseResult",
+    "html_to_text",
+    "item_id",
+    "parse_feed",
+    "parse_page",
+    "screen_xml",
+]

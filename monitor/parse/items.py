@@ -1,0 +1,138 @@
+"""What the parsers share: the result type, item ids, plain text of HTML fragments, links.
+
+Text from feeds is reduced to plain text: HTML parsed and dropped, entities decoded,
+whitespace collapsed, control characters (ANSI escapes included) removed. Nothing is
+interpreted downstream, so ``[bold]`` or ``<b>`` written as text stay literal text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Literal
+
+from monitor.models import Item
+from monitor.text import is_http_url, one_line, strip_escapes
+
+ParseErrorKind = Literal["xml", "empty"]
+MAX_SUMMARY = 4000  # characters kept of a summary
+MAX_TITLE = 500
+MAX_HTML_INPUT = 64 * 1024  # characters of HTML read for one title or summary
+_MAX_TAIL = 2048  # unfinished markup left to html.parser's (quadratic) close()
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """Items read from one response, plus a warning (partial read) or an error (nothing read)."""
+
+    items: list[Item] = field(default_factory=list)
+    warning: str | None = None
+    error: str | None = None
+    error_kind: ParseErrorKind | None = None
+
+
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);?")
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
+# Everything else HTML knows; an unknown "<tag>" in a title ("press <ctrl>") is kept as text.
+_HTML_TAGS = _BLOCK_TAGS | _SKIP_TAGS | frozenset(
+    "a abbr acronym area audio b base basefont bdi bdo big body button canvas caption center "
+    "cite code col colgroup data datalist del details dfn dialog dir em embed fieldset font "
+    "form frame frameset html i iframe img input ins kbd label legend link map mark menu meta "
+    "meter object optgroup option output param picture progress q rp rt ruby s samp search "
+    "select small source span strike strong sub summary sup svg math tt u var video wbr "
+    "textarea time track image".split()
+)
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text; block tags become spaces; script/style contents are dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _HTML_TAGS:
+            self.handle_data(self.get_starttag_text() or "")
+        elif tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _HTML_TAGS:
+            self.handle_data(self.get_starttag_text() or "")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in _HTML_TAGS:
+            self.handle_data(f"</{tag}>")
+        elif tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+    def unknown_decl(self, data: str) -> None:
+        if data.upper().startswith("CDATA["):
+            self.handle_data(data[6:])
+
+
+def _close(parser: _TextExtractor) -> None:
+    """Finish parsing. ``feed`` stops at the first construct it cannot complete (``<a '``
+    with no closing quote); ``close`` would then rescan the rest once per ``<`` (quadratic),
+    so a long unfinished tail is kept as literal text instead."""
+    tail = parser.rawdata
+    if len(tail) <= _MAX_TAIL:
+        parser.close()
+        return
+    parser.rawdata = ""
+    if not parser.cdata_elem:  # an unclosed <script> or <style> swallows its tail
+        parser.handle_data(html.unescape(tail))
+    parser.close()
+
+
+def html_to_text(s: str | None) -> str:
+    """Plain text of an HTML fragment: tags dropped, entities decoded, one-space whitespace.
+
+    Text without markup passes through unchanged apart from whitespace and control
+    characters (so ``[bold red]ALERT[/]`` or ``a < b`` stay literally).
+    """
+    if not s:
+        return ""
+    # Only MAX_SUMMARY characters are kept: never parse more than a bounded prefix.
+    s = strip_escapes(s[:MAX_HTML_INPUT])  # before parsing: "\x1b[31m" must not leave "[31m"
+    if _MARKUP.search(s):
+        parser = _TextExtractor()
+        try:
+            parser.feed(s)
+            _close(parser)
+            s = "".join(parser.parts)
+        except Exception:  # html.parser is lenient; never let odd markup lose the item
+            s = re.sub(r"<[^>]*>", " ", s)
+    return one_line(s)
+
+
+def item_id(feed_name: str, key: str) -> str:
+    """A stable short id for an item, scoped by feed (same key in two feeds: two ids)."""
+    return hashlib.sha1(f"{feed_name}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def http_link(url: str | None) -> str:
+    url = (url or "").strip()
+    return url if is_http_url(url) else ""
+
+

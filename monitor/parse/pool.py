@@ -1,0 +1,224 @@
+"""Parse + match off the event loop: in worker processes when it pays, else in a thread.
+
+Parsing and matching are CPU-bound pure Python (feedparser, pymorphy3), so threads would
+serialise on the GIL. They run in a process pool instead: one pool for the life of the
+process, started lazily, shut down at exit; each worker keeps a :class:`Matcher` per
+watchlists so its word caches stay warm from poll to poll. Where processes cannot start
+(sandboxes, no semaphores) everything runs in threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from monitor.match import Matcher
+from monitor.models import FeedConfig, Watchlist
+from monitor.parse.feed import parse_feed
+from monitor.parse.items import ParseResult
+from monitor.parse.page import parse_page
+
+PROCESS_MIN_FEEDS = 4  # fewer due feeds than this do not pay for starting the workers
+CRASHED = "the parser process crashed on this feed"
+
+_WORKERS = os.cpu_count() or 1
+_pool: ProcessPoolExecutor | None = None
+_pool_unavailable = False  # could not start here (restricted environment): threads only
+_pool_lock = threading.Lock()
+_worker_matchers: dict[tuple[Watchlist, ...], Matcher] = {}  # in each worker process
+
+
+def parse_body(
+    body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, matcher: Matcher,
+    now: datetime,
+) -> ParseResult:
+    """One response body to matched items, by the feed's kind (pure; any thread or process)."""
+    if feed.kind == "page":
+        parsed = parse_page(body, headers, url, feed.links or ".", feed.name, now)
+    else:
+        parsed = parse_feed(body, headers, url, feed.name, now)
+    for item in parsed.items:
+        matcher.apply(item)
+    return parsed
+
+
+class BodyParser:
+    """Parses the bodies of one poll: in the shared process pool when ``due`` feeds make it
+    worth starting (or it already runs), else in threads."""
+
+    def __init__(self, due: int, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self._in_processes = _use_processes(due, matcher)
+        self._warming: asyncio.Future[None] | None = None
+        if self._in_processes:
+            # Starting workers blocks until the fork server is up: never on the event loop.
+            self._warming = asyncio.ensure_future(asyncio.to_thread(_warm_pool, matcher))
+
+    async def parse(
+        self, body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, now: datetime
+    ) -> ParseResult:
+        """Parse + match one body; a parser bug or a dead worker becomes this feed's error."""
+        try:
+            parsed = None
+            if self._warming is not None:
+                await asyncio.shield(self._warming)
+                parsed = await _parse_in_process(body, headers, url, feed, self._matcher, now)
+            if parsed is None:
+                parsed = await asyncio.to_thread(
+                    parse_body, body, headers, url, feed, self._matcher, now
+                )
+        except Exception as exc:  # a parser bug must not take the other feeds down
+            parsed = ParseResult([], error=f"could not read the feed: {exc}", error_kind="xml")
+        return parsed
+
+    async def aclose(self) -> None:
+        """Wait for the pool start (it runs in a thread) so none outlives the poll."""
+        if self._warming is not None:
+            await self._warming
+
+
+def _worker_parse(
+    body: bytes, headers: dict[str, str], url: str, feed: FeedConfig,
+    watchlists: tuple[Watchlist, ...], now: datetime,
+) -> ParseResult:
+    """Runs in a worker process."""
+    return parse_body(body, headers, url, feed, _worker_matcher(watchlists), now)
+
+
+def _worker_matcher(watchlists: tuple[Watchlist, ...]) -> Matcher:
+    """This worker's Matcher for these watchlists, built once (its caches stay warm)."""
+    matcher = _worker_matchers.get(watchlists)
+    if matcher is None:
+        if len(_worker_matchers) >= 4:  # watchlists edited many times: drop the old ones
+            _worker_matchers.clear()
+        matcher = _worker_matchers[watchlists] = Matcher(watchlists)
+        matcher.match("", "оборона")  # loads the Ukrainian dictionaries now
+    return matcher
+
+
+def _worker_warm(watchlists: tuple[Watchlist, ...]) -> None:
+    _worker_matcher(watchlists)
+
+
+def _warm_pool(matcher: Matcher) -> None:
+    """Start the workers and build their Matchers while the first requests are in flight."""
+    pool = _process_pool()
+    if pool is None:
+        return
+    try:
+        for _ in range(_WORKERS):
+            pool.submit(_worker_warm, matcher.watchlists)
+    except BrokenProcessPool:
+        _discard_pool(pool)
+    except Exception:  # the workers could not be started here
+        _discard_pool(pool, unavailable=True)
+
+
+def _process_pool() -> ProcessPoolExecutor | None:
+    """The shared pool, created on first use; None where processes cannot be used."""
+    global _pool, _pool_unavailable
+    with _pool_lock:
+        if _pool is None and not _pool_unavailable:
+            try:
+                if "forkserver" in multiprocessing.get_all_start_methods():
+                    # Never plain fork: the TUI and httpx have threads running.
+                    context = multiprocessing.get_context("forkserver")
+                    context.set_forkserver_preload(["monitor.parse.pool"])
+                else:
+                    context = multiprocessing.get_context("spawn")
+                _start_resource_tracker()
+                _pool = ProcessPoolExecutor(max_workers=_WORKERS, mp_context=context)
+            except Exception:  # no semaphores, no /dev/shm, sandboxed: use threads
+                _pool_unavailable = True
+        return _pool
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    The tracker inherits ``sys.stderr`` by file descriptor; inside the TUI, Textual has
+    replaced ``sys.stderr`` with a capture object that has none, and the start fails.
+    """
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        try:
+            usable = saved.fileno() >= 0  # Textual's capture answers -1
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation and the like
+            usable = False
+        if not usable and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__  # process-wide, so only for this call
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _discard_pool(pool: ProcessPoolExecutor, *, unavailable: bool = False) -> None:
+    """Forget a broken pool (the next submit starts a new one) or give up on processes."""
+    global _pool, _pool_unavailable
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+        _pool_unavailable = _pool_unavailable or unavailable
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def shutdown_pool() -> None:
+    """Stop the worker processes (also run at interpreter exit)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _use_processes(due: int, matcher: Matcher) -> bool:
+    """Whether to parse and match in worker processes rather than threads.
+
+    Yes when the pool is already running (its cost is paid) or when at least
+    :data:`PROCESS_MIN_FEEDS` feeds are due (starting the workers costs more than parsing a
+    few feeds in a thread). Never where the pool could not start, and only for a plain
+    :class:`Matcher`, which the workers rebuild from its watchlists.
+    """
+    if _pool_unavailable or type(matcher) is not Matcher:
+        return False
+    return _pool is not None or due >= PROCESS_MIN_FEEDS
+
+
+async def _parse_in_process(
+    body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, matcher: Matcher,
+    now: datetime,
+) -> ParseResult | None:
+    """Parse + match in the pool; None when the pool cannot be used (then use a thread).
+
+    A worker that dies (BrokenProcessPool) makes this feed an error; the pool is replaced
+    on the next submit.
+    """
+    pool = _process_pool()
+    if pool is None:
+        return None
+    loop = asyncio.get_running_loop()
+    args = (body, dict(headers), url, feed, matcher.watchlists, now)
+    try:
+        future = loop.run_in_executor(pool, _worker_parse, *args)
+    except BrokenProcessPool:
+        _discard_pool(pool)
+        return ParseResult(error=CRASHED, error_kind="xml")
+    except Exception:  # the workers could not be started here
+        _discard_pool(pool, unavailable=True)
+        return None
+    try:
+        return await future
+    except BrokenProcessPool:
+        _discard_pool(pool)
+        return ParseResult(error=CRASHED, error_kind="xml")
