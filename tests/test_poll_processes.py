@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,14 +20,14 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 WATCHLISTS = (Watchlist("Drone Deal", ("Drone Deal", "угода про дрони")),)
 
 
-def _served(feed_server: FeedServer, n: int) -> Config:
+def _served(feed_server: FeedServer, n: int, *, etags: bool = False) -> Config:
     feeds = []
     for k in range(n):
         items = [
             {"title": f"Story {k}-{i}", "link": f"https://example.org/{k}/{i}", "guid": f"{k}-{i}"}
             for i in range(3)
         ] + [{"title": "Підписано угоду про дрони", "link": f"https://example.org/{k}/uk", "guid": f"{k}-uk"}]
-        feed_server.route(f"/f{k}.xml", rss(items))
+        feed_server.route(f"/f{k}.xml", rss(items), etag=f'"v{k}"' if etags else None)
         feeds.append(FeedConfig(f"Feed {k}", feed_server.url(f"/f{k}.xml")))
     return Config(Settings(timeout=5.0, connect_timeout=2.0), tuple(feeds), WATCHLISTS)
 
@@ -139,3 +140,67 @@ def test_the_resource_tracker_swaps_stderr_only_when_it_has_no_descriptor(monkey
     finally:
         real.close()
     assert seen == [real, sys.__stderr__]
+
+
+LAZY_POOL_SCRIPT = """
+import asyncio, json, sys
+from pathlib import Path
+import psutil
+from monitor.config import load_config
+from monitor.match import Matcher
+from monitor.poll import poll
+from monitor.store import History
+import monitor.parse.pool as pool_module
+
+async def main(config_path, db):
+    config = load_config(Path(config_path))
+    history = History.open(Path(db))
+    unchanged = [f.name for f in config.feeds if f.name != "Fresh"]
+    first = await poll(config, history, Matcher(config.watchlists), force=True, only=unchanged)
+    after_304 = len(psutil.Process().children(recursive=True))
+    second = await poll(config, history, Matcher(config.watchlists), force=True)
+    after_body = len(psutil.Process().children(recursive=True))
+    print(json.dumps({
+        "first": sorted({r.outcome for r in first.feeds}), "after_304": after_304,
+        "second_new": len(second.new_items), "after_body": after_body,
+        "pool": pool_module._pool is not None, "unavailable": pool_module._pool_unavailable,
+    }))
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_a_poll_where_every_feed_answers_304_starts_no_worker_process(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The pool starts on the first body to parse: an all-304 poll (most polls, with ETags)
+    leaves no child process behind; the next poll with a body to parse starts the workers.
+    A fresh interpreter, so no pool left by other tests hides it."""
+    from monitor.models import FeedState
+
+    config = _served(feed_server, pool_module.PROCESS_MIN_FEEDS + 1, etags=True)
+    history = History.open(tmp_path / "history.json")
+    history.save_feed_states(
+        [FeedState(f.name, etag=f'"v{k}"', last_success=NOW) for k, f in enumerate(config.feeds)]
+    )
+    feed_server.route("/fresh.xml", rss([{"title": "Fresh story", "guid": "fresh-1"}]))
+    config_path = tmp_path / "feeds.toml"
+    feeds = "".join(f'[[feeds]]\nname = "{f.name}"\nurl = "{f.url}"\n\n' for f in config.feeds)
+    feeds += f'[[feeds]]\nname = "Fresh"\nurl = "{feed_server.url("/fresh.xml")}"\n\n'
+    config_path.write_text(
+        feeds + '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8"
+    )
+    script = tmp_path / "lazy_pool.py"
+    script.write_text(LAZY_POOL_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, str(script), str(config_path), str(tmp_path / "history.json")],
+        capture_output=True, text=True, timeout=120, env=env, check=True,
+    )
+    seen = json.loads(out.stdout)
+    assert seen["first"] == ["not_modified"]
+    assert seen["after_304"] == 0, "an all-304 poll started worker processes"
+    assert seen["second_new"] == 1
+    if not seen["unavailable"]:  # where processes can start, the body started them
+        assert seen["pool"] and seen["after_body"] > 0

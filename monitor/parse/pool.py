@@ -52,15 +52,22 @@ def parse_body(
 
 class BodyParser:
     """Parses the bodies of one poll: in the shared process pool when ``due`` feeds make it
-    worth starting (or it already runs), else in threads."""
+    worth starting (or it already runs), else in threads.
+
+    The pool starts on the first body that needs parsing, not before: a poll in which every
+    feed answers 304 (or fails) costs no worker processes.
+    """
 
     def __init__(self, due: int, matcher: Matcher) -> None:
         self._matcher = matcher
         self._in_processes = _use_processes(due, matcher)
         self._warming: asyncio.Future[None] | None = None
-        if self._in_processes:
+
+    def _start(self) -> asyncio.Future[None]:
+        if self._warming is None:
             # Starting workers blocks until the fork server is up: never on the event loop.
-            self._warming = asyncio.ensure_future(asyncio.to_thread(_warm_pool, matcher))
+            self._warming = asyncio.ensure_future(asyncio.to_thread(_warm_pool, self._matcher))
+        return self._warming
 
     async def parse(
         self, body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, now: datetime
@@ -68,8 +75,8 @@ class BodyParser:
         """Parse + match one body; a parser bug or a dead worker becomes this feed's error."""
         try:
             parsed = None
-            if self._warming is not None:
-                await asyncio.shield(self._warming)
+            if self._in_processes:
+                await asyncio.shield(self._start())
                 parsed = await _parse_in_process(body, headers, url, feed, self._matcher, now)
             if parsed is None:
                 parsed = await asyncio.to_thread(
