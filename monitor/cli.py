@@ -121,6 +121,26 @@ def build_parser() -> argparse.ArgumentParser:
         "Read feeds.toml and report every problem found, one per line, naming the line, "
         "feed or watchlist. Exit status 2 when there are problems.",
     )
+    opml = command(
+        "opml",
+        "import feeds from OPML (newsboat, Miniflux, FreshRSS, Feedly…) or export them",
+        "Import feeds from an OPML file into feeds.toml (folders kept, duplicates and bad "
+        "entries skipped and reported, every existing line of feeds.toml kept), or export the "
+        "configured sources as OPML 2.0.",
+    )
+    opml_sub = opml.add_subparsers(dest="opml_command", metavar="ACTION", required=True)
+    opml_import = opml_sub.add_parser("import", help="add the feeds of an OPML file to feeds.toml",
+                                      description="Add the feeds of an OPML file to feeds.toml.")
+    _common(opml_import, suppress=True)
+    opml_import.add_argument("file", type=Path, metavar="FILE", help="the OPML file")
+    opml_import.add_argument("--dry-run", action="store_true",
+                             help="print what would be added; change nothing")
+    opml_export = opml_sub.add_parser("export", help="write the configured sources as OPML 2.0",
+                                      description="Write the configured sources as OPML 2.0.")
+    _common(opml_export, suppress=True)
+    opml_export.add_argument("--out", type=Path, metavar="FILE",
+                             help="write to FILE (atomically) instead of standard output")
+
     demo = sub.add_parser(
         "demo",
         help="open the UI on bundled sample feeds (offline)",
@@ -332,6 +352,33 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
+    from monitor import opml
+    from monitor.config_edit import append_entries
+
+    path = _config_path(args)
+    config = load_config(path)
+    if args.opml_command == "export":
+        text = opml.to_opml(config, now=utcnow())
+        if args.out is None:
+            out.write(text)
+        else:
+            write_text_atomic(args.out, text)
+        return 0
+    try:
+        data = args.file.expanduser().read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}") from None
+    plan = opml.plan_import(data, str(args.file), config)
+    if plan.added and not args.dry_run:
+        append_entries(path, "feeds", plan.added)
+    for line in opml.report_lines(plan, dry_run=args.dry_run):
+        print(strip_controls(line), file=out)
+    if plan.added and not args.dry_run:
+        print(f"{path}: updated", file=out)
+    return 1 if plan.invalid and not plan.added and not plan.duplicates else 0
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     from monitor.app import run_app
 
@@ -367,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_poll(args, out)
         if args.command == "export":
             return cmd_export(args, out)
+        if args.command == "opml":
+            return cmd_opml(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

@@ -36,7 +36,7 @@ SETTINGS_KEYS = (
     "concurrency",
     "per_host",
 )
-FEED_KEYS = ("name", "url", "interval", "kind", "links", "enabled")
+FEED_KEYS = ("name", "url", "interval", "kind", "links", "enabled", "folder")
 WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -356,6 +356,11 @@ class _Validator:
             elif links is not None and kind == "feed":
                 bad('links only applies to kind = "page"', "links")
             enabled = e.flag("enabled", True)
+            folder = entry.get("folder")
+            if folder is not None and not (
+                isinstance(folder, str) and folder.strip() and folder.isprintable()
+            ):
+                bad("folder must be a non-empty name on one line", "folder")
             if len(self.problems) == e.problems_before:
                 feeds.append(
                     FeedConfig(
@@ -365,6 +370,7 @@ class _Validator:
                         kind=kind,
                         links=links if kind == "page" else None,
                         enabled=enabled,
+                        folder=folder.strip() if folder else None,
                     )
                 )
         return tuple(feeds)

@@ -52,6 +52,7 @@ class FeedConfig:
     kind: FeedKind = "feed"
     links: str | None = None  # regex over absolute link URLs, for kind = "page"
     enabled: bool = True
+    folder: str | None = None  # a group in the feeds panel and in OPML (one level)
 
 
 @dataclass(frozen=True, slots=True)
