@@ -122,7 +122,8 @@ def test_writer_killed_at_random_moments_never_loses_a_commit(tmp_path: Path) ->
         torn = [b for b in batches if not all(f"w:{b}:{j}" in ids for j in range(5))]
         assert not torn, f"partially written batches after kill {kills}: {torn}"
         assert len([i for i in ids if i.startswith("s:")]) == 2500
-        assert history.feed_states()["unn-en"].last_new >= max(committed, default=0)
+        if committed:  # a kill before the first commit leaves no feed state yet
+            assert history.feed_states()["unn-en"].last_new >= max(committed)
 
     assert kills >= 10, f"only {kills} kills fitted in the time budget"
     assert committed, "the writer never committed anything"
