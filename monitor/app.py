@@ -33,11 +33,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Label
 from textual.worker import Worker, WorkerState
 
+from monitor import timefmt
 from monitor.components.commands import MonitorCommands
 from monitor.components.detail import DetailPane
 from monitor.components.export_screen import ExportRequest, ExportScreen, default_export_path
 from monitor.components.filters import ItemFilter, SearchIndex
-from monitor.components.formatting import clock_time
 from monitor.components.help_screen import HelpScreen, binding_rows
 from monitor.components.item_list import ItemList
 from monitor.components.safe_text import one_line
@@ -107,7 +107,7 @@ def poll_summary(report: PollReport, at: datetime, now: datetime) -> str:
         parts.append(f"{failing} failing")
     if waiting:
         parts.append(f"{waiting} waiting")
-    return f"{clock_time(at, now)}: " + ", ".join(parts)
+    return f"{timefmt.clock(at, now)}: " + ", ".join(parts)
 
 
 def toggle_flag(history: History, item_id: str) -> None:
@@ -182,6 +182,7 @@ class MonitorApp(App[int]):
         returns true when it opened the link (as :func:`webbrowser.open` does)."""
         super().__init__()
         self.config = config
+        timefmt.set_zone(timefmt.resolve_zone(config.settings.timezone))
         self.config_path = config_path
         self.history = history
         self.matcher = matcher
@@ -626,6 +627,7 @@ class MonitorApp(App[int]):
 
     def on_config_reloaded(self, message: ConfigReloaded) -> None:
         self.config, self.matcher = message.config, message.matcher
+        timefmt.set_zone(timefmt.resolve_zone(self.config.settings.timezone))
         names = {w.name for w in self.config.watchlists}
         if self.filter.watchlist is not None and self.filter.watchlist not in names:
             self.filter = self.filter.with_(watchlist=None)

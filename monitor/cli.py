@@ -14,11 +14,11 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor import __version__
+from monitor import __version__, timefmt
 from monitor.atomic import write_text_atomic
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError
@@ -165,8 +165,11 @@ def _config_path(args: argparse.Namespace) -> Path:
         raise UsageError(f"cannot set up the default feeds.toml: {exc}; use --config PATH") from None
 
 
-def _load(args: argparse.Namespace) -> Config:
-    return load_config(_config_path(args))
+def _load(args: argparse.Namespace, path: Path | None = None) -> Config:
+    """The config, whose zone becomes the one every time is shown in."""
+    config = load_config(path or _config_path(args))
+    timefmt.set_zone(timefmt.resolve_zone(config.settings.timezone))
+    return config
 
 
 def _retag(history: History, matcher: Matcher) -> None:
@@ -189,13 +192,6 @@ def _tagged_copies(history: History, matcher: Matcher) -> list[Item]:
     return copies
 
 
-def _fmt_when(when: datetime, now: datetime) -> str:
-    when = when.astimezone(timezone.utc)
-    if when.date() == now.astimezone(timezone.utc).date():
-        return when.strftime("%H:%M UTC")
-    return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
 def format_report_line(report: FeedReport, now: datetime) -> str:
     """One line for one feed: ``NAME: 12 new, 3 matched (Drone Deal: 2, PURL: 1)``."""
     name = strip_controls(report.feed)
@@ -212,13 +208,13 @@ def format_report_line(report: FeedReport, now: datetime) -> str:
     elif report.outcome == "skipped":
         text = "skipped"
         if report.retry_at:
-            text += f": backoff until {_fmt_when(report.retry_at, now)}"
+            text += f": backoff until {timefmt.clock_zone(report.retry_at, now)}"
         if error and error != "backoff":
             text += f" (last error: {error})"
     else:
         text = f"error: {error or 'failed'}"
         if report.retry_at:
-            text += f" (retry after {_fmt_when(report.retry_at, now)})"
+            text += f" (retry after {timefmt.clock_zone(report.retry_at, now)})"
     if report.warning:
         text += f"; warning: {strip_controls(report.warning)}"
     return f"{name}: {text}"
@@ -229,7 +225,7 @@ def format_report_line(report: FeedReport, now: datetime) -> str:
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     path = _config_path(args)
-    config = load_config(path)
+    config = _load(args, path)
     disabled = sum(1 for f in config.feeds if not f.enabled)
     feeds = f"{len(config.feeds)} feed{'s' if len(config.feeds) != 1 else ''}"
     if disabled:
@@ -253,7 +249,7 @@ def _poll_once(config: Config, history: History, args: argparse.Namespace, out: 
     report: PollReport = asyncio.run(poll(config, history, matcher, now=now, force=force, only=only))
     if not report.feeds and not args.loop:
         due = next_due(config, history, now)
-        print("no feeds due" + (f" (next at {_fmt_when(due, now)})" if due else ""), file=out)
+        print("no feeds due" + (f" (next at {timefmt.clock_zone(due, now)})" if due else ""), file=out)
     for feed_report in report.feeds:
         print(format_report_line(feed_report, now), file=out, flush=True)
     return 1 if report.failed else 0
@@ -270,7 +266,7 @@ def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
     from monitor.poll import open_history
 
     path = _config_path(args)
-    config = load_config(path)
+    config = _load(args, path)
     _check_feed_names(config, args.feeds)
     history = open_history(config, args.db)
     if not args.loop:
@@ -299,7 +295,7 @@ def _poll_loop(path: Path, config: Config, history: History, args: argparse.Name
             delay = interval if due is None else (due - now).total_seconds()
             time.sleep(min(max(delay, 1.0), interval))
             try:
-                config = load_config(path)
+                config = _load(args, path)
             except ConfigError as exc:
                 for problem in exc.problems:
                     _err(problem)
@@ -323,13 +319,13 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from monitor.poll import open_history
 
     now = utcnow()
+    config = _load(args)
     since = None
     if args.since is not None:
         try:
             since = parse_since(args.since, now)
         except MonitorError as exc:
             raise UsageError(str(exc)) from None
-    config = _load(args)
     names = [w.name for w in config.watchlists]
     if args.watchlist is not None and args.watchlist not in names:
         known = ", ".join(f'"{n}"' for n in names) or "none"

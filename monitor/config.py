@@ -19,6 +19,7 @@ from typing import Any
 from monitor.errors import ConfigError
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 from monitor.text import is_http_url
+from monitor.timefmt import resolve_zone
 
 MAX_DURATION_DAYS = 365  # longest interval/timeout: later date arithmetic must not overflow
 MAX_RETENTION_DAYS = 36500  # a hundred years; 0 keeps everything
@@ -35,6 +36,7 @@ SETTINGS_KEYS = (
     "max_redirects",
     "concurrency",
     "per_host",
+    "timezone",
 )
 FEED_KEYS = ("name", "url", "interval", "kind", "links", "enabled", "folder")
 WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude")
@@ -304,6 +306,15 @@ class _Validator:
                     values[key] = value
                 else:
                     bad(key, f"must be a whole number, {minimum} or more, got {value!r}")
+        if "timezone" in raw:
+            value = raw["timezone"]
+            try:
+                if not isinstance(value, str):
+                    raise ValueError(f'must be a zone name like "Europe/Kyiv", got {value!r}')
+                resolve_zone(value)
+                values["timezone"] = value.strip() or None
+            except ValueError as exc:
+                bad("timezone", str(exc))
         return Settings(**values)
 
     # -- [[feeds]] -------------------------------------------------------------------

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import quote
 
+from monitor import timefmt
 from monitor.errors import MonitorError
 from monitor.models import Item, to_iso
 from monitor.text import is_http_url, one_line
@@ -50,24 +51,34 @@ def safe_url(url: str) -> str | None:
     return url if is_http_url(url) else None
 
 
-def parse_since(text: str, now: datetime) -> datetime:
-    """``"7d"``, ``"12h"``, ``"2w"``, ``"30m"`` before ``now``; or a date / ISO datetime (UTC if naive)."""
+def parse_since(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
+    """``"7d"``, ``"12h"``, ``"2w"``, ``"30m"`` before ``now``; or a date or ISO datetime.
+
+    A date means midnight and a datetime without an offset means wall time, both in the
+    display zone ``tz`` (default: :func:`monitor.timefmt.zone`), as the reader means them.
+    A moment after ``now`` is refused: it would silently select nothing."""
     raw = (text or "").strip()
     try:
         if m := _SINCE_AGO.match(raw):
             return now - timedelta(**{_SINCE_UNITS[m[2].lower()]: int(m[1])})
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            when = datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time(), timezone.utc)
+            when = timefmt.midnight(datetime.strptime(raw, "%Y-%m-%d").date(), tz)
         else:
             when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return when.astimezone(timezone.utc)
+            when = when.replace(tzinfo=tz or timefmt.zone())
+        when = when.astimezone(timezone.utc)
     except (ValueError, OverflowError):
         shown = one_line(text or "")
         raise MonitorError(
             f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{shown}"'
         ) from None
+    if when > now:
+        raise MonitorError(
+            f'--since: "{one_line(raw)}" is in the future ({timefmt.full(when, tz)}); '
+            "give a past date or an age like \"7d\""
+        )
+    return when
 
 
 def select_items(
@@ -108,14 +119,10 @@ def _groups(items: Sequence[Item], watchlist_order: Sequence[str] | None) -> dic
     return ordered
 
 
-def _fmt_time(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _item_markdown(item: Item, group: str) -> list[str]:
+def _item_markdown(item: Item, group: str, tz: tzinfo | None) -> list[str]:
     title = md_escape(item.title) or "(untitled)"
     lines = [f"#### {title}", ""]
-    when = _fmt_time(item.time)
+    when = timefmt.full(item.time, tz)
     if item.published is None:
         when += " (first seen)"
     lines.append(f"- Source: {md_escape(item.feed)}, {when}")
@@ -154,9 +161,12 @@ def to_markdown(
     feeds_order: Sequence[str] | None = None,
     watchlist_order: Sequence[str] | None = None,
     since: datetime | None = None,
+    tz: tzinfo | None = None,
 ) -> str:
-    """A briefing: one section per watchlist (then hand-flagged items), by UTC date, newest first.
+    """A briefing: one section per watchlist (then hand-flagged items), by day, newest first.
 
+    Times and days are those of ``tz`` (default: the display zone, :mod:`monitor.timefmt`):
+    an item at 23:51 UTC on 30 November is filed under 1 December in Kyiv.
     ``feeds_order`` breaks ties between items of the same minute (config order);
     ``watchlist_order`` orders the sections (config order; others follow by name).
     """
@@ -164,9 +174,10 @@ def to_markdown(
     ordered = sorted(items, key=lambda i: (rank.get(i.feed, len(rank)), i.feed))
     ordered = sorted(ordered, key=lambda i: i.time.replace(second=0, microsecond=0), reverse=True)
     out = [f"# {md_escape(title)}", ""]
-    scope = f" since {_fmt_time(since)}" if since else ""
+    scope = f" since {timefmt.full(since, tz)}" if since else ""
     count = len(ordered)
-    out.append(f"Generated {_fmt_time(now)}{scope}: {count} item{'s' if count != 1 else ''}.")
+    plural = "s" if count != 1 else ""
+    out.append(f"Generated {timefmt.full(now, tz)}{scope}: {count} item{plural}.")
     out.append("")
     if not ordered:
         out += ["No flagged items.", ""]
@@ -174,11 +185,11 @@ def to_markdown(
         out += [f"## {md_escape(group)} ({len(group_items)})", ""]
         day = None
         for item in group_items:
-            item_day = item.time.astimezone(timezone.utc).date()
+            item_day = timefmt.day(item.time, tz)
             if item_day != day:
                 day = item_day
                 out += [f"### {day.isoformat()}", ""]
-            out += _item_markdown(item, group)
+            out += _item_markdown(item, group, tz)
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -79,6 +79,7 @@ class Settings:
     max_redirects: int = 5
     concurrency: int = 16  # requests in flight overall
     per_host: int = 4  # requests in flight per host
+    timezone: str | None = None  # IANA name times are shown in; None: the system's zone
 
 
 @dataclass(frozen=True, slots=True)

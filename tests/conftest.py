@@ -24,3 +24,15 @@ def feed_server() -> Iterator[FeedServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _times_in_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test sees times in UTC unless it sets a zone: the machine's own zone never leaks
+    into expected output or snapshots."""
+    from monitor import timefmt
+
+    monkeypatch.setenv("TZ", "UTC")
+    timefmt.set_zone(None)
+    yield
+    timefmt.set_zone(None)

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from monitor.components.formatting import full_time
+from monitor import timefmt
 from monitor.components.safe_text import clean_with_offsets, one_line
 from monitor.models import Item, Match
 
@@ -39,9 +39,9 @@ def detail_text(item: Item, *, match_style: Style, label_style: Style, tag_style
         parts.append(line)
 
     field("Source", item.feed)
-    field("Published", full_time(item.published))
+    field("Published", timefmt.full(item.published))
     if item.published is None or item.first_seen != item.published:
-        field("Seen", full_time(item.first_seen))
+        field("Seen", timefmt.full(item.first_seen))
     field("Link", item.link or "(none)")
     state = []
     state.append("flagged" + (" (by hand)" if item.flag_override is not None else ""))

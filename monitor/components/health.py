@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from monitor.components.formatting import ago, clock_time
+from monitor import timefmt
 from monitor.components.safe_text import one_line
 from monitor.models import FeedConfig, FeedState
 from monitor.poll import next_attempt
@@ -25,17 +25,17 @@ def feed_health(feed: FeedConfig, state: FeedState | None, now: datetime) -> Hea
         return Health("–", "off", "disabled")
     if state is None or state.last_attempt is None:
         return Health("○", "idle", "not polled yet")
-    last_ok = f"last ok {ago(state.last_success, now)}" if state.last_success else "never ok"
+    last_ok = f"last ok {timefmt.ago(state.last_success, now)}" if state.last_success else "never ok"
     if state.retry_at is not None and state.retry_at > now:
         # The scheduled poll that asks it again: never before retry_at, nor before its interval.
         until = next_attempt(feed, state) or state.retry_at
         why = one_line(state.last_error or "backoff")
-        return Health("‖", "waiting", f"waiting until {clock_time(until, now)} · {last_ok}", why)
+        return Health("‖", "waiting", f"waiting until {timefmt.clock(until, now)} · {last_ok}", why)
     if state.last_outcome == "error":
         why = one_line(state.last_error or "error")
         return Health("✗", "failing", f"failing · {last_ok}", why)
     if state.last_outcome == "not_modified":
-        return Health("●", "ok", f"not modified · {ago(state.last_attempt, now)}")
+        return Health("●", "ok", f"not modified · {timefmt.ago(state.last_attempt, now)}")
     if state.last_outcome == "ok":
-        return Health("●", "ok", f"ok, {state.last_new} new · {ago(state.last_attempt, now)}")
+        return Health("●", "ok", f"ok, {state.last_new} new · {timefmt.ago(state.last_attempt, now)}")
     return Health("○", "idle", last_ok)

@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from monitor.components.formatting import compact_time
+from monitor import timefmt
 from monitor.components.safe_text import one_line
 from monitor.models import Item, utcnow
 
@@ -199,7 +199,7 @@ class ItemList(ScrollView, can_focus=True):
         text.append("⚑" if item.flagged else " ", style("item-list--flag"))
         text.append("●" if not item.read else " ", style("item-list--flag"))
         text.append(" ")
-        text.append(compact_time(item.time, self._clock()).ljust(TIME_WIDTH), style("item-list--time"))
+        text.append(timefmt.compact(item.time, self._clock()).ljust(TIME_WIDTH), style("item-list--time"))
         text.append(" ")
         source = Text(one_line(item.feed), style=style("item-list--source"))
         source.truncate(SOURCE_WIDTH, overflow="ellipsis", pad=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from monitor.components.formatting import clock_time
+from monitor import timefmt
 from monitor.components.safe_text import one_line
 
 
@@ -41,7 +41,7 @@ def status_text(state: StatusState, now: datetime, width: int | None = None) -> 
         done, total = state.progress
         poll.append(f"polling {done} of {total} feeds", "bold yellow")
     elif state.next_poll is not None:
-        poll.append(f"next poll {clock_time(state.next_poll, now)} UTC")
+        poll.append(f"next poll {timefmt.clock(state.next_poll, now)} {timefmt.zone_label(state.next_poll)}")
     else:
         poll.append("no poll scheduled", "dim")
     last = Text("last poll " + one_line(state.last_poll), "dim", no_wrap=True, end="") if state.last_poll else None
