@@ -13,6 +13,7 @@ CORE = [
     "monitor.fetch",
     "monitor.parse",
     "monitor.match",
+    "monitor.query",
     "monitor.store",
     "monitor.poll",
     "monitor.export",
