@@ -133,10 +133,10 @@ def _item_markdown(item: Item, group: str, tz: tzinfo | None) -> list[str]:
     if matches:
         fields: dict[str, list[str]] = {}
         for m in matches:
-            seen = fields.setdefault(m.term, [])
+            seen = fields.setdefault(m.fired_by, [])
             if m.field not in seen:
                 seen.append(m.field)
-        terms = [f"“{md_escape(term)}” ({', '.join(f)})" for term, f in fields.items()]
+        terms = [f"{md_escape(fired)} ({', '.join(f)})" for fired, f in fields.items()]
         lines.append(f"- Matched: {', '.join(terms)}")
         others = [t for t in item.tags if t != group]
         if others and group in item.tags:

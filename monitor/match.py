@@ -1,7 +1,7 @@
 """Watchlist matching: whole phrases on word boundaries, inflection-aware.
 
-A term matches when its words appear consecutively in the title or the summary, each
-text word having the same *normal form* as the term word:
+A term matches when its words appear consecutively in the title, the summary or the
+article text, each text word having the same *normal form* as the term word:
 
 - Cyrillic (Ukrainian) words by lemma, via pymorphy3; an ambiguous word stands for the
   set of its possible lemmas and two words agree when those sets intersect;
@@ -10,14 +10,16 @@ text word having the same *normal form* as the term word:
 
 Words are runs of letters/digits; hyphens and punctuation separate them, apostrophes
 between Cyrillic letters (``об'єкт``, ``обʼєкт``, ``об’єкт``) belong to the word. Two
-words of a phrase may not be split by sentence punctuation (``drone. Deal``).
+words of a phrase may not be split by ``. : ; ! ?``, an ellipsis or a line break
+(``Angry drone: deal or no deal`` is not ``drone deal``); hyphens, apostrophes, commas
+and quotes may sit between them.
 
 Matching is case-insensitive unless the watchlist says ``case_sensitive = true``; then
 every text word must also have the capitalisation shape (ALLCAPS, Titlecase, lowercase)
 of the term word, so ``PURL`` does not match knitting's ``purl``. A hit that lies inside
 a hit of one of the watchlist's ``exclude`` phrases does not count.
 
-Only ever feed this module parsed plain text (``Item.title``/``Item.summary``), never raw
+Only ever feed this module parsed plain text (``Item.title``/``summary``/``text``), never raw
 XML: a namespace such as ``xmlns:dc="http://purl.org/dc/..."`` is not news.
 
 Speed: each field is tokenised once by one compiled regex; each distinct surface word is
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Matcher", "normalise_token", "snippet", "tokenize"]
 
 # Bump when the matching rules change, so stored tags are recomputed (see signature).
-_RULES_VERSION = 1
+_RULES_VERSION = 2
 _CACHE_LIMIT = 200_000
 _SNIPPET_CONTEXT = 70
 
@@ -60,7 +62,8 @@ _TOKEN_RE = re.compile(
 _SPLIT_RE = re.compile(f"({_TOKEN_RE.pattern})", re.IGNORECASE)
 _CYRILLIC_RE = re.compile(rf"[{_CYR}]", re.IGNORECASE)
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
-_SENTENCE_BREAK_RE = re.compile(r"[.!?;…]")
+# What a phrase never spans: sentence and clause ends, and line breaks.
+_SENTENCE_BREAK_RE = re.compile(r"[.!?;:…\n\r\v\f\x85\u2028\u2029]")
 # Prefilter keys: ``г`` may stand for ``ґ`` in pymorphy3 lookups, Snowball may turn y into i.
 _UK_KEY_TABLE = str.maketrans({**{c: "'" for c in _APOSTROPHES}, "ґ": "г"})
 _EN_KEY_LEN = 3
@@ -286,19 +289,22 @@ class Matcher:
         # Changes whenever the watchlists (or the matching rules) change.
         self.signature: str = hashlib.sha256(raw.encode()).hexdigest()[:16]
 
-    def match(self, title: str, summary: str) -> list[Match]:
-        """Every hit in title then summary, ordered by field, offset, watchlist, term."""
-        return self._match_field("title", title) + self._match_field("summary", summary)
+    def match(self, title: str, summary: str, text: str = "") -> list[Match]:
+        """Every hit in title, summary then text, ordered by field, offset, watchlist, term."""
+        found = self._match_field("title", title) + self._match_field("summary", summary)
+        if text:
+            found += self._match_field("text", text)
+        return found
 
     def apply(self, item: Item) -> bool:
         """Set ``item.matches``; True when they differ from what the item had."""
-        matches = self.match(item.title, item.summary)
+        matches = self.match(item.title, item.summary, item.text)
         if matches == item.matches:
             return False
         item.matches = matches
         return True
 
-    def _match_field(self, field: Literal["title", "summary"], text: str) -> list[Match]:
+    def _match_field(self, field: Literal["title", "summary", "text"], text: str) -> list[Match]:
         # One regex pass: separators and words alternate, so offsets are running sums.
         parts = _SPLIT_RE.split(text)
         words = parts[1::2]

@@ -100,11 +100,17 @@ class Match:
     """One watchlist hit in one field of an item."""
 
     watchlist: str
-    term: str  # the term or alias as written in feeds.toml
-    field: Literal["title", "summary"]
+    term: str  # the term, or the rule, as written in feeds.toml
+    field: Literal["title", "summary", "text"]
     start: int  # character offsets of the hit in that field's text
     end: int
     snippet: str  # a short plain-text context around the hit
+    rule: str = ""  # the rule as written when a rule (not a term) fired; then term == rule
+
+    @property
+    def fired_by(self) -> str:
+        """What fired, for people: ``term “X”`` or ``rule “X”``."""
+        return f"rule “{self.rule}”" if self.rule else f"term “{self.term}”"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +120,7 @@ class Match:
             "start": self.start,
             "end": self.end,
             "snippet": self.snippet,
+            "rule": self.rule,
         }
 
     @classmethod
@@ -125,6 +132,7 @@ class Match:
             start=int(data["start"]),
             end=int(data["end"]),
             snippet=data.get("snippet", ""),
+            rule=data.get("rule", ""),
         )
 
 
@@ -146,6 +154,7 @@ class Item:
     matches: list[Match] = field(default_factory=list)
     flag_override: bool | None = None  # set when the user flags/unflags by hand
     read: bool = False
+    text: str = ""  # the article's plain text, when fetched (empty otherwise)
 
     @property
     def flagged(self) -> bool:
@@ -176,6 +185,7 @@ class Item:
             "matches": [m.to_dict() for m in self.matches],
             "flag_override": self.flag_override,
             "read": self.read,
+            "text": self.text,
         }
 
     @classmethod
@@ -191,6 +201,7 @@ class Item:
             matches=[Match.from_dict(m) for m in data.get("matches", ())],
             flag_override=data.get("flag_override"),
             read=bool(data.get("read", False)),
+            text=data.get("text", ""),
         )
 
 

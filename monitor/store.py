@@ -68,7 +68,7 @@ _HEADER_MAX = 16 << 20  # the feeds and meta tables in front of the items are sm
 _ITEMS_START = b'},"items":{'  # the end of the meta table and the start of the items
 _BOUNDARY = re.compile(rb'\},"\d+":\{')  # between two item documents (see _chunks)
 _ITEM_KEYS = frozenset(("id", "feed", "title", "link", "summary", "published", "first_seen",
-                        "matches", "flag_override", "read"))  # fmt: skip
+                        "matches", "flag_override", "read", "text"))  # fmt: skip
 _UTC = timezone.utc
 FREEZE_BYTES = 16 << 20  # from this file size on (~12k items), a load ends with gc.freeze()
 _froze = False  # whether a load of this process has called gc.freeze()
@@ -159,15 +159,17 @@ class _Contents:
         try:
             for key, doc in docs.items():
                 extra = None
-                try:  # what we write: all ten fields, nothing else
-                    if len(doc) != 10:
+                try:  # what we write: all eleven fields, nothing else
+                    if len(doc) != 11:
                         raise KeyError
-                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read = (
+                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read, text = (
                         doc["id"], doc["feed"], doc["title"], doc["link"], doc["summary"], doc["published"],
-                        doc["first_seen"], doc["matches"], doc["flag_override"], doc["read"],
+                        doc["first_seen"], doc["matches"], doc["flag_override"], doc["read"], doc["text"],
                     )  # fmt: skip
                 except KeyError:
-                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read = _fields(doc)
+                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read, text = (
+                        _fields(doc)
+                    )
                     if not _ITEM_KEYS.issuperset(doc):  # fields of a newer version: kept, written back
                         extra = {k: v for k, v in doc.items() if k not in _ITEM_KEYS}
                 if published:
@@ -185,7 +187,7 @@ class _Contents:
                 if matches:
                     matches = [
                         new_match(m["watchlist"], m["term"], m["field"], int(m["start"]), int(m["end"]),
-                                  m.get("snippet", ""))  # fmt: skip
+                                  m.get("snippet", ""), m.get("rule", ""))  # fmt: skip
                         for m in matches
                     ]
                 else:
@@ -197,7 +199,7 @@ class _Contents:
                 if item_id not in items:  # of duplicate documents, the first one wins
                     items[item_id] = new_item(
                         item_id, feed, title, link, summary, published, first_seen, matches, flag,
-                        True if read else False,
+                        True if read else False, text,
                     )  # fmt: skip
                     doc_ids[item_id] = key
                     if extra is not None:
@@ -233,7 +235,7 @@ def _fields(doc: dict[str, Any]) -> tuple[Any, ...]:
     return (
         doc["id"], doc["feed"], doc.get("title", ""), doc.get("link", ""), doc.get("summary", ""),
         doc.get("published"), doc["first_seen"], doc.get("matches", ()), doc.get("flag_override"),
-        doc.get("read", False),
+        doc.get("read", False), doc.get("text", ""),
     )  # fmt: skip
 
 

@@ -197,7 +197,7 @@ async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) ->
         assert app.focused is app.detail
         await until(pilot, lambda: History.open(path).get(first.id).read)
         text = app.detail.rendered_text()
-        assert "Drone Deal: alias “drone” → drone (in title)" in text
+        assert "Drone Deal: term “drone” → drone (in title)" in text
         assert "https://example.org/1" in text and "read" in text
         await pilot.press("escape")
         assert app.focused is app.item_list

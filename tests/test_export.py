@@ -98,7 +98,7 @@ def test_markdown_groups_by_watchlist_then_date() -> None:
     section = md.split("#### Drone Deal signed", 1)[1].split("####", 1)[0]
     assert "UNN (English)" in section and "2025-10-02 09:00 UTC" in section
     assert "<https://example.org/1>" in section
-    assert "- Matched: “Drone Deal” (summary)" in section
+    assert "- Matched: term “Drone Deal” (summary)" in section
     assert "> …about Drone Deal here…" in section
 
 

@@ -278,3 +278,45 @@ def test_prefilter_passes_every_word_whose_stem_is_a_term_stem(words: list[str])
     words += ["hoping", "axing", "crying", "cying", "aing", "abbiliti", "dying", "skies"]
     for word in words:
         assert _Prefilter({_stemmer.stemWord(word)})(word), word
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Angry drone: deal or no deal",
+        "They build a drone; deal talks stall",
+        "What a drone! Deal of the year",
+        "Who makes the drone? Deal makers",
+        "a new drone…\u00a0deal later",
+        "Headline about a drone\nDeal of the week",
+        "Headline about a drone\r\ndeal",
+        "a drone\u2028deal",
+    ],
+)
+def test_a_phrase_never_spans_clause_punctuation_or_a_line_break(text: str) -> None:
+    assert hits(["drone deal"], text) == []
+    assert hits(["drone", "deal"], text) != []  # each word alone still matches
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the drone-deal was signed", "drone-deal"),
+        ("the drone, deal-makers say", "drone, deal"),
+        ("the “drone” deal", "drone” deal"),
+        ("дронова  угода", "дронова  угода"),
+    ],
+)
+def test_a_phrase_may_span_hyphens_commas_quotes_and_spaces(text: str, expected: str) -> None:
+    assert hits(["drone deal", "дронова угода"], text) == [expected]
+
+
+def test_the_article_text_is_matched_and_recorded_as_its_field() -> None:
+    matcher = Matcher([Watchlist("deal", ("Drone Deal",))])
+    item = make_item("Talks in Washington", "Officials met.")
+    item.text = "Officials met.\n\nThe drone deal is almost ready, the President said."
+    assert matcher.apply(item) is True
+    (hit,) = item.matches
+    assert (hit.field, item.text[hit.start : hit.end], hit.rule) == ("text", "drone deal", "")
+    assert hit.snippet.startswith("Officials met. The drone deal")
+    assert hit.fired_by == "term “Drone Deal”"

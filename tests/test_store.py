@@ -95,6 +95,8 @@ def test_items_are_newest_first_and_get_finds_them(path: Path) -> None:
 def test_items_round_trip_exactly(path: Path) -> None:
     original = make_item("x", 2, matched=True)
     original.summary = 'Quotes " and \\ and emoji 🛡 and Ukrainian: Міністерство оборони'
+    original.text = "The article's own text.\nSecond paragraph."
+    original.matches.append(Match("Drones", "drone NEAR/3 deal", "text", 4, 9, "…", "drone NEAR/3 deal"))
     History.open(path).add_items([original])
     assert History.open(path).get("x") == original
     stored = TinyDB(path).table("items").all()

@@ -59,11 +59,11 @@ def detail_text(item: Item, *, match_style: Style, label_style: Style, tag_style
         parts.append(Text(""))
         parts.append(Text("Matches", style=label_style))
         for m in item.matches:
-            source = item.title if m.field == "title" else item.summary
+            source = {"title": item.title, "summary": item.summary}.get(m.field, item.text)
             found = one_line(source[m.start : m.end]) if 0 <= m.start < m.end <= len(source) else ""
             line = Text("  • ", end="")
             line.append(one_line(m.watchlist), tag_style)
-            line.append(f": alias “{one_line(m.term)}” → ")
+            line.append(f": {one_line(m.fired_by)} → ")
             line.append(found or "?", match_style)
             line.append(f" (in {m.field})")
             parts.append(line)
