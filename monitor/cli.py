@@ -115,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, metavar="FILE",
                         help="write to FILE (atomically) instead of standard output")
 
+    trends = command(
+        "trends",
+        "hits per day for every watchlist: what is rising, busiest day, spikes",
+        "Count the items each watchlist tagged per day (days in Europe/Kyiv, or [settings] "
+        "timezone), with the last 7 days against the 7 before, the busiest day, the last hit "
+        "and spike days (at least twice the median of the 14 days before, and 3 items or more).",
+    )
+    trends.add_argument("--days", type=_positive_days, default=30, metavar="N",
+                        help="days to show, today included (default 30)")
+    trends.add_argument("--format", choices=("text", "json"), default="text",
+                        help='text (default) or json: one object per line per watchlist, '
+                        '{"name", "days": [{"date", "count"}, ...], ...}, every day present')
+
     command(
         "check",
         "validate feeds.toml and report every problem",
@@ -154,6 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _positive_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
+    if not 1 <= days <= 3660:
+        raise argparse.ArgumentTypeError(f"expected 1 to 3660 days, got {days}")
+    return days
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -373,6 +396,25 @@ def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
     if plan.added and not args.dry_run:
         print(f"{path}: updated", file=out)
     return 1 if plan.invalid and not plan.added and not plan.duplicates else 0
+def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
+    """Never writes the history (like export)."""
+    import json
+
+    from monitor.match import Matcher
+    from monitor.poll import open_history
+    from monitor.trends import compute_trends, format_table, trend_zone
+
+    config = _load(args)
+    history = open_history(config, args.db, create=False)
+    items = _tagged_copies(history, Matcher(config.watchlists))
+    zone = trend_zone(config)
+    rows = compute_trends(items, [w.name for w in config.watchlists], days=args.days, zone=zone)
+    if args.format == "json":
+        out.write("".join(json.dumps(r.to_dict(), ensure_ascii=False) + "\n" for r in rows))
+    else:
+        out.write(format_table(rows, zone))
+    out.flush()
+    return 0
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
@@ -412,6 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_export(args, out)
         if args.command == "opml":
             return cmd_opml(args, out)
+        if args.command == "trends":
+            return cmd_trends(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)
