@@ -275,7 +275,20 @@ def _poll_once(config: Config, history: History, args: argparse.Namespace, out: 
         print("no feeds due" + (f" (next at {timefmt.clock_zone(due, now)})" if due else ""), file=out)
     for feed_report in report.feeds:
         print(format_report_line(feed_report, now), file=out, flush=True)
+    _notify(config, report)
     return 1 if report.failed else 0
+
+
+def _notify(config: Config, report: PollReport) -> None:
+    """Run notify_command for the poll's new hits; its failure is reported, never fatal."""
+    from monitor.alerts import build_alert, run_notify_command
+
+    command = config.settings.notify_command
+    alert = build_alert(report.new_items, config.watchlists) if command else None
+    if command and alert is not None:
+        problem = run_notify_command(command, alert)
+        if problem:
+            _err(problem)
 
 
 def _check_feed_names(config: Config, names: list[str] | None) -> None:

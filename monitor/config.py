@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.alerts import NOTIFY_MODES, PLACEHOLDERS
 from monitor.errors import ConfigError
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 from monitor.text import is_http_url
@@ -37,9 +38,11 @@ SETTINGS_KEYS = (
     "concurrency",
     "per_host",
     "timezone",
+    "notify",
+    "notify_command",
 )
 FEED_KEYS = ("name", "url", "interval", "kind", "links", "enabled", "folder")
-WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude")
+WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude", "notify")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
@@ -315,7 +318,33 @@ class _Validator:
                 values["timezone"] = value.strip() or None
             except ValueError as exc:
                 bad("timezone", str(exc))
+        self.notify_settings(raw, values, bad)
         return Settings(**values)
+
+    def notify_settings(
+        self, raw: dict[str, Any], values: dict[str, Any], bad: Callable[[str, str], None]
+    ) -> None:
+        """``notify`` (how the TUI alerts) and ``notify_command`` (what `monitor poll` runs)."""
+        if "notify" in raw:
+            if raw["notify"] in NOTIFY_MODES:
+                values["notify"] = raw["notify"]
+            else:
+                modes = ", ".join(f'"{m}"' for m in NOTIFY_MODES)
+                bad("notify", f"must be one of {modes}, got {raw['notify']!r}")
+        if "notify_command" in raw:
+            command = raw["notify_command"]
+            if not _is_str_list(command) or not command or not command[0].strip():
+                bad("notify_command", 'must be a list like ["notify-send", "{title}", "{body}"] '
+                    "(a program and its arguments, no shell)")
+            elif any(not a.isprintable() for a in command):
+                bad("notify_command", "must not contain control characters")
+            else:
+                values["notify_command"] = tuple(command)
+                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                for arg in command:
+                    for name in re.findall(r"\{(\w+)\}", arg):
+                        if name not in PLACEHOLDERS:
+                            bad("notify_command", f"unknown placeholder {{{name}}} (known: {known})")
 
     # -- [[feeds]] -------------------------------------------------------------------
 
@@ -407,6 +436,7 @@ class _Validator:
             elif any(not t.strip() for t in exclude):
                 bad("exclude must not contain empty strings", "exclude")
             case_sensitive = e.flag("case_sensitive", False)
+            notify = e.flag("notify", True)
             if len(self.problems) == e.problems_before:
                 out.append(
                     Watchlist(
@@ -414,6 +444,7 @@ class _Validator:
                         terms=tuple(t.strip() for t in terms),
                         case_sensitive=case_sensitive,
                         exclude=tuple(t.strip() for t in exclude),
+                        notify=notify,
                     )
                 )
         return tuple(out)

@@ -63,6 +63,7 @@ class Watchlist:
     terms: tuple[str, ...]
     case_sensitive: bool = False
     exclude: tuple[str, ...] = ()
+    notify: bool = True  # alert after a poll with new hits (see alerts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ class Settings:
     concurrency: int = 16  # requests in flight overall
     per_host: int = 4  # requests in flight per host
     timezone: str | None = None  # IANA name times are shown in; None: the system's zone
+    notify: str = "auto"  # terminal notification in the TUI: see alerts.NOTIFY_MODES
+    notify_command: tuple[str, ...] | None = None  # run by `monitor poll` on new hits
 
 
 @dataclass(frozen=True, slots=True)
