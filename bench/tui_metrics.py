@@ -67,16 +67,16 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
         if "at" not in painted:
             raise RuntimeError("open: the item list never rendered a row")
         open_s = painted["at"] - t0
-        rows = app.item_list.row_count
+        rows = app.main.item_list.row_count
         if rows != len(history):
             raise RuntimeError(f"open: the list shows {rows} rows for {len(history)} items")
         notes.append(f"open: History.open {t_history:.3f} s of {open_s:.3f} s to first painted row ({rows} rows)")
 
         # Counts and the search index are built by the view worker after the first paint; a
         # search typed before then waits for it. Filters are measured once it is ready.
-        while app.view.index is None and time.perf_counter() - t0 < BOUND_S:
+        while app.main.view.index is None and time.perf_counter() - t0 < BOUND_S:
             await asyncio.sleep(0.005)
-        if app.view.index is None:
+        if app.main.view.index is None:
             raise RuntimeError("open: the view worker never finished the search index")
         notes.append(f"open: counts and search index ready {time.perf_counter() - t0:.3f} s after launch")
 
@@ -84,19 +84,19 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
 
         def timed(label: str, **changes: object) -> None:
             start = time.perf_counter()
-            app.set_filter(**changes)
+            app.main.set_filter(**changes)
             timings[label] = (time.perf_counter() - start) * 1e3
 
         for typed in ("d", "dr", "dro", "dron", "drone"):  # what typing in the search bar does
             timed(f"search {typed!r}", query=typed)
             await pilot.pause()
-        shown = app.item_list.row_count
+        shown = app.main.item_list.row_count
         timed("clear search", query="")
         await pilot.pause()
         first_wl = app.config.watchlists[0].name
         timed("watchlist filter", watchlist=first_wl)
         await pilot.pause()
-        shown_wl = app.item_list.row_count
+        shown_wl = app.main.item_list.row_count
         timed("+ flagged only", flagged_only=True)
         await pilot.pause()
         timed("clear all", watchlist=None, flagged_only=False)
@@ -105,7 +105,7 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
             raise RuntimeError(f"filter: search showed {shown}, watchlist {shown_wl} of {rows} rows")
         notes.append("filter (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
         filter_ms = max(timings.values())
-        if app.status.last_poll is not None:
+        if app.main.status.last_poll is not None:
             raise RuntimeError("open/filter: the app polled during the measurement")
         notes.append(f"filter: worst is {max(timings, key=timings.get)}")  # type: ignore[arg-type]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -147,13 +147,13 @@ async def _stall(history_path: Path, config_path: Path, workdir: Path) -> tuple[
         started = loop.time()
         app.action_poll_now()
         deadline = time.perf_counter() + BOUND_S
-        while app.status.last_poll is None and time.perf_counter() < deadline:
+        while app.main.status.last_poll is None and time.perf_counter() < deadline:
             await asyncio.sleep(0.01)
         duration = loop.time() - started
         await asyncio.sleep(0.3)  # whatever the UI does right after the poll counts too
         running = False
         await task
-        if app.status.last_poll is None:
+        if app.main.status.last_poll is None:
             raise RuntimeError("stall: the poll did not finish")
         errors = [n for n in app.notified if "failed" in n.lower()]
         if errors:

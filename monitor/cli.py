@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from monitor import __version__, timefmt
 from monitor.atomic import write_text_atomic
 from monitor.config import load_config
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, MonitorError, error_line
 from monitor.export import parse_since, select_items, strip_controls, to_jsonl, to_markdown
 from monitor.models import Config, Item, utcnow
 from monitor.paths import default_config_path
@@ -430,11 +430,33 @@ def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_tui(args: argparse.Namespace) -> int:
-    from monitor.app import run_app
+def run_app(config_path: Path, db_path: Path | None) -> int:
+    """Load the config and history, then run the UI; 2 on a config/history problem."""
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            _err(problem)
+        return 2
+    from monitor.match import Matcher
+    from monitor.poll import open_history
 
-    result = run_app(_config_path(args), args.db)
-    return result if isinstance(result, int) else 0
+    try:
+        history = open_history(config, db_path)
+    except MonitorError as exc:
+        _err(error_line(exc))
+        return 2
+    matcher = Matcher(config.watchlists)
+    if history.matcher_signature != matcher.signature:
+        history.retag(matcher.apply, matcher.signature)
+    from monitor.app import MonitorApp  # Textual loads only for the UI
+
+    MonitorApp(config, config_path, history, matcher).run()
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    return run_app(_config_path(args), args.db)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

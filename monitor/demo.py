@@ -419,7 +419,7 @@ def prepare_demo(directory: Path) -> tuple[Path, Path, DemoServer]:
 
 
 def _run_app(config_path: Path, history_path: Path) -> int:
-    from monitor.app import run_app
+    from monitor.cli import run_app
 
     return run_app(config_path, history_path)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from monitor.components.safe_text import one_line
+
 
 class MonitorError(Exception):
     """Base for errors shown to the user as one line (never a traceback)."""
@@ -30,3 +32,9 @@ class HistoryError(MonitorError):
     """The history file is unreadable, corrupt, foreign or locked; it is left untouched."""
 
     exit_code = 2
+
+
+def error_line(error: BaseException) -> str:
+    """One line for the user, whatever the exception."""
+    text = str(error) if isinstance(error, MonitorError) else f"{type(error).__name__}: {error}"
+    return one_line(text.replace("\n", "; ")) or type(error).__name__

@@ -1,4 +1,7 @@
-"""App-level messages: results that workers post back to the UI (Toolong style)."""
+"""Messages: every worker posts its result back to the UI as one of these (Toolong style).
+
+The App's workers (poll, config, history) answer the App; the main screen's workers (view,
+store, browser, export) answer the screen."""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ from pathlib import Path
 
 from textual.message import Message
 
-from monitor.components.view import ViewData
 from monitor.match import Matcher
-from monitor.models import Config
+from monitor.models import Config, Item
 from monitor.poll import FeedReport, PollReport
+from monitor.view import ViewData
 
 
 @dataclass
@@ -64,3 +67,29 @@ class ViewReady(Message):
 
     view: ViewData
     generation: int  # how many writes had been applied when it started
+
+
+@dataclass
+class WriteApplied(Message):
+    """The store worker applied one queued read/flag change to the history."""
+
+    item: Item | None
+    was: tuple[bool, bool] | None  # the item's (read, flagged) before the change
+    now: tuple[bool, bool] | None  # and after it (the next write may change it again)
+
+
+@dataclass
+class OpenInTerminal(Message):
+    """The default browser runs in this terminal: the UI must suspend to let it draw."""
+
+    item: Item
+    url: str
+
+
+@dataclass
+class LinkOpened(Message):
+    """The browser worker tried to open a link; ``opened`` is what the browser answered."""
+
+    item: Item
+    url: str
+    opened: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from platformdirs import user_config_path, user_data_path
 
 APP_NAME = "monitor"
+
+FileStamp = tuple[int, int, int] | None
 
 
 def shipped_feeds_toml() -> Path:
@@ -31,3 +34,12 @@ def default_config_path(cwd: Path | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shipped_feeds_toml(), target)
     return target
+
+
+def file_stamp(path: Path) -> FileStamp:
+    """(mtime_ns, size, inode): changes on every save, including editors' atomic renames."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)

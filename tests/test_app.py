@@ -11,9 +11,10 @@ import pytest
 from textual.command import CommandList
 from textual.pilot import Pilot
 
-from monitor.app import MonitorApp, run_app
-from monitor.components.export_screen import ExportScreen
-from monitor.components.help_screen import HelpScreen
+from monitor.app import MonitorApp
+from monitor.cli import run_app
+from monitor.screens.export import ExportScreen
+from monitor.screens.help import HelpScreen
 from monitor.components.side_panels import FilterPanel
 from monitor.store import History
 from tests.app_fixtures import ALERT_TITLE, NOW, WATCHLISTS, feeds_toml, make_app
@@ -32,11 +33,11 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.
 
 
 def titles(app: MonitorApp) -> list[str]:
-    return [item.title for item in app.item_list.visible_items()]
+    return [item.title for item in app.main.item_list.visible_items()]
 
 
 def screen_rows(app: MonitorApp) -> str:
-    return "\n".join(app.item_list.rendered_lines())
+    return "\n".join(app.main.item_list.rendered_lines())
 
 
 async def test_stored_history_is_shown_before_the_first_poll_finishes(
@@ -45,14 +46,14 @@ async def test_stored_history_is_shown_before_the_first_poll_finishes(
     feed_server.route("/unn.xml", rss([{"title": "Late news", "guid": "late"}]), delay=1.5)
     app = make_app(tmp_path, base_url=feed_server.base, autopoll=True, states=False)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.status.progress is not None)
+        await until(pilot, lambda: app.main.status.progress is not None)
         assert "Ukraine signs drone deal" in screen_rows(app)
         assert len(titles(app)) == 8
         await pilot.press("j")  # keys answer while the poll waits on the network
-        assert app.item_list.cursor == 1
+        assert app.main.item_list.cursor == 1
         await until(pilot, lambda: "Late news" in titles(app), timeout=10)
         await until(pilot, lambda: not app._polling)
-        assert app.status.next_poll is not None  # the next scheduled poll is armed
+        assert app.main.status.next_poll is not None  # the next scheduled poll is armed
 
 
 async def test_poll_now_adds_new_items_and_raises_one_notification(
@@ -78,8 +79,8 @@ async def test_poll_now_adds_new_items_and_raises_one_notification(
         assert len(titles(app)) == 12
         assert app.notified.count("Drone Deal: 2 new, PURL: 1 new") == 1
         assert not any("new" in n for n in app.notified if n != "Drone Deal: 2 new, PURL: 1 new")
-        assert "4 new" in (app.status.last_poll or "")
-        assert app.status.next_poll is None  # autopoll off: r polls, nothing is scheduled
+        assert "4 new" in (app.main.status.last_poll or "")
+        assert app.main.status.next_poll is None  # autopoll off: r polls, nothing is scheduled
         assert feed_server.hits("/unn.xml") == 1
         assert feed_server.hits("/mod.xml") == 0  # MoD is waiting out its Retry-After/backoff
 
@@ -88,16 +89,16 @@ async def test_navigation_keys_move_the_cursor_and_the_detail_follows(tmp_path: 
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "j")
-        assert app.item_list.current.title == "NATO allies fund the PURL package"
-        assert "NATO allies fund the PURL package" in app.detail.rendered_text()
+        assert app.main.item_list.current.title == "NATO allies fund the PURL package"
+        assert "NATO allies fund the PURL package" in app.main.detail.rendered_text()
         await pilot.press("k")
-        assert app.item_list.cursor == 1
+        assert app.main.item_list.cursor == 1
         await pilot.press("G")
-        assert app.item_list.current.title == "Parliament debates the budget"
+        assert app.main.item_list.current.title == "Parliament debates the budget"
         await pilot.press("g")
-        assert app.item_list.cursor == 0
+        assert app.main.item_list.cursor == 0
         await pilot.press("down", "down", "up")
-        assert app.item_list.cursor == 1
+        assert app.main.item_list.cursor == 1
 
 
 async def test_search_filters_as_you_type_and_escape_clears(tmp_path: Path) -> None:
@@ -117,7 +118,7 @@ async def test_search_filters_as_you_type_and_escape_clears(tmp_path: Path) -> N
 async def test_search_typed_while_a_large_history_is_still_indexing_is_applied(tmp_path: Path) -> None:
     """Past SYNC_VIEW_ITEMS the search index is built in a worker after the first paint;
     a query typed before it is ready must still filter once it is."""
-    from monitor.app import SYNC_VIEW_ITEMS
+    from monitor.screens.main import SYNC_VIEW_ITEMS
     from monitor.models import Item
     from tests.app_fixtures import fixed_items
 
@@ -131,7 +132,7 @@ async def test_search_typed_while_a_large_history_is_still_indexing_is_applied(t
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"frost")
         await until(pilot, lambda: titles(app) == ["Weather service warns of frost"])
-        assert app.status.shown == 1
+        assert app.main.status.shown == 1
 
 
 async def test_flagged_unread_feed_and_watchlist_filters_combine(tmp_path: Path) -> None:
@@ -152,7 +153,7 @@ async def test_flagged_unread_feed_and_watchlist_filters_combine(tmp_path: Path)
         feeds = app.query_one("#feeds", FilterPanel)
         feeds.focus()
         await pilot.press("j", "j", "enter")  # All, UNN English, MoD Ukraine
-        assert {i.feed for i in app.item_list.visible_items()} == {"MoD Ukraine"}
+        assert {i.feed for i in app.main.item_list.visible_items()} == {"MoD Ukraine"}
         assert len(titles(app)) == 3
         await pilot.press("F")
         assert titles(app) == ["Міноборони отримало нові дрони", "Defence minister meets partners"]
@@ -172,7 +173,7 @@ async def test_flag_and_read_are_saved_at_once_and_survive_reopening(tmp_path: P
     path = app.history.path
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "j", "j")  # the ALERT item: unflagged, unread
-        target = app.item_list.current
+        target = app.main.item_list.current
         assert not target.flagged
         await pilot.press("space")
         await until(pilot, lambda: History.open(path).get(target.id).flag_override is True)
@@ -184,23 +185,23 @@ async def test_flag_and_read_are_saved_at_once_and_survive_reopening(tmp_path: P
         await until(pilot, lambda: History.open(path).get(target.id).flag_override is None
                     and History.open(path).get(target.id).read is False)
         assert not screen_rows(app).splitlines()[3].startswith("⚑")
-        assert "not flagged, unread" in app.detail.rendered_text()
+        assert "not flagged, unread" in app.main.detail.rendered_text()
 
 
 async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     path = app.history.path
     async with app.run_test(size=SIZE) as pilot:
-        first = app.item_list.current
+        first = app.main.item_list.current
         assert not first.read
         await pilot.press("enter")
-        assert app.focused is app.detail
+        assert app.focused is app.main.detail
         await until(pilot, lambda: History.open(path).get(first.id).read)
-        text = app.detail.rendered_text()
+        text = app.main.detail.rendered_text()
         assert "Drone Deal: term “drone” → drone (in title)" in text
         assert "https://example.org/1" in text and "read" in text
         await pilot.press("escape")
-        assert app.focused is app.item_list
+        assert app.focused is app.main.item_list
 
 
 async def test_export_dialog_writes_the_briefing(tmp_path: Path) -> None:
@@ -233,20 +234,20 @@ async def test_export_failure_is_one_error_line_and_the_app_keeps_running(tmp_pa
         message = next(n for n in app.notified if n.startswith("Export failed"))
         assert "\n" not in message and "brief.md" in message
         await pilot.press("j")
-        assert app.item_list.cursor == 1 and app.is_running
+        assert app.main.item_list.cursor == 1 and app.is_running
 
 
 async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(tmp_path: Path) -> None:
     app = make_app(tmp_path, watch_files=True)
     async with app.run_test(size=SIZE) as pilot:
-        weather = next(i for i in app.items if i.title.startswith("Weather"))
+        weather = next(i for i in app.main.items if i.title.startswith("Weather"))
         assert weather.tags == []
         extra = WATCHLISTS + '\n[[watchlists]]\nname = "Frost"\nterms = ["frost"]\n'
         app.config_path.write_text(feeds_toml(watchlists=extra), encoding="utf-8")
         await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified), timeout=8)
         assert [w.name for w in app.config.watchlists] == ["Drone Deal", "PURL", "Frost"]
         await until(pilot, lambda: "[Frost]" in screen_rows(app))  # the view is rebuilt in a worker
-        weather = next(i for i in app.items if i.title.startswith("Weather"))
+        weather = next(i for i in app.main.items if i.title.startswith("Weather"))
         assert weather.tags == ["Frost"]
         assert History.open(app.history.path).get(weather.id).tags == ["Frost"]
 
@@ -263,7 +264,7 @@ async def test_a_broken_feeds_toml_edit_shows_the_error_and_keeps_the_old_config
         assert app.config is before
         assert "[Drone Deal]" in screen_rows(app)
         await pilot.press("j")  # still running
-        assert app.item_list.cursor == 1
+        assert app.main.item_list.cursor == 1
 
 
 async def test_feed_text_is_shown_literally_never_as_markup(tmp_path: Path) -> None:
@@ -273,12 +274,12 @@ async def test_feed_text_is_shown_literally_never_as_markup(tmp_path: Path) -> N
         assert "[bold red]ALERT[/] [31mred[0m sirens in Kyiv" in row
         assert "\x1b" not in screen_rows(app)
         await pilot.press("j", "j", "j")
-        detail = app.detail.rendered_text()
+        detail = app.main.detail.rendered_text()
         assert "[bold red]ALERT[/]" in detail and "[link]x[/link]" in detail
         assert "\x1b" not in detail
         svg = app.export_screenshot()
         assert "[bold&#160;red]ALERT[/]" in svg
-        assert app.item_list.current.title == ALERT_TITLE  # the stored data is untouched
+        assert app.main.item_list.current.title == ALERT_TITLE  # the stored data is untouched
 
 
 async def test_open_link_only_opens_web_links_and_y_copies(tmp_path: Path) -> None:
@@ -293,7 +294,7 @@ async def test_open_link_only_opens_web_links_and_y_copies(tmp_path: Path) -> No
         await pilot.press("o", "y")
         await until(pilot, lambda: opened == ["https://example.org/1"])
         assert app.clipboard == "https://example.org/1"
-        app.item_list.current.link = "javascript:alert(1)"
+        app.main.item_list.current.link = "javascript:alert(1)"
         await pilot.press("o")
         assert opened == ["https://example.org/1"]
         assert any("Not opening" in n for n in app.notified)
@@ -321,11 +322,11 @@ async def test_help_lists_every_key_and_the_palette_runs_actions(tmp_path: Path)
 async def test_another_process_writing_the_history_shows_up(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        first = app.item_list.current
+        first = app.main.item_list.current
         other = History.open(app.history.path)
         other.set_read(first.id, True)
         app.check_history_file()
-        await until(pilot, lambda: app.item_list.current.read)
+        await until(pilot, lambda: app.main.item_list.current.read)
         assert not screen_rows(app).splitlines()[0][1] == "●"
 
 
@@ -353,19 +354,19 @@ async def test_reading_in_the_unread_view_keeps_the_item_until_the_filter_change
     path = app.history.path
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("U", "j")
-        target = app.item_list.current
+        target = app.main.item_list.current
         assert target.title == "Міноборони отримало нові дрони"
         await pilot.press("enter")  # opens and marks it read
         await until(pilot, lambda: History.open(path).get(target.id).read)
         await pilot.pause()
-        assert app.item_list.current is target  # still there, still under the cursor
-        assert target.title in app.detail.rendered_text()
+        assert app.main.item_list.current is target  # still there, still under the cursor
+        assert target.title in app.main.detail.rendered_text()
         assert target.title in titles(app)
         await pilot.press("escape", "U", "U")  # a real refilter drops it...
         assert target.title not in titles(app)
-        assert app.item_list.cursor == 1  # ...and the cursor keeps its row, not row 0
-        assert app.item_list.current.title == ALERT_TITLE
-        assert "sirens in Kyiv" in app.detail.rendered_text()
+        assert app.main.item_list.cursor == 1  # ...and the cursor keeps its row, not row 0
+        assert app.main.item_list.current.title == ALERT_TITLE
+        assert "sirens in Kyiv" in app.main.detail.rendered_text()
 
 
 async def test_unflagging_in_the_flagged_view_keeps_the_item_and_the_detail(tmp_path: Path) -> None:
@@ -373,12 +374,12 @@ async def test_unflagging_in_the_flagged_view_keeps_the_item_and_the_detail(tmp_
     path = app.history.path
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("F", "j", "j")
-        target = app.item_list.current
+        target = app.main.item_list.current
         await pilot.press("space")
         await until(pilot, lambda: History.open(path).get(target.id).flag_override is False)
         await pilot.pause()
-        assert app.item_list.current is target
-        assert target.title in app.detail.rendered_text()
+        assert app.main.item_list.current is target
+        assert target.title in app.main.detail.rendered_text()
 
 
 async def test_quick_repeated_flag_and_read_toggles_all_count(
@@ -398,11 +399,11 @@ async def test_quick_repeated_flag_and_read_toggles_all_count(
         monkeypatch.setattr(app.history, name, slow)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "j", "j")
-        target = app.item_list.current
+        target = app.main.item_list.current
         assert not target.flagged and not target.read
         await pilot.press("space", "space", "u", "u", "space")
         gate.set()
-        await until(pilot, lambda: app._writes_done == 5)
+        await until(pilot, lambda: app.main._writes_done == 5)
         saved = History.open(path).get(target.id)
         assert saved.flag_override is True and saved.read is False
 
@@ -411,25 +412,25 @@ async def test_the_detail_keeps_its_scroll_when_the_item_is_flagged(tmp_path: Pa
     app = make_app(tmp_path)
     path = app.history.path
     async with app.run_test(size=(120, 18)) as pilot:
-        first = app.item_list.current
+        first = app.main.item_list.current
         await pilot.press("enter")
         await until(pilot, lambda: History.open(path).get(first.id).read)
         await pilot.pause()
         await pilot.press("j", "j", "j")
-        scrolled = app.detail.scroll_y
+        scrolled = app.main.detail.scroll_y
         assert scrolled > 0
         await pilot.press("space")
         await until(pilot, lambda: History.open(path).get(first.id).flag_override is False)
         await pilot.pause()
-        assert app.detail.scroll_y == scrolled
+        assert app.main.detail.scroll_y == scrolled
         await pilot.press("escape", "j")  # another item starts at its top
         await pilot.pause()
-        assert app.detail.scroll_y == 0
-        app.detail.focus()
+        assert app.main.detail.scroll_y == 0
+        app.main.detail.focus()
         await pilot.press("ctrl+f")
-        assert app.detail.scroll_y > 0
+        assert app.main.detail.scroll_y > 0
         await pilot.press("ctrl+b")
-        assert app.detail.scroll_y == 0
+        assert app.main.detail.scroll_y == 0
 
 
 async def test_a_narrow_terminal_hides_the_sidebar_until_b(tmp_path: Path) -> None:
@@ -439,15 +440,15 @@ async def test_a_narrow_terminal_hides_the_sidebar_until_b(tmp_path: Path) -> No
         assert not sidebar.display
         first_row = screen_rows(app).splitlines()[0]
         assert "Ukraine signs drone deal" in first_row and "[Drone Deal]" in first_row
-        status = app.status_line.render().plain  # type: ignore[union-attr]
+        status = app.main.status_line.render().plain  # type: ignore[union-attr]
         assert status.startswith(" monitor   8 items")
         await pilot.press("F")
-        status = app.status_line.render().plain  # type: ignore[union-attr]
+        status = app.main.status_line.render().plain  # type: ignore[union-attr]
         assert "4 of 8 items" in status and "filter: flagged" in status
         await pilot.press("b")
         assert sidebar.display
         await pilot.pause()
-        feeds = "\n".join(str(app.feeds_panel.get_option_at_index(n).prompt) for n in range(3))
+        feeds = "\n".join(str(app.main.feeds_panel.get_option_at_index(n).prompt) for n in range(3))
         assert "MoD Ukraine" in feeds
         await pilot.press("b")
         assert not sidebar.display
@@ -464,11 +465,11 @@ async def test_open_link_marks_read_only_when_a_browser_opened_it(tmp_path: Path
     app = make_app(tmp_path, browser=lambda url: False)
     path = app.history.path
     async with app.run_test(size=SIZE) as pilot:
-        first = app.item_list.current
+        first = app.main.item_list.current
         await pilot.press("o")
         await until(pilot, lambda: any(n.startswith("No browser opened") for n in app.notified))
         assert not History.open(path).get(first.id).read
-        app.item_list.current.link = ""
+        app.main.item_list.current.link = ""
         await pilot.press("o")
         assert "This item has no link." in app.notified
 
@@ -527,7 +528,7 @@ async def test_escape_clears_the_search_first_then_the_other_filters(tmp_path: P
         await pilot.press("F", "slash", *"drone", "enter")
         assert titles(app) == ["Ukraine signs drone deal with Denmark"]
         await pilot.press("escape")
-        assert app.filter.flagged_only and not app.filter.query
+        assert app.main.filter.flagged_only and not app.main.filter.query
         assert len(titles(app)) == 4
         await pilot.press("escape")
         assert len(titles(app)) == 8
@@ -542,11 +543,11 @@ async def test_escape_clears_the_search_first_then_the_other_filters(tmp_path: P
 async def test_feed_and_watchlist_panels_have_g_and_G(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.feeds_panel.focus()
+        app.main.feeds_panel.focus()
         await pilot.press("G")
-        assert app.feeds_panel.highlighted == 2
+        assert app.main.feeds_panel.highlighted == 2
         await pilot.press("g")
-        assert app.feeds_panel.highlighted == 0
+        assert app.main.feeds_panel.highlighted == 0
 
 
 def test_notifications_kept_for_tests_are_capped(tmp_path: Path) -> None:

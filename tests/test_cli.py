@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import cli
 from monitor.cli import main
 from monitor.models import utcnow
 from monitor.store import History
@@ -350,9 +351,7 @@ def test_poll_then_export_as_subprocesses(tmp_path: Path, served: FeedServer) ->
 
 def test_no_command_opens_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Path, Path | None]] = []
-    fake = types.ModuleType("monitor.app")
-    fake.run_app = lambda config, db: calls.append((config, db))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "monitor.app", fake)
+    monkeypatch.setattr(cli, "run_app", lambda config, db: calls.append((config, db)) or 0)
     config = tmp_path / "feeds.toml"
     assert main(["--config", str(config), "--db", str(tmp_path / "h.json")]) == 0
     assert calls == [(config, tmp_path / "h.json")]

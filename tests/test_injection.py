@@ -242,27 +242,27 @@ async def test_hostile_feed_text_is_shown_literally_and_never_acts(
     app = make_hostile_app(tmp_path, feed_server.base, CLICK.replace("QUIT", "Drones"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.item_list.row_count == 1 and not app._polling)
-        item = app.item_list.current
+        await wait_for(pilot, lambda: app.main.item_list.row_count == 1 and not app._polling)
+        item = app.main.item_list.current
         assert item is not None and item.link == ""
 
-        rows = "\n".join(app.item_list.rendered_lines())
+        rows = "\n".join(app.main.item_list.rendered_lines())
         assert f"{CLICK} {MARKUP}" in rows
         assert "\x1b" not in rows and "pwned" not in rows and "[31m" not in rows
-        list_strips = [app.item_list.render_line(y) for y in range(3)]
+        list_strips = [app.main.item_list.render_line(y) for y in range(3)]
         assert not [m for m in click_metas(list_strips) if "@click" in m or "link" in m]
 
         await pilot.press("enter")
-        detail = app.detail.rendered_text()
+        detail = app.main.detail.rendered_text()
         assert f"{CLICK} {MARKUP}" in detail and f"{CLICK} {MARKUP} {LINK_MARKUP} x" in detail
         assert "\x1b" not in detail and "pwned" not in detail
-        body = app.detail.query_one("#detail-body")
+        body = app.main.detail.query_one("#detail-body")
         detail_strips = body.render_lines(body.region.reset_offset)
         assert MARKUP in "\n".join(s.text for s in detail_strips)
         assert not [m for m in click_metas(detail_strips) if "@click" in m]
 
         # Click right on the words that would be an action link if read as markup.
-        for widget, lines in ((app.item_list, list_strips), (body, detail_strips)):
+        for widget, lines in ((app.main.item_list, list_strips), (body, detail_strips)):
             dx = widget.content_region.x - widget.region.x
             dy = widget.content_region.y - widget.region.y
             y = next(n for n, s in enumerate(lines) if "QUIT" in s.text)

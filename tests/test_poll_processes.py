@@ -88,10 +88,10 @@ async def main(config_path, db):
     async with app.run_test() as pilot:
         await pilot.press("r")
         for _ in range(500):
-            if app.status.last_poll is not None:
+            if app.main.status.last_poll is not None:
                 break
             await pilot.pause(0.02)
-    print(app.status.last_poll is not None, pool_module._pool is not None,
+    print(app.main.status.last_poll is not None, pool_module._pool is not None,
           pool_module._pool_unavailable, len(history))
 
 if __name__ == "__main__":

@@ -135,5 +135,5 @@ async def test_the_ui_shows_times_in_the_configured_zone(tmp_path: Path) -> None
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         # the first item was published at 11:00 UTC on 6 October: 14:00 in Kyiv (EEST)
-        assert "10-06 14:00" in app.item_list.rendered_lines()[0]
-        assert "2025-10-06 14:00 EEST" in app.detail.rendered_text()
+        assert "10-06 14:00" in app.main.item_list.rendered_lines()[0]
+        assert "2025-10-06 14:00 EEST" in app.main.detail.rendered_text()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from monitor.components.filters import ItemFilter, filter_rows
-from monitor.components.view import RowFilter, adjust_counts, build_view
+from monitor.view import ItemFilter, filter_rows
+from monitor.view import RowFilter, adjust_counts, build_view
 from monitor.match import Matcher
 from monitor.models import Watchlist
 from tests.app_fixtures import fixed_items

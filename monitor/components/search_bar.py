@@ -10,6 +10,7 @@ class SearchBar(Input):
     """Hidden until ``/``; esc clears and hides it, enter returns to the list."""
 
     BINDINGS = [
-        Binding("escape", "app.clear_search", "Clear search", show=False),
-        Binding("down", "app.focus_items", "To list", show=False),
+        Binding("escape", "screen.clear_search", "Clear search", show=False),
+        Binding("down", "screen.focus_items", "To list", show=False),
+        Binding("enter", "submit", "Back to the list, keep the search", show=False),
     ]

@@ -22,22 +22,12 @@ from textual.strip import Strip
 from monitor.components.health import feed_health
 from monitor.components.safe_text import one_line
 from monitor.models import Config, FeedState
+from monitor.view import Counts
 
 DEFAULT_WIDTH = 40  # the panel's width before it is laid out
 INDENT = 4  # the health lines under a feed
 STRIP_CACHE_SIZE = 2048  # rendered entries kept (each look: plain, cursor, hover)
 LEVEL_STYLES = {"ok": "green", "idle": "dim", "waiting": "yellow", "failing": "red", "off": "dim"}
-
-
-@dataclass(slots=True)
-class Counts:
-    """Unread and flagged per feed, matched per watchlist."""
-
-    unread: dict[str, int]
-    flagged: dict[str, int]
-    watchlists: dict[str, int]
-    unread_all: int = 0
-    flagged_all: int = 0
 
 
 class _PanelKeys(ScrollView, can_focus=True):
@@ -50,7 +40,6 @@ class _PanelKeys(ScrollView, can_focus=True):
         Binding("end", "last", "Last", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
-        Binding("enter", "select", "Select", show=False),
     ]
 
 
@@ -81,6 +70,9 @@ class FilterPanel(_PanelKeys):
         Binding("k", "cursor_up", "Up", show=False),
         Binding("g", "first", "Top", show=False),
         Binding("G", "last", "Bottom", show=False),
+        Binding("enter", "select", "Filter by it (again: clear)", show=False),
+        Binding("escape", "screen.clear_filters", "Clear the search; again: every filter",
+                show=False),
     ]
 
     COMPONENT_CLASSES = {"filter-panel--cursor", "filter-panel--hover"}

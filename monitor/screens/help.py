@@ -1,4 +1,4 @@
-"""The help screen: every key, generated from the bindings of the app and its panes."""
+"""The help screen: every key, generated from the bindings of the screen and its widgets."""
 
 from __future__ import annotations
 

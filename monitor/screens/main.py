@@ -1,0 +1,499 @@
+"""The main screen: feeds and watchlists on the left, the item list, the detail pane.
+
+It owns what the user sees and does: the view of the history and its filters, the sidebar,
+the item actions (flag, read, open, copy, export). The App (:mod:`monitor.app`) owns the
+lifecycle: the history, the config, polls and file watchers.
+
+Nothing proportional to the history's size runs on the event loop: after every history or
+config change the "view" worker builds a :class:`~monitor.view.ViewData` (items, counts,
+per-feed/watchlist rows, search index) and posts it back; filter changes only read it.
+Workers here post their results as messages (:mod:`monitor.messages`); their failures go to
+the App's one error report (:meth:`MonitorApp.worker_failed`).
+"""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+from urllib.parse import urlsplit
+
+from textual import on, work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from monitor.components.detail import DetailPane
+from monitor.components.item_list import ItemList
+from monitor.components.safe_text import one_line
+from monitor.components.search_bar import SearchBar
+from monitor.components.side_panels import FilterPanel, feed_entries, watchlist_entries
+from monitor.components.status import StatusLine, StatusState
+from monitor.errors import MonitorError
+from monitor.export import parse_since, select_items, to_markdown
+from monitor.messages import ExportWritten, LinkOpened, OpenInTerminal, ViewReady, WriteApplied
+from monitor.models import Config, Item
+from monitor.screens.export import ExportRequest, ExportScreen, default_export_path
+from monitor.screens.help import HelpScreen, binding_rows
+from monitor.store import History
+from monitor.view import ItemFilter, RowFilter, ViewData, adjust_counts, build_view, same_items
+
+if TYPE_CHECKING:
+    from monitor.app import MonitorApp
+
+PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
+SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
+SIDEBAR_MIN_WIDTH = 100  # narrower terminals hide the sidebar until ``b``
+
+
+def toggle_flag(history: History, item_id: str) -> None:
+    """Flip the flag from the item's current state; back to automatic when that agrees."""
+    item = history.get(item_id)
+    if item is not None:
+        flagged = not item.flagged
+        history.set_flag(item_id, None if flagged == bool(item.matches) else flagged)
+
+
+def toggle_read(history: History, item_id: str) -> None:
+    item = history.get(item_id)
+    if item is not None:
+        history.set_read(item_id, not item.read)
+
+
+def terminal_browser() -> bool:
+    """The default browser runs in this terminal (lynx, w3m…: no display to open a window on)."""
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return isinstance(browser, webbrowser.GenericBrowser) and not isinstance(
+        browser, webbrowser.BackgroundBrowser
+    )
+
+
+class MainScreen(Screen[None]):
+    """Watch the feeds, read and flag items, export a briefing."""
+
+    # Footer order: what must stay visible in 80 columns (export, quit) comes first.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("escape", "clear_filters", "Clear the search; again: every filter", show=False),
+        Binding("space,f", "toggle_flag", "Flag/unflag"),
+        Binding("r", "app.poll_now", "Poll now"),
+        Binding("e", "export", "Export"),
+        Binding("q", "app.quit", "Quit"),
+        Binding("F", "toggle_flagged_only", "Flagged only"),
+        Binding("U", "toggle_unread_only", "Unread only"),
+        Binding("u", "toggle_read", "Read/unread", show=False),
+        Binding("o", "open_link", "Open link", show=False),
+        Binding("y", "copy_link", "Copy link", show=False),
+        Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
+        Binding("ctrl+r", "app.reload_config", "Reload feeds.toml", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Item] = []
+        self.filter = ItemFilter()
+        self.view = ViewData([])
+        self.row_filter = RowFilter(self.view)
+        self.status = StatusState()
+        self._writes_done = 0  # bumped by every applied write; a view built before it is stale
+        self._writes: deque[tuple[Callable[[History], object], Item | None]] = deque()
+        self._write_lock = threading.Lock()  # guards _writes and _draining
+        self._draining = False  # a drainer is running: new writes join its queue
+        self._sidebar_wanted: bool | None = None  # None: shown when the terminal is wide enough
+
+    @property
+    def monitor(self) -> MonitorApp:
+        return cast("MonitorApp", self.app)
+
+    @property
+    def history(self) -> History:
+        return self.monitor.history
+
+    @property
+    def config(self) -> Config:
+        return self.monitor.config
+
+    def now(self) -> datetime:
+        return self.monitor.clock()
+
+    # --- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Label("Feeds", classes="panel-title")
+                yield FilterPanel(id="feeds")
+                yield Label("Watchlists", classes="panel-title")
+                yield FilterPanel(id="watchlists")
+            with Vertical(id="content"):
+                yield SearchBar(placeholder="search title and summary", id="search")
+                yield ItemList(clock=self.monitor.clock, id="items")
+                yield DetailPane(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.item_list = self.query_one("#items", ItemList)
+        self.detail = self.query_one("#detail", DetailPane)
+        self.status_line = self.query_one("#status", StatusLine)
+        self.search_bar = self.query_one("#search", SearchBar)
+        self.feeds_panel = self.query_one("#feeds", FilterPanel)
+        self.watchlists_panel = self.query_one("#watchlists", FilterPanel)
+        items = self.history.items()
+        if len(items) <= SYNC_VIEW_ITEMS:
+            self.show_view(build_view(items, self.history.feed_states()) or ViewData(items))
+        else:  # paint the rows now; counts and the search index follow from the worker
+            self.show_view(ViewData(items))
+            self.call_after_refresh(self.rebuild_view)
+        self.item_list.focus()
+        self._place_sidebar()
+        self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
+        self.monitor.main_screen_ready()
+
+    def on_resize(self, event: Resize) -> None:
+        if hasattr(self, "item_list"):  # on_mount places it the first time
+            self._place_sidebar()
+
+    def _place_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        wanted = self._sidebar_wanted
+        show = self.size.width >= SIDEBAR_MIN_WIDTH if wanted is None else wanted
+        if sidebar.display != show:
+            sidebar.display = show
+            if not show and self.focused in (self.feeds_panel, self.watchlists_panel):
+                self.item_list.focus()
+        self.call_after_refresh(self.refresh_panels)  # the panels' lines follow their width
+
+    # --- showing items ------------------------------------------------------------------
+
+    @work(thread=True, group="view", exclusive=True, exit_on_error=False)
+    def rebuild_view(self) -> None:
+        """Items, counts, rows per feed/watchlist and the search index, off the event loop."""
+        worker = get_current_worker()
+        generation = self._writes_done
+        items = self.history.items()
+        states = self.history.feed_states()
+        current = self.view
+        index = current.index
+        if index is None or not same_items(current.items, items):
+            index = None
+        else:
+            items = current.items  # the index covers that very list
+        view = build_view(items, states, index=index, cancelled=lambda: worker.is_cancelled)
+        if view is not None and not worker.is_cancelled:
+            self.post_message(ViewReady(view, generation))
+
+    def on_view_ready(self, message: ViewReady) -> None:
+        self.show_view(message.view)
+        if message.generation != self._writes_done:
+            self.rebuild_view()  # a write landed while it was counting: count again
+
+    def show_view(self, view: ViewData) -> None:
+        """Swap in a new snapshot and redraw what depends on it."""
+        self.view = view
+        self.items = view.items
+        self.row_filter = RowFilter(view)
+        self.refilter()
+        self.refresh_panels()
+
+    def refilter(self) -> None:
+        if self.filter.query and self.view.index is None:
+            # The view worker is still indexing (just after start-up or a poll): searching
+            # now would index on the event loop. Keep the rows; ViewReady applies the query.
+            self.update_status(filters=(*self.filter.describe(), "indexing…"))
+            return
+        rows = self.row_filter.rows(self.filter)
+        self.item_list.set_rows(self.items, rows)
+        self.update_status(
+            shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe())
+        )
+
+    def refresh_panels(self) -> None:
+        """Redraw both panels from the cached counts (cheap; also on a clock for "5m ago")."""
+        counts = self.view.counts
+        if counts is None:
+            return
+        now = self.now()
+        feeds = self.feeds_panel
+        feeds.selected = self.filter.feed
+        width = max(0, feeds.content_region.width - 1) or None  # room for a scrollbar
+        feeds.set_entries(feed_entries(self.config, self.view.states, counts, self.filter.feed,
+                                       now, *(width,) if width else ()))
+        wls = self.watchlists_panel
+        wls.selected = self.filter.watchlist
+        width = max(0, wls.content_region.width - 1) or None
+        wls.set_entries(watchlist_entries(self.config, counts, self.filter.watchlist,
+                                          *(width,) if width else ()))
+
+    def update_status(self, **changes: object) -> None:
+        self.status = self.status.with_(**changes)
+        self.status_line.set_state(self.status, self.now())
+
+    def set_filter(self, **changes: object) -> None:
+        self.filter = self.filter.with_(**changes)
+        self.refilter()
+        if "feed" in changes or "watchlist" in changes:
+            self.refresh_panels()
+
+    def config_changed(self) -> None:
+        """feeds.toml was reloaded: drop filters on names that are gone, then recount."""
+        names = {w.name for w in self.config.watchlists}
+        if self.filter.watchlist is not None and self.filter.watchlist not in names:
+            self.filter = self.filter.with_(watchlist=None)
+        feeds = {f.name for f in self.config.feeds}
+        if self.filter.feed is not None and self.filter.feed not in feeds:
+            self.filter = self.filter.with_(feed=None)
+        self.item_list.refresh()  # tags changed in place; the rest follows from the worker
+        self.detail.show(self.item_list.current)
+        self.rebuild_view()
+
+    @on(ItemList.Highlighted)
+    def _show_detail(self, event: ItemList.Highlighted) -> None:
+        self.detail.show(event.item)
+
+    @on(ItemList.Opened)
+    def _open_item(self, event: ItemList.Opened) -> None:
+        self.detail.show(event.item)
+        self.mark_read(event.item)
+        self.detail.focus()
+
+    @on(FilterPanel.Chosen, "#feeds")
+    def _feed_chosen(self, event: FilterPanel.Chosen) -> None:
+        self.set_filter(feed=event.name)
+
+    @on(FilterPanel.Chosen, "#watchlists")
+    def _watchlist_chosen(self, event: FilterPanel.Chosen) -> None:
+        self.set_filter(watchlist=event.name)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.set_filter(query=event.value.strip())
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.item_list.focus()
+
+    # --- actions: view ------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Every key, from the bindings of this screen and of its widgets; a key that a
+        widget binds to one of this screen's actions is listed under that widget only."""
+        palette = Binding(self.app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")
+        widgets: list[tuple[str, list[BindingType]]] = [
+            ("Item list", list(ItemList.BINDINGS)),
+            ("Detail pane", list(DetailPane.BINDINGS)),
+            ("Search box (/)", list(SearchBar.BINDINGS)),
+            ("Feeds / watchlists", list(FilterPanel.BINDINGS)),
+        ]
+        delegated = {b.action.removeprefix("screen.") for _, bs in widgets for b in bs
+                     if isinstance(b, Binding) and b.action.startswith("screen.")}
+        here = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action not in delegated]
+        sections = [("Everywhere", here), *widgets, ("Palette", [palette])]
+        self.app.push_screen(HelpScreen(binding_rows(sections)))
+
+    def action_focus_items(self) -> None:
+        self.item_list.focus()
+
+    def action_search(self) -> None:
+        search = self.search_bar
+        search.display = True
+        search.focus()
+
+    def action_clear_search(self) -> None:
+        self._clear(ItemFilter(feed=self.filter.feed, watchlist=self.filter.watchlist,
+                               flagged_only=self.filter.flagged_only,
+                               unread_only=self.filter.unread_only))
+
+    def action_clear_filters(self) -> None:
+        """esc in the lists: the search first; with no search, every other filter."""
+        if self.filter.query or self.search_bar.value:
+            self.action_clear_search()
+        else:
+            self._clear(ItemFilter())
+
+    def _clear(self, flt: ItemFilter) -> None:
+        search = self.search_bar
+        search.value = ""
+        search.display = False
+        panels_change = (flt.feed, flt.watchlist) != (self.filter.feed, self.filter.watchlist)
+        self.filter = flt
+        self.refilter()
+        if panels_change:
+            self.refresh_panels()
+        self.item_list.focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self._sidebar_wanted = not self.query_one("#sidebar").display
+        self._place_sidebar()
+
+    def action_toggle_flagged_only(self) -> None:
+        self.set_filter(flagged_only=not self.filter.flagged_only)
+
+    def action_toggle_unread_only(self) -> None:
+        self.set_filter(unread_only=not self.filter.unread_only)
+
+    # --- actions: the item under the cursor ---------------------------------------------
+
+    def action_toggle_flag(self) -> None:
+        item = self.item_list.current
+        if item is not None:
+            self.queue_write(lambda h, i=item.id: toggle_flag(h, i), item)
+
+    def action_toggle_read(self) -> None:
+        item = self.item_list.current
+        if item is not None:
+            self.queue_write(lambda h, i=item.id: toggle_read(h, i), item)
+
+    def mark_read(self, item: Item) -> None:
+        if not item.read:
+            self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
+
+    def action_copy_link(self) -> None:
+        item = self.item_list.current
+        if item is not None and item.link:
+            self.app.copy_to_clipboard(item.link)
+            self.monitor.tell(f"Copied {one_line(item.link)}")
+
+    def action_open_link(self) -> None:
+        item = self.item_list.current
+        if item is None:
+            return
+        if not item.link.strip():
+            self.monitor.tell("This item has no link.", severity="warning")
+            return
+        if urlsplit(item.link).scheme.lower() not in ("http", "https"):
+            self.monitor.tell(f"Not opening a non-web link: {one_line(item.link)[:80]}",
+                              severity="warning")
+            return
+        self.open_link(item, item.link)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def open_link(self, item: Item, url: str) -> None:
+        """Start the browser off the event loop; a terminal browser gets the terminal."""
+        browser = self.monitor.browser
+        if browser is webbrowser.open and terminal_browser():
+            self.post_message(OpenInTerminal(item, url))
+            return
+        self.post_message(LinkOpened(item, url, bool(browser(url))))
+
+    def on_open_in_terminal(self, message: OpenInTerminal) -> None:
+        try:
+            with self.app.suspend():
+                opened = bool(webbrowser.open(message.url))
+        except SuspendNotSupported:
+            opened = False
+        self.post_message(LinkOpened(message.item, message.url, opened))
+
+    def on_link_opened(self, message: LinkOpened) -> None:
+        if message.opened:
+            self.mark_read(message.item)
+        else:
+            self.monitor.tell(f"No browser opened {one_line(message.url)[:80]} (y copies the link)",
+                              severity="warning")
+
+    # --- export -------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        now = self.now()
+        path = default_export_path(now, self.monitor.export_dir)
+        names = [w.name for w in self.config.watchlists]
+        self.app.push_screen(ExportScreen(path, names, now), self._export_chosen)
+
+    def _export_chosen(self, request: ExportRequest | None) -> None:
+        if request is not None:
+            self.export_briefing(request)
+
+    @work(thread=True, group="export", exit_on_error=False)
+    def export_briefing(self, request: ExportRequest) -> None:
+        now = self.now()
+        since = parse_since(request.since, now)
+        config = self.config
+        if request.watchlist is not None and config.watchlists and request.watchlist not in {
+            w.name for w in config.watchlists
+        }:
+            raise MonitorError(f"export: no watchlist named {request.watchlist!r}")
+        items = select_items(self.history.items(), since=since, watchlist=request.watchlist)
+        text = to_markdown(
+            items,
+            now=now,
+            feeds_order=[f.name for f in config.feeds],
+            watchlist_order=[w.name for w in config.watchlists],
+            since=since,
+        )
+        path = request.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MonitorError(f"export: cannot write {path}: {exc.strerror or exc}") from None
+        self.post_message(ExportWritten(path, len(items)))
+
+    def on_export_written(self, message: ExportWritten) -> None:
+        self.monitor.tell(f"Wrote {message.count} items to {message.path}")
+
+    # --- history writes (one FIFO queue, drained by thread workers) ---------------------
+
+    def queue_write(self, change: Callable[[History], object], item: Item | None = None) -> None:
+        """Apply ``change`` (to ``item``'s read/flag state) to the history in a thread, in
+        the order the user asked. ``change`` reads the state it changes from the history
+        when it runs, so quick repeated toggles all count."""
+        with self._write_lock:
+            self._writes.append((change, item))
+            start, self._draining = not self._draining, True
+        if start:
+            self._drain_writes()
+
+    @work(thread=True, group="store", exit_on_error=False)
+    def _drain_writes(self) -> None:
+        try:
+            while True:
+                with self._write_lock:
+                    if not self._writes:
+                        self._draining = False
+                        return
+                    change, item = self._writes.popleft()
+                was = (item.read, item.flagged) if item is not None else None
+                change(self.history)
+                now = (item.read, item.flagged) if item is not None else None
+                self.post_message(WriteApplied(item, was, now))
+        except BaseException:
+            with self._write_lock:
+                self._draining = False
+            raise
+
+    def on_write_applied(self, message: WriteApplied) -> None:
+        """Redraw; the rows stay as they are (an item read in the unread-only view stays
+        until the filter changes), only the counts follow."""
+        item, was = message.item, message.was
+        self._writes_done += 1
+        self.item_list.refresh()
+        self.detail.show(self.item_list.current)
+        counts = self.view.counts
+        if (item is not None and was is not None and counts is not None
+                and self.history.get(item.id) is item):
+            adjust_counts(counts, item, *was, now=message.now)
+            self.refresh_panels()
+        else:  # the history reloaded other objects, or we cannot tell what changed
+            self.rebuild_view()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR and worker.error is not None:
+            self.monitor.worker_failed(worker.group, worker.error)
+            if worker.group == "store":
+                with self._write_lock:
+                    self._writes.clear()
+                self.rebuild_view()

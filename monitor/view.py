@@ -1,0 +1,236 @@
+"""What the item list shows: the filters, the search index and one snapshot of the history.
+
+Headless (no Textual): the main screen keeps an :class:`ItemFilter` and a :class:`ViewData`.
+
+:func:`build_view` runs in the app's "view" thread worker after every history change: the
+items newest first, the panel counts, the rows of each feed and watchlist, and the search
+index. :class:`RowFilter` answers every filter change from that, without a recount; a query
+that extends the previous one only searches the previous result.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from monitor.models import FeedState, Item
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """Every active filter; they combine (all must hold)."""
+
+    query: str = ""
+    feed: str | None = None
+    watchlist: str | None = None
+    flagged_only: bool = False
+    unread_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self != ItemFilter()
+
+    def with_(self, **changes: object) -> ItemFilter:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def describe(self) -> list[str]:
+        """Short labels for the status line."""
+        parts = []
+        if self.flagged_only:
+            parts.append("flagged")
+        if self.unread_only:
+            parts.append("unread")
+        if self.feed:
+            parts.append(f"feed: {self.feed}")
+        if self.watchlist:
+            parts.append(f"watchlist: {self.watchlist}")
+        if self.query:
+            parts.append(f"/{self.query}")
+        return parts
+
+
+class SearchIndex:
+    """Case-folded ``title + summary`` per item of one items snapshot.
+
+    Built off the event loop by the view worker (:func:`SearchIndex.build`); :meth:`texts`
+    still builds it on demand for a list it does not cover (small histories, tests).
+    """
+
+    def __init__(self, items: Sequence[Item] | None = None, texts: list[str] | None = None) -> None:
+        self._items: Sequence[Item] | None = items
+        self._texts: list[str] = texts if texts is not None else []
+
+    @classmethod
+    def build(cls, items: Sequence[Item]) -> SearchIndex:
+        """Index ``items`` (pure Python, one short C call per item: fine in a thread)."""
+        return cls(items, [f"{i.title}\n{i.summary}".casefold() for i in items])
+
+    def covers(self, items: Sequence[Item]) -> bool:
+        return self._items is items
+
+    def texts(self, items: Sequence[Item]) -> list[str]:
+        if self._items is not items:
+            self._texts = SearchIndex.build(items)._texts
+            self._items = items
+        return self._texts
+
+    def search(self, items: Sequence[Item], query: str, rows: Sequence[int] | None = None) -> list[int]:
+        """The indices (of ``rows``, default all) whose text contains ``query``, any case."""
+        needle = query.casefold()
+        texts = self.texts(items)
+        if rows is None:
+            return [i for i, text in enumerate(texts) if needle in text]
+        return [i for i in rows if needle in texts[i]]
+
+
+def filter_rows(items: Sequence[Item], flt: ItemFilter, index: SearchIndex | None = None) -> list[int]:
+    """Indices into ``items`` of the items ``flt`` lets through, in order."""
+    if not flt.active:
+        return list(range(len(items)))
+    rows: Sequence[int] | None = None
+    if flt.query:
+        rows = (index or SearchIndex()).search(items, flt.query)
+    if flt.feed is not None:
+        feed = flt.feed
+        rows = [i for i in (rows if rows is not None else range(len(items))) if items[i].feed == feed]
+    if flt.watchlist is not None:
+        wl = flt.watchlist
+        rows = [i for i in (rows if rows is not None else range(len(items)))
+                if any(m.watchlist == wl for m in items[i].matches)]
+    return live_filter(items, flt, rows)
+
+
+def live_filter(items: Sequence[Item], flt: ItemFilter, rows: Sequence[int] | None) -> list[int]:
+    """Apply the filters on state that changes under the user (flagged, read) to ``rows``."""
+    rows = range(len(items)) if rows is None else rows
+    if flt.flagged_only:
+        rows = [i for i in rows if items[i].flagged]
+    if flt.unread_only:
+        rows = [i for i in rows if not items[i].read]
+    return rows if isinstance(rows, list) else list(rows)
+
+
+@dataclass(slots=True)
+class Counts:
+    """Unread and flagged per feed, matched per watchlist."""
+
+    unread: dict[str, int]
+    flagged: dict[str, int]
+    watchlists: dict[str, int]
+    unread_all: int = 0
+    flagged_all: int = 0
+
+
+@dataclass(slots=True)
+class ViewData:
+    """One snapshot; ``counts``/``index`` are None while the worker has not built them yet."""
+
+    items: list[Item]
+    states: dict[str, FeedState] = field(default_factory=dict)
+    counts: Counts | None = None
+    index: SearchIndex | None = None
+    by_feed: dict[str, list[int]] | None = None
+    by_watchlist: dict[str, list[int]] | None = None
+
+
+def same_items(a: Sequence[Item], b: Sequence[Item]) -> bool:
+    """The same Item objects in the same order (cheap: one C loop of identity checks)."""
+    return len(a) == len(b) and all(map(operator.is_, a, b))
+
+
+def build_view(
+    items: list[Item],
+    states: dict[str, FeedState],
+    *,
+    index: SearchIndex | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ViewData | None:
+    """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true."""
+    unread: dict[str, int] = {}
+    flagged: dict[str, int] = {}
+    tagged: dict[str, int] = {}
+    by_feed: dict[str, list[int]] = {}
+    by_watchlist: dict[str, list[int]] = {}
+    unread_all = flagged_all = 0
+    for n, item in enumerate(items):
+        feed = item.feed
+        rows = by_feed.get(feed)
+        if rows is None:
+            rows = by_feed[feed] = []
+            unread[feed] = flagged[feed] = 0
+        rows.append(n)
+        if not item.read:
+            unread[feed] += 1
+            unread_all += 1
+        if item.flagged:
+            flagged[feed] += 1
+            flagged_all += 1
+        if item.matches:
+            for tag in {m.watchlist for m in item.matches}:
+                tagged[tag] = tagged.get(tag, 0) + 1
+                by_watchlist.setdefault(tag, []).append(n)
+        if not n & 0x3FFF and cancelled():
+            return None
+    if cancelled():
+        return None
+    if index is None or not index.covers(items):
+        index = SearchIndex.build(items)
+    counts = Counts(unread, flagged, tagged, unread_all, flagged_all)
+    return ViewData(items, states, counts, index, by_feed, by_watchlist)
+
+
+def adjust_counts(
+    counts: Counts,
+    item: Item,
+    was_read: bool,
+    was_flagged: bool,
+    now: tuple[bool, bool] | None = None,
+) -> None:
+    """Update ``counts`` in place after ``item``'s read/flagged state changed to ``now``
+    (default: its current state)."""
+    feed = item.feed
+    read, flagged = now if now is not None else (item.read, item.flagged)
+    if read != was_read:
+        step = -1 if read else 1
+        counts.unread[feed] = counts.unread.get(feed, 0) + step
+        counts.unread_all += step
+    if flagged != was_flagged:
+        step = 1 if flagged else -1
+        counts.flagged[feed] = counts.flagged.get(feed, 0) + step
+        counts.flagged_all += step
+
+
+class RowFilter:
+    """Which rows of one :class:`ViewData` a filter lets through, reusing the last search."""
+
+    def __init__(self, view: ViewData) -> None:
+        self.view = view
+        self._last: tuple[str, str | None, str | None, list[int]] | None = None
+
+    def rows(self, flt: ItemFilter) -> list[int]:
+        view = self.view
+        items = view.items
+        if not flt.active:
+            return list(range(len(items)))
+        if view.by_feed is None or view.by_watchlist is None or view.index is None:
+            # The worker has not finished yet: index now (once; the worker then reuses it).
+            if flt.query and view.index is None:
+                view.index = SearchIndex.build(items)
+            return filter_rows(items, flt, view.index)
+        rows: list[int] | None = None
+        if flt.feed is not None and flt.watchlist is not None:
+            tagged = set(view.by_watchlist.get(flt.watchlist, ()))
+            rows = [i for i in view.by_feed.get(flt.feed, ()) if i in tagged]
+        elif flt.feed is not None:
+            rows = view.by_feed.get(flt.feed, [])
+        elif flt.watchlist is not None:
+            rows = view.by_watchlist.get(flt.watchlist, [])
+        if flt.query:
+            last = self._last
+            base = rows
+            if last is not None and last[1:3] == (flt.feed, flt.watchlist) and last[0] in flt.query:
+                base = last[3]  # the new query holds the old one: only its hits can match
+            rows = view.index.search(items, flt.query, base)
+            self._last = (flt.query, flt.feed, flt.watchlist, rows)
+        return live_filter(items, flt, rows)
