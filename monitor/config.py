@@ -40,8 +40,12 @@ SETTINGS_KEYS = (
     "timezone",
     "notify",
     "notify_command",
+    "max_text_chars",
 )
-FEED_KEYS = ("name", "url", "interval", "kind", "links", "enabled", "folder")
+FEED_KEYS = (
+    "name", "url", "interval", "kind", "links", "enabled", "folder", "full_text", "max_articles",
+)
+MAX_ARTICLES_LIMIT = 1000  # articles one source may fetch in one poll
 WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude", "notify")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -302,7 +306,9 @@ class _Validator:
                 values["max_body_bytes"] = parse_size(raw["max_body_bytes"])
             except ValueError as exc:
                 bad("max_body_bytes", f"is not a valid size ({exc})")
-        for key, minimum in (("max_redirects", 0), ("concurrency", 1), ("per_host", 1)):
+        for key, minimum in (
+            ("max_redirects", 0), ("concurrency", 1), ("per_host", 1), ("max_text_chars", 0),
+        ):
             if key in raw:
                 value = raw[key]
                 if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
@@ -382,25 +388,39 @@ class _Validator:
                 except ValueError as exc:
                     bad(f"interval is not a valid duration ({exc})", "interval")
             kind = entry.get("kind", "feed")
-            if kind not in ("feed", "page"):
-                bad(f'kind must be "feed" or "page", got "{kind}"', "kind")
+            if kind not in ("feed", "page", "sitemap"):
+                bad(f'kind must be "feed", "page" or "sitemap", got "{kind}"', "kind")
             links = entry.get("links")
-            if kind == "page":
+            if kind == "page" and (not isinstance(links, str) or not links):
+                bad('kind = "page" needs links, a regex matching the article URLs', "links")
+            elif kind == "feed" and links is not None:
+                bad('links only applies to kind = "page" or "sitemap"', "links")
+            elif links is not None:
                 if not isinstance(links, str) or not links:
-                    bad('kind = "page" needs links, a regex matching the article URLs', "links")
+                    bad("links must be a regular expression (a non-empty string)", "links")
                 else:
                     try:
                         re.compile(links)
                     except re.error as exc:
                         bad(f"links is not a valid regular expression ({exc})", "links")
-            elif links is not None and kind == "feed":
-                bad('links only applies to kind = "page"', "links")
             enabled = e.flag("enabled", True)
             folder = entry.get("folder")
             if folder is not None and not (
                 isinstance(folder, str) and folder.strip() and folder.isprintable()
             ):
                 bad("folder must be a non-empty name on one line", "folder")
+            full_text = e.flag("full_text", kind != "feed")
+            max_articles = entry.get("max_articles", 30)
+            if (
+                not isinstance(max_articles, int)
+                or isinstance(max_articles, bool)
+                or not 0 <= max_articles <= MAX_ARTICLES_LIMIT
+            ):
+                bad(
+                    f"max_articles must be a whole number from 0 to {MAX_ARTICLES_LIMIT}, "
+                    f"got {max_articles!r}",
+                    "max_articles",
+                )
             if len(self.problems) == e.problems_before:
                 feeds.append(
                     FeedConfig(
@@ -408,9 +428,11 @@ class _Validator:
                         url=url.strip(),
                         interval=interval,
                         kind=kind,
-                        links=links if kind == "page" else None,
+                        links=links if kind != "feed" else None,
                         enabled=enabled,
                         folder=folder.strip() if folder else None,
+                        full_text=full_text,
+                        max_articles=max_articles,
                     )
                 )
         return tuple(feeds)

@@ -149,6 +149,13 @@ def _item_markdown(item: Item, group: str, tz: tzinfo | None) -> list[str]:
     snippet = md_escape(snippet)
     if snippet:
         lines += ["", f"> {snippet}"]
+    # Hits in the article text: their snippets, never the text itself.
+    text_snippets = list(dict.fromkeys(m.snippet for m in matches if m.field == "text"))
+    for quote in text_snippets[:3]:
+        quote = strip_controls(quote)
+        if len(quote) > 300:
+            quote = quote[:300].rsplit(" ", 1)[0] + " …"
+        lines += ["", f"> {md_escape(quote)}"]
     lines.append("")
     return lines
 
@@ -203,6 +210,7 @@ def item_record(item: Item) -> dict:
         "published": to_iso(item.published),
         "first_seen": to_iso(item.first_seen),
         "summary": item.summary,
+        "text": item.text,
         "tags": item.tags,
         "matches": [
             {"watchlist": m.watchlist, "term": m.term, "field": m.field, "snippet": m.snippet,

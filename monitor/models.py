@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-FeedKind = Literal["feed", "page"]
+FeedKind = Literal["feed", "page", "sitemap"]
 Outcome = Literal["ok", "not_modified", "error", "skipped"]
 
 DEFAULT_USER_AGENT = (
@@ -50,9 +50,16 @@ class FeedConfig:
     url: str
     interval: float = 900.0  # seconds between polls
     kind: FeedKind = "feed"
-    links: str | None = None  # regex over absolute link URLs, for kind = "page"
+    links: str | None = None  # regex over absolute link URLs (page: required; sitemap: optional)
     enabled: bool = True
     folder: str | None = None  # a group in the feeds panel and in OPML (one level)
+    full_text: bool | None = None  # fetch each new item's article; None: yes for page/sitemap
+    max_articles: int = 30  # articles fetched per poll at most; the rest wait for the next
+
+    @property
+    def fetches_articles(self) -> bool:
+        """Whether each new item's link is fetched for its text, date and lead."""
+        return self.full_text if self.full_text is not None else self.kind != "feed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,7 @@ class Settings:
     timezone: str | None = None  # IANA name times are shown in; None: the system's zone
     notify: str = "auto"  # terminal notification in the TUI: see alerts.NOTIFY_MODES
     notify_command: tuple[str, ...] | None = None  # run by `monitor poll` on new hits
+    max_text_chars: int = 20_000  # characters of an article's main text kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +231,7 @@ class FeedState:
     failures: int = 0  # consecutive failures, drives the backoff
     retry_at: datetime | None = None  # no request before this (Retry-After or backoff)
     last_new: int = 0  # new items in the last successful poll
+    last_warning: str | None = None  # one line: what went wrong in a poll that still worked
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -237,6 +246,7 @@ class FeedState:
             "failures": self.failures,
             "retry_at": to_iso(self.retry_at),
             "last_new": self.last_new,
+            "last_warning": self.last_warning,
         }
 
     @classmethod
@@ -253,4 +263,5 @@ class FeedState:
             failures=int(data.get("failures", 0)),
             retry_at=from_iso(data.get("retry_at")),
             last_new=int(data.get("last_new", 0)),
+            last_warning=data.get("last_warning"),
         )

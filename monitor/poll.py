@@ -15,15 +15,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from monitor.articles import choose, fetch_articles
 from monitor.fetch import FetchResult, HostLimiter, fetch, make_client, next_state
 from monitor.match import Matcher
-from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, utcnow
+from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, Settings, utcnow
 from monitor.parse import ParseResult
-from monitor.parse.pool import BodyParser
+from monitor.parse.pool import PROCESS_MIN_FEEDS, BodyParser
 from monitor.paths import default_history_path
+from monitor.sitemaps import read_sitemap
 from monitor.store import History
 
 
@@ -39,6 +42,7 @@ class FeedReport:
     error: str | None = None  # one line
     error_kind: str | None = None
     warning: str | None = None  # e.g. an XML error after which some items were kept
+    deferred: int = 0  # new items whose article waits for the next poll (max_articles)
     retry_at: datetime | None = None  # skipped or failed: no request before this
 
 
@@ -168,7 +172,9 @@ async def poll(
     if client is None:  # loading the CA bundle holds the GIL for tens of ms: not on the loop
         client = await asyncio.to_thread(make_client, config.settings)
 
-    parser = BodyParser(len(due), matcher)
+    # A source whose articles are read is a parse per article: as much work as several feeds.
+    work = len(due) + sum(PROCESS_MIN_FEEDS for f in due if f.fetches_articles)
+    parser = BodyParser(work, matcher)
 
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)
@@ -177,21 +183,36 @@ async def poll(
                                  host_limits=host_limits)
         report = FeedReport(feed.name, result.outcome, error=result.error,
                             error_kind=result.error_kind, retry_at=result.retry_at)
+        pause: datetime | None = None  # an article server's Retry-After
         if result.outcome == "ok":
             assert result.body is not None
-            parsed = await parser.parse(result.body, result.headers, result.final_url or feed.url,
-                                        feed, now)
+            limits = dict(now=now, run=parser.run, host_limits=host_limits, overall=overall)
+            if feed.kind == "sitemap":
+                parsed = await read_sitemap(client, feed, result, config.settings, **limits)
+            else:
+                parsed = await parser.parse(result.body, result.headers,
+                                            result.final_url or feed.url, feed, now)
             if parsed.error:
                 report.outcome, report.error, report.error_kind = "error", parsed.error, parsed.error_kind
                 result = _failed(result, parsed)
             else:
                 report.warning = parsed.warning
-                found.extend(parsed.items)
                 fresh = [i for i in parsed.items if history.get(i.id) is None]
+                if fresh and (feed.fetches_articles or feed.kind == "sitemap"):
+                    fresh, report.deferred, warning, pause = await _with_articles(
+                        client, feed, fresh, config.settings, limits
+                    )
+                    report.warning = "; ".join(w for w in (parsed.warning, warning) if w) or None
+                    old = [i for i in parsed.items if history.get(i.id) is not None]
+                    parsed.items = old + fresh
+                found.extend(parsed.items)
                 _count(report, fresh)
         new_state = next_state(state, result, now)
         if report.outcome == "error":
             report.retry_at = new_state.retry_at
+        elif result.outcome == "ok":
+            new_state.last_warning = report.warning
+            new_state.retry_at = pause
         new_states.append(new_state)
         return report
 
@@ -226,6 +247,18 @@ async def poll(
     order = {f.name: i for i, f in enumerate(config.feeds)}
     reports.sort(key=lambda r: order.get(r.feed, len(order)))
     return PollReport(reports, new_items)
+
+
+async def _with_articles(
+    client: httpx.AsyncClient, feed: FeedConfig, fresh: list[Item], settings: Settings,
+    limits: dict[str, Any],
+) -> tuple[list[Item], int, str | None, datetime | None]:
+    """The new items to store now (articles read in), how many wait, the warning, a pause."""
+    if not feed.fetches_articles or feed.max_articles == 0:  # a sitemap without articles
+        take, rest = choose(fresh, feed.max_articles or len(fresh), limits["now"])
+        return take, len(rest), None, None
+    run = await fetch_articles(client, feed, fresh, settings, **limits)
+    return run.items, len(run.deferred), run.warning(), run.retry_at
 
 
 def _failed(result: FetchResult, parsed: ParseResult) -> FetchResult:

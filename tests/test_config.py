@@ -104,7 +104,7 @@ def test_every_schema_problem_is_reported_together(tmp_path: Path) -> None:
         (11, 'feed "UNN (English)": duplicate feed name'),
         (14, 'feed "MoD": kind = "page" needs links'),
         (23, 'feed "Bad regex": links is not a valid regular expression'),
-        (28, 'feed "Odd kind": kind must be "feed" or "page", got "html"'),
+        (28, 'feed "Odd kind": kind must be "feed", "page" or "sitemap", got "html"'),
         (29, 'feed "Odd kind": interval is not a valid duration'),
         (33, 'watchlist "PURL": terms must be a list of strings'),
         (37, 'watchlist "Empty": terms is empty'),

@@ -37,5 +37,8 @@ def feed_health(feed: FeedConfig, state: FeedState | None, now: datetime) -> Hea
     if state.last_outcome == "not_modified":
         return Health("●", "ok", f"not modified · {timefmt.ago(state.last_attempt, now)}")
     if state.last_outcome == "ok":
-        return Health("●", "ok", f"ok, {state.last_new} new · {timefmt.ago(state.last_attempt, now)}")
+        # A warning (articles unread, some waiting) is said on its own line.
+        why = one_line(state.last_warning) if state.last_warning else None
+        when = timefmt.ago(state.last_attempt, now)
+        return Health("●", "ok", f"ok, {state.last_new} new · {when}", why)
     return Health("○", "idle", last_ok)

@@ -10,6 +10,7 @@ from urllib.parse import urldefrag, urljoin
 
 from monitor.models import Item
 from monitor.parse.items import MAX_HTML_INPUT, MAX_TITLE, ParseResult, http_link, item_id
+from monitor.parse.nextdata import next_data_links
 from monitor.text import one_line, shorten
 
 _META_CHARSET = re.compile(rb"charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
@@ -49,7 +50,9 @@ def parse_page(
     ``links_regex`` (``re.search``) is one item titled by its link text.
 
     Duplicated links keep the longest title; a ``<time datetime>`` in the link's own
-    article (an ancestor holding no other article link) gives the published time.
+    article (an ancestor holding no other article link) gives the published time. Links
+    in a Next.js ``__NEXT_DATA__`` script count too (:mod:`.nextdata`), and lend their
+    date and excerpt to the same link rendered in HTML.
     """
     from selectolax.lexbor import LexborHTMLParser
 
@@ -85,7 +88,8 @@ def parse_page(
             continue
         if link not in found or len(title) > len(found[link][0]):
             found[link] = (title, node)
-    if not found:
+    data_links = {d.link: d for d in next_data_links(tree, url, base, pattern)}
+    if not found and not data_links:
         return ParseResult(
             error=f"no links on the page match the links regex {links_regex!r}", error_kind="empty"
         )
@@ -106,17 +110,31 @@ def parse_page(
                     return when
         return None
 
-    items = [
+    items = []
+    for link, (title, node) in found.items():
+        data = data_links.pop(link, None)
+        items.append(
+            Item(
+                id=item_id(feed_name, link),
+                feed=feed_name,
+                title=title,
+                link=link,
+                summary=data.lead if data else "",
+                published=article_time(node) or (data.published if data else None),
+                first_seen=now,
+            )
+        )
+    items += [  # only in the JSON
         Item(
-            id=item_id(feed_name, link),
+            id=item_id(feed_name, d.link),
             feed=feed_name,
-            title=title,
-            link=link,
-            summary="",
-            published=article_time(node),
+            title=d.title,
+            link=d.link,
+            summary=d.lead,
+            published=d.published,
             first_seen=now,
         )
-        for link, (title, node) in found.items()
+        for d in data_links.values()
     ]
     return ParseResult(items=items)
 

@@ -15,10 +15,11 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from typing import Any, TypeVar
 
 from monitor.match import Matcher
 from monitor.models import FeedConfig, Watchlist
@@ -26,6 +27,7 @@ from monitor.parse.feed import parse_feed
 from monitor.parse.items import ParseResult
 from monitor.parse.page import parse_page
 
+T = TypeVar("T")
 PROCESS_MIN_FEEDS = 4  # fewer due feeds than this do not pay for starting the workers
 CRASHED = "the parser process crashed on this feed"
 
@@ -86,6 +88,33 @@ class BodyParser:
             parsed = ParseResult([], error=f"could not read the feed: {exc}", error_kind="xml")
         return parsed
 
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(matcher, *args)`` off the loop, where this poll parses: in a worker process
+        (with that worker's warm Matcher) or a thread. ``fn`` must be a module-level
+        function and ``args`` picklable. Raises what ``fn`` raises, and RuntimeError when
+        the worker process died."""
+        if self._in_processes:
+            await asyncio.shield(self._start())
+            pool = _process_pool()
+            if pool is not None:
+                loop = asyncio.get_running_loop()
+                try:
+                    future = loop.run_in_executor(
+                        pool, _worker_call, fn, self._matcher.watchlists, args
+                    )
+                except BrokenProcessPool:
+                    _discard_pool(pool)
+                    raise RuntimeError(CRASHED) from None
+                except Exception:  # the workers could not be started here: use a thread
+                    _discard_pool(pool, unavailable=True)
+                else:
+                    try:
+                        return await future
+                    except BrokenProcessPool:
+                        _discard_pool(pool)
+                        raise RuntimeError(CRASHED) from None
+        return await asyncio.to_thread(fn, self._matcher, *args)
+
     async def aclose(self) -> None:
         """Wait for the pool start (it runs in a thread) so none outlives the poll."""
         if self._warming is not None:
@@ -98,6 +127,13 @@ def _worker_parse(
 ) -> ParseResult:
     """Runs in a worker process."""
     return parse_body(body, headers, url, feed, _worker_matcher(watchlists), now)
+
+
+def _worker_call(
+    fn: Callable[..., T], watchlists: tuple[Watchlist, ...], args: tuple[Any, ...]
+) -> T:
+    """Runs in a worker process: ``fn`` with this worker's Matcher (see BodyParser.run)."""
+    return fn(_worker_matcher(watchlists), *args)
 
 
 def _worker_matcher(watchlists: tuple[Watchlist, ...]) -> Matcher:
@@ -138,7 +174,8 @@ def _process_pool() -> ProcessPoolExecutor | None:
                 if "forkserver" in multiprocessing.get_all_start_methods():
                     # Never plain fork: the TUI and httpx have threads running.
                     context = multiprocessing.get_context("forkserver")
-                    context.set_forkserver_preload(["monitor.parse.pool"])
+                    # trafilatura (article extraction) takes ~0.5 s to import: once, in the server.
+                    context.set_forkserver_preload(["monitor.parse.pool", "trafilatura"])
                 else:
                     context = multiprocessing.get_context("spawn")
                 _start_resource_tracker()
