@@ -100,6 +100,46 @@ def run_match(p: dict[str, Any]) -> Result:
     }
 
 
+def run_search(p: dict[str, Any]) -> Result:
+    """The search box's work over the history: build the index once, then the worst query.
+
+    Queries: a Ukrainian inflected word, a phrase (a two-word English watchlist term), an
+    exclusion, a field filter with a word; each run 5 times, its median kept."""
+    from monitor.query import parse_query
+    from monitor.search import SearchIndex
+
+    items = History.open(Path(p["history"])).items()
+    t0 = time.perf_counter()
+    index = SearchIndex.build(items)
+    built = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index.prepare()
+    prepared = time.perf_counter() - t0
+    phrase = next(t for wl in p["lists"] for t in wl.terms if t.isascii() and t.count(" ") == 1)
+    feed = items[0].feed
+    queries = ["угоду", f'"{phrase}"', "дрон -угода", f'feed:"{feed}" угоду']
+    now = items[0].time
+    times: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for q in queries:
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            rows = index.search(parse_query(q), now=now)
+            runs.append(time.perf_counter() - t0)
+        times[q] = sorted(runs)[len(runs) // 2] * 1000
+        counts[q] = len(rows)
+    worst = max(times.values())
+    shown = ", ".join(f"{q} {times[q]:.1f} ms ({counts[q]} items)" for q in queries)
+    return {
+        "metrics": {"search_100k_ms": worst},
+        "notes": [
+            f"search: {len(items)} items, index built in {built:.1f} s ({len(index.words)} words, "
+            f"{len(index.stream)} tokens), word analysis {prepared:.1f} s; {shown}"
+        ],
+    }
+
+
 def run_desk(p: dict[str, Any]) -> Result:
     """The analyst's desk: Trends rows over the whole history (20 watchlists)."""
     from synth import NOW

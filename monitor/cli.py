@@ -115,6 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, metavar="FILE",
                         help="write to FILE (atomically) instead of standard output")
 
+    search = command(
+        "search",
+        "find items in the history with the search language (as / in the UI)",
+        "Search titles, summaries and article text of every stored item with the query "
+        "language of the UI's search box: words in any form, \"phrases\", -exclusions, OR, "
+        "(groups), a NEAR/5 b, feed:, watchlist:/tag:, is:flagged|unread|read, since:, "
+        "before: (see the README). Newest first. Exit status 0 with results, 1 with none, "
+        "2 when the query cannot be used (the message gives its column).",
+    )
+    search.add_argument("query", metavar="QUERY", help="the query (quote it for your shell)")
+    search.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                        help="text: one line per item (default); markdown: a briefing; "
+                        "json: one object per line, as monitor export")
+    search.add_argument("--limit", type=_positive_limit, metavar="N",
+                        help="at most N items (the newest)")
+
     trends = command(
         "trends",
         "hits per day for every watchlist: what is rising, busiest day, spikes",
@@ -177,6 +193,16 @@ def _positive_days(text: str) -> int:
     if not 1 <= days <= 3660:
         raise argparse.ArgumentTypeError(f"expected 1 to 3660 days, got {days}")
     return days
+
+
+def _positive_limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if limit < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, got {limit}")
+    return limit
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -384,6 +410,42 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
+    """Never writes the history; the same language and evaluator as the UI's search."""
+    from monitor.match import Matcher
+    from monitor.poll import open_history
+    from monitor.query import QueryError, parse_query
+    from monitor.search import search_items
+
+    try:
+        query = parse_query(args.query)
+    except QueryError as exc:
+        shown = strip_controls(args.query)
+        _err(f"query: {exc}")
+        if len(shown) == len(args.query) and len(shown) <= 200:
+            print(f"  {shown}\n  {' ' * exc.position}^", file=sys.stderr)
+        return 2
+    now = utcnow()
+    config = _load(args)
+    history = open_history(config, args.db, create=False)
+    items = search_items(_tagged_copies(history, Matcher(config.watchlists)), query, now=now)
+    if args.limit is not None:
+        items = items[: args.limit]
+    if args.format == "json":
+        out.write(to_jsonl(items))
+    elif args.format == "markdown":
+        out.write(to_markdown(items, now=now, title=f"Search: {strip_controls(args.query)}",
+                              feeds_order=[f.name for f in config.feeds],
+                              watchlist_order=[w.name for w in config.watchlists]))
+    else:
+        for item in items:
+            when = timefmt.local(item.time).strftime("%Y-%m-%d %H:%M")
+            title = strip_controls(item.title) or "(no title)"
+            out.write(f"{when}  {strip_controls(item.feed)}  {title}  {strip_controls(item.link)}\n")
+    out.flush()
+    return 0 if items else 1
+
+
 def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
     from monitor import opml
     from monitor.config_edit import append_entries
@@ -491,6 +553,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_opml(args, out)
         if args.command == "trends":
             return cmd_trends(args, out)
+        if args.command == "search":
+            return cmd_search(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

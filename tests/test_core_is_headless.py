@@ -14,6 +14,7 @@ CORE = [
     "monitor.parse",
     "monitor.match",
     "monitor.query",
+    "monitor.search",
     "monitor.store",
     "monitor.poll",
     "monitor.export",

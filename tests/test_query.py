@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.models import Item, Match
+from monitor.match import Matcher
+from monitor.models import Item, Match, Watchlist
 from monitor.query import (
     MAX_DEPTH,
     And,
@@ -87,10 +88,14 @@ def test_phrase_never_crosses_a_sentence_break(sep: str) -> None:
     assert not finds('"drone deal"', f"They bought a drone{sep}Deal talks go on")
 
 
-def test_full_stop_after_initials_is_not_a_break() -> None:
-    assert finds('"U.S. drone"', "U.S. drone deal")
-    assert finds("U.S. NEAR/1 deal", "the U.S. drone deal")
-    assert not finds('"Inc drone"', "Acme Inc. Drone deal")
+@pytest.mark.parametrize(
+    "text",
+    ["Drone deal signed", "drone: deal", "the drone.deal", "drones\ndeal", "A DRONE DEALS",
+     "дрон угода", "drone-deal"],
+)
+def test_a_quoted_phrase_agrees_with_a_watchlist_term(text: str) -> None:
+    term = bool(Matcher([Watchlist("W", ("drone deal",))]).match(text, ""))
+    assert finds('"drone deal"', text) is term
 
 
 def test_bare_hyphenated_word_is_a_phrase() -> None:

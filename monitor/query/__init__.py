@@ -27,11 +27,13 @@ document size (NEAR looks only at a window), so nothing a user types can hang th
 """
 
 from monitor.query.evaluate import (
+    SENTENCE_BREAK_RE,
     TEXT_FIELDS,
     Document,
+    Evaluator,
     Outcome,
     Span,
-    Token,
+    TextField,
     analyse_field,
     evaluate,
 )
@@ -74,8 +76,10 @@ __all__ = [
     "Phrase",
     "Query",
     "QueryError",
+    "SENTENCE_BREAK_RE",
     "Span",
-    "Token",
+    "TextField",
+    "Evaluator",
     "Word",
     "analyse_field",
     "cutoff",

@@ -5,13 +5,13 @@ Search verifies its index candidates with it; watchlist rules run it on every ne
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from monitor.match import _SENTENCE_BREAK_RE as _MATCH_BREAK_RE
 from monitor.match import _form as word_form
 from monitor.match import tokenize
 from monitor.query.syntax import (
@@ -33,52 +33,52 @@ if TYPE_CHECKING:
 
 TEXT_FIELDS = ("title", "summary", "text")
 _MAX_HITS = 5000  # per node and field: enough to highlight, bounded for pathological texts
-# Between two words: a hard break, or a full stop/ellipsis/!/? followed by a space.
-_HARD_BREAK_RE = re.compile(r"[:;\n\r\u2028\u2029]")
-_SOFT_BREAK_RE = re.compile(r"[.!?…][\"'»”’)\]]*\s")
+_MEMO_LIMIT = 200_000
+# What a phrase or NEAR never spans: any sentence or clause end, or a line break. One
+# definition, the watchlist terms' (monitor.match), so a term and a quoted phrase agree.
+SENTENCE_BREAK_RE = _MATCH_BREAK_RE
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of a field: its normal forms, shape, character span and sentence number."""
+Form = tuple[frozenset[str], "str | None"]
+FormOf = Callable[[Any], Form]
 
-    forms: frozenset[str]
-    shape: str | None
-    start: int
-    end: int
-    sentence: int
+@dataclass(slots=True)
+class TextField:
+    """One text field as the evaluator sees it: a key per word and its sentence number.
 
-
-FormOf = Callable[[str], "tuple[frozenset[str], str | None]"]
-
-
-def analyse_field(text: str, form_of: FormOf = word_form) -> list[Token]:
-    """The words of one field with their forms and sentence numbers.
-
-    ``form_of`` lets a caller that knows which forms can matter (the watchlist matcher's
-    prefilter) skip lemmatising the rest.
+    A key is the surface word (``Document.from_text``) or any stand-in the evaluator's
+    ``forms_of`` understands (the search index uses word ids). Offsets, when present, let
+    the evaluator say which characters matched.
     """
-    tokens: list[Token] = []
-    sentence = 0
-    prev_end = 0
-    prev_len = 0
+
+    keys: Sequence[Hashable]
+    sentences: Sequence[int]
+    starts: Sequence[int] = ()
+    ends: Sequence[int] = ()
+
+
+def analyse_field(text: str) -> TextField:
+    """The words of ``text`` (tokenised as watchlist terms are), their offsets and sentences."""
+    breaks = [m.start() for m in SENTENCE_BREAK_RE.finditer(text)]
+    keys: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    sentences: list[int] = []
+    b, nb = 0, len(breaks)
     for word, start, end in tokenize(text):
-        if tokens:
-            gap = text[prev_end:start]
-            if _HARD_BREAK_RE.search(gap):
-                sentence += 1
-            elif (soft := _SOFT_BREAK_RE.search(gap)) and (prev_len > 1 or soft[0][0] != "."):
-                sentence += 1
-        forms, shape = form_of(word)
-        tokens.append(Token(forms, shape, start, end, sentence))
-        prev_end, prev_len = end, len(word)
-    return tokens
+        while b < nb and breaks[b] <= start:
+            b += 1
+        keys.append(word)
+        starts.append(start)
+        ends.append(end)
+        sentences.append(b)
+    return TextField(keys, sentences, starts, ends)
 
 
 @dataclass(slots=True)
 class Document:
-    """What the evaluator sees of one item: analysed text fields and its metadata."""
+    """What the evaluator sees of one item: its text fields and the metadata fields test."""
 
-    fields: dict[str, tuple[str, list[Token]]]  # name -> (text, tokens)
+    fields: dict[str, TextField]
     feed: str = ""
     tags: frozenset[str] = frozenset()  # watchlist names, case-folded
     flagged: bool = False
@@ -86,13 +86,14 @@ class Document:
     time: datetime | None = None
 
     @classmethod
-    def from_text(cls, form_of: FormOf = word_form, **texts: str) -> Document:
-        return cls({name: (t, analyse_field(t, form_of)) for name, t in texts.items() if t})
+    def from_text(cls, **texts: str) -> Document:
+        """``Document.from_text(title=..., summary=..., text=...)``; empty fields are left out."""
+        return cls({name: analyse_field(t) for name, t in texts.items() if t})
 
     @classmethod
-    def from_item(cls, item: Item, form_of: FormOf = word_form) -> Document:
-        texts = {"title": item.title, "summary": item.summary, "text": getattr(item, "text", "")}
-        doc = cls.from_text(form_of, **{k: v for k, v in texts.items() if isinstance(v, str)})
+    def from_item(cls, item: Item) -> Document:
+        texts = {"title": item.title, "summary": item.summary, "text": item.text}
+        doc = cls.from_text(**{k: v for k, v in texts.items() if isinstance(v, str)})
         doc.feed = item.feed
         doc.tags = frozenset(t.casefold() for t in item.tags)
         doc.flagged = item.flagged
@@ -116,15 +117,77 @@ class Outcome:
     spans: tuple[Span, ...] = ()
 
 
-# A hit: (field, first token index, last token index, highlighted token ranges).
+# A hit: (field, first word index, last word index, highlighted word ranges).
 _Hit = tuple[str, int, int, tuple[tuple[int, int], ...]]
 
 
+class _Agrees(dict[Hashable, bool]):
+    """Word key -> whether it is a form of one query word; filled on first sight, bounded."""
+
+    def __init__(self, word: Word, forms_of: FormOf, case_sensitive: bool) -> None:
+        super().__init__()
+        self.word = word
+        self.forms_of = forms_of
+        self.case_sensitive = case_sensitive
+
+    def __missing__(self, key: Hashable) -> bool:
+        forms, shape = self.forms_of(key)
+        ok = not self.word.forms.isdisjoint(forms) and (
+            not self.case_sensitive or self.word.shape in (None, shape)
+        )
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        self[key] = ok
+        return ok
+
+
+class Evaluator:
+    """A query ready to test many documents; remembers which surface words agree with it.
+
+    ``forms_of(key) -> (normal forms, shape)`` turns a document's word keys into forms: by
+    default ``monitor.match``'s analysis of the surface word (lemmas, stems, numbers). With
+    ``case_sensitive`` a word must also have the query word's capitalisation shape.
+    """
+
+    def __init__(
+        self,
+        query: Query | Node | None,
+        *,
+        forms_of: FormOf = word_form,
+        case_sensitive: bool = False,
+    ) -> None:
+        self.root = query.root if isinstance(query, Query) else query
+        self.forms_of = forms_of
+        self.case_sensitive = case_sensitive
+        self._agrees: dict[int, _Agrees] = {}
+
+    def agrees(self, word: Word) -> _Agrees:
+        found = self._agrees.get(id(word))
+        if found is None:
+            found = self._agrees[id(word)] = _Agrees(word, self.forms_of, self.case_sensitive)
+        return found
+
+    def evaluate(self, doc: Document, *, now: datetime | None = None) -> Outcome:
+        """Whether ``doc`` matches, and the spans of the words that made it match.
+
+        ``since:7d`` needs ``now``; without it, ages never match. Spans come from the
+        positive parts that held (an excluded word is never highlighted), merged per field.
+        """
+        if self.root is None:
+            return Outcome(True)
+        ok, hits = _Run(self, doc, now).node(self.root)
+        if not ok:
+            return Outcome(False)
+        return Outcome(True, _spans(doc, hits))
+
+
 @dataclass(slots=True)
-class _Eval:
+class _Run:
+    """One evaluation of one document."""
+
+    ev: Evaluator
     doc: Document
     now: datetime | None
-    case_sensitive: bool
     memo: dict[int, list[_Hit]] = field(default_factory=dict)
 
     def node(self, node: Node) -> tuple[bool, list[_Hit]]:
@@ -136,8 +199,8 @@ class _Eval:
         if isinstance(node, Not):
             ok, _ = self.node(node.child)
             return not ok, []
+        hits: list[_Hit] = []
         if isinstance(node, And):
-            hits: list[_Hit] = []
             for child in node.children:
                 ok, h = self.node(child)
                 if not ok:
@@ -145,7 +208,6 @@ class _Eval:
                 hits.extend(h)
             return True, hits
         matched = False
-        hits = []
         for child in node.children:
             ok, h = self.node(child)
             if ok:
@@ -161,16 +223,17 @@ class _Eval:
             return flt.value.casefold() in doc.tags
         if flt.name == "is":
             return {"flagged": doc.flagged, "unread": not doc.read, "read": doc.read}[flt.value]
-        if doc.time is None or self.now is None and _AGE_RE.match(flt.value):
+        if doc.time is None or (self.now is None and _AGE_RE.match(flt.value)):
             return False
-        when = cutoff(flt, self.now) if self.now is not None else cutoff(flt, doc.time)
+        when = cutoff(flt, self.now if self.now is not None else doc.time)
         return doc.time >= when if flt.name == "since" else doc.time < when
 
     def hits(self, node: Node) -> list[_Hit]:
-        """Every place the text node matches, per field, ordered by field then start."""
+        """Every place a text node matches, ordered by field then first word."""
         key = id(node)
-        if key in self.memo:
-            return self.memo[key]
+        found = self.memo.get(key)
+        if found is not None:
+            return found
         out: list[_Hit] = []
         if isinstance(node, Or):
             for child in node.children:
@@ -178,29 +241,25 @@ class _Eval:
             out.sort(key=lambda h: (h[0], h[1]))
         elif isinstance(node, Near):
             out = self.near(node)
-        else:
-            words = (node,) if isinstance(node, Word) else node.words  # type: ignore[union-attr]
-            for name, (_, tokens) in self.doc.fields.items():
-                found = 0
-                last = len(tokens) - len(words)
-                for i in range(last + 1):
-                    if self.agree(words[0], tokens[i]) and all(
-                        self.agree(w, tokens[i + k])
-                        and tokens[i + k].sentence == tokens[i].sentence
-                        for k, w in enumerate(words[1:], 1)
+        elif isinstance(node, Word):
+            agrees = self.ev.agrees(node)
+            for name, f in self.doc.fields.items():
+                out.extend((name, i, i, ((i, i),)) for i, k in enumerate(f.keys) if agrees[k])
+        elif isinstance(node, Phrase):
+            checks = [self.ev.agrees(w) for w in node.words]
+            first, rest = checks[0], list(enumerate(checks[1:], 1))
+            span = len(checks) - 1
+            for name, f in self.doc.fields.items():
+                keys, sentences = f.keys, f.sentences
+                last = len(keys) - span
+                for i in [i for i, k in enumerate(keys) if first[k]]:
+                    if i < last and all(
+                        agree[keys[i + k]] and sentences[i + k] == sentences[i]
+                        for k, agree in rest
                     ):
-                        j = i + len(words) - 1
-                        out.append((name, i, j, ((i, j),)))
-                        found += 1
-                        if found >= _MAX_HITS:
-                            break
-        self.memo[key] = out
+                        out.append((name, i, i + span, ((i, i + span),)))
+        self.memo[key] = out = out[:_MAX_HITS] if len(out) > _MAX_HITS else out
         return out
-
-    def agree(self, word: Word, token: Token) -> bool:
-        if word.forms.isdisjoint(token.forms):
-            return False
-        return not self.case_sensitive or word.shape in (None, token.shape)
 
     def near(self, node: Near) -> list[_Hit]:
         left, right = self.hits(node.left), self.hits(node.right)
@@ -208,26 +267,22 @@ class _Eval:
             return []
         out: list[_Hit] = []
         n = node.distance
-        for name, (_, tokens) in self.doc.fields.items():
+        for name, f in self.doc.fields.items():
             rs = [h for h in right if h[0] == name]
             if not rs:
                 continue
+            sentences = f.sentences
             starts = [h[1] for h in rs]
-            # A right hit within the window starts at most n + (longest hit) before the left.
-            span = max(h[2] - h[1] for h in rs) + 1
-            for lh in (h for h in left if h[0] == name):
-                _, a, b, lparts = lh
-                lo = bisect_left(starts, a - n - span)
-                for rh in rs[lo:]:
-                    _, c, d, rparts = rh
+            # A right hit within the window starts at most n + (its length) before the left.
+            longest = max(h[2] - h[1] for h in rs) + 1
+            for _, a, b, lparts in (h for h in left if h[0] == name):
+                for _, c, d, rparts in rs[bisect_left(starts, a - n - longest) :]:
                     if c > b + n + 1:
                         break
-                    if d < a - n - 1 or not (d < a or c > b):
-                        continue  # too far, or overlapping
-                    if tokens[min(a, c)].sentence != tokens[max(b, d)].sentence:
-                        continue
+                    if not (d < a or c > b):
+                        continue  # overlapping: the same words cannot be both sides
                     gap = c - b - 1 if c > b else a - d - 1
-                    if gap <= n:
+                    if gap <= n and sentences[min(a, c)] == sentences[max(b, d)]:
                         out.append((name, min(a, c), max(b, d), lparts + rparts))
                         if len(out) >= _MAX_HITS:
                             return out
@@ -242,19 +297,8 @@ def evaluate(
     now: datetime | None = None,
     case_sensitive: bool = False,
 ) -> Outcome:
-    """Whether ``doc`` matches, and the character spans of the words that made it match.
-
-    ``since:7d`` needs ``now``; without it, ages never match. Spans come from the positive
-    parts that held (an excluded word is never highlighted), merged and ordered per field.
-    """
-    root = query.root if isinstance(query, Query) else query
-    if root is None:
-        return Outcome(True)
-    ev = _Eval(doc, now, case_sensitive)
-    ok, hits = ev.node(root)
-    if not ok:
-        return Outcome(False)
-    return Outcome(True, _spans(doc, hits))
+    """One-off :meth:`Evaluator.evaluate`; build an :class:`Evaluator` to test many documents."""
+    return Evaluator(query, case_sensitive=case_sensitive).evaluate(doc, now=now)
 
 
 def _spans(doc: Document, hits: Sequence[_Hit]) -> tuple[Span, ...]:
@@ -262,11 +306,12 @@ def _spans(doc: Document, hits: Sequence[_Hit]) -> tuple[Span, ...]:
     for name, _, _, parts in hits:
         ranges.setdefault(name, set()).update(parts)
     out: list[Span] = []
-    for name in doc.fields:
-        tokens = doc.fields[name][1]
+    for name, f in doc.fields.items():
+        if not f.starts or name not in ranges:
+            continue
         merged: list[list[int]] = []
-        for a, b in sorted(ranges.get(name, ())):
-            start, end = tokens[a].start, tokens[b].end
+        for a, b in sorted(ranges[name]):
+            start, end = f.starts[a], f.ends[b]
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
             else:

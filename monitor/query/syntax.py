@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal, Union
 
+from monitor import timefmt
 from monitor.errors import MonitorError
 from monitor.match import _form as word_form
 from monitor.match import tokenize
@@ -35,6 +36,8 @@ _NEAR_RE = re.compile(r"NEAR(?:/(\d+))?$")
 
 class QueryError(MonitorError):
     """A query that cannot be used; ``position`` is the 0-based offset of the problem."""
+
+    exit_code = 2
 
     def __init__(self, message: str, position: int) -> None:
         super().__init__(message)
@@ -401,7 +404,7 @@ def cutoff(flt: FieldFilter, now: datetime) -> datetime:
             return datetime.min.replace(tzinfo=now.tzinfo)
     when = _parse_date(flt.value)
     assert when is not None  # checked by the parser
-    return when
+    return timefmt.midnight(when.date())  # the day starts at midnight where the user is
 
 
 def parse_query(text: str) -> Query:
