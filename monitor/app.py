@@ -116,10 +116,10 @@ class MonitorApp(App[int]):
         if self._polling:
             self.tell("A poll is already running.")
             return
-        self.run_poll(force=True)
+        self.run_poll(force=True, retry=True)  # failing feeds too: only Retry-After holds one back
 
     @work(group="poll", exclusive=True, exit_on_error=False)
-    async def run_poll(self, force: bool = False) -> None:
+    async def run_poll(self, force: bool = False, retry: bool = False) -> None:
         self._polling = True
         if self._poll_timer is not None:
             self._poll_timer.stop()
@@ -130,7 +130,7 @@ class MonitorApp(App[int]):
 
         report = await poll(
             self.config, self.history, self.matcher, now=self.clock(), force=force,
-            progress=progress,
+            progress=progress, retry=retry,
         )
         self.post_message(PollFinished(report))
 

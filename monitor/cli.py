@@ -96,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--due", action="store_true",
                       help="poll only the feeds whose interval has elapsed (for cron)")
     poll.add_argument("--feed", action="append", metavar="NAME", dest="feeds",
-                      help="poll only this feed (repeatable)")
+                      help="poll only this feed (repeatable); a failing one is asked again at once")
+    poll.add_argument("--retry", action="store_true",
+                      help="ask failing feeds again now instead of waiting out their error backoff "
+                      "(a server's Retry-After is still honoured)")
     poll.add_argument("--cycles", type=int, default=None, help=argparse.SUPPRESS)
 
     export = command(
@@ -256,8 +259,11 @@ def format_report_line(report: FeedReport, now: datetime) -> str:
         text = "not modified"
     elif report.outcome == "skipped":
         text = "skipped"
-        if report.retry_at:
-            text += f": backoff until {timefmt.clock_zone(report.retry_at, now)}"
+        if report.retry_at and report.server_pause:
+            until = timefmt.clock_zone(report.retry_at, now)
+            text += f": the server asked for a pause until {until} (Retry-After)"
+        elif report.retry_at:
+            text += f": backoff until {timefmt.clock_zone(report.retry_at, now)} (--retry asks now)"
         if error and error != "backoff":
             text += f" (last error: {error})"
     else:
@@ -284,7 +290,9 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _poll_once(config: Config, history: History, args: argparse.Namespace, out: TextIO) -> int:
+def _poll_once(
+    config: Config, history: History, args: argparse.Namespace, out: TextIO, *, retry: bool = False
+) -> int:
     from monitor.match import Matcher
     from monitor.poll import next_due, poll
 
@@ -295,7 +303,9 @@ def _poll_once(config: Config, history: History, args: argparse.Namespace, out: 
         history.prune(config.settings.retention_days, now)
     only = set(args.feeds) if args.feeds else None
     force = not (args.loop or args.due)
-    report: PollReport = asyncio.run(poll(config, history, matcher, now=now, force=force, only=only))
+    report: PollReport = asyncio.run(
+        poll(config, history, matcher, now=now, force=force, only=only, retry=retry)
+    )
     if not report.feeds and not args.loop:
         due = next_due(config, history, now)
         print("no feeds due" + (f" (next at {timefmt.clock_zone(due, now)})" if due else ""), file=out)
@@ -331,12 +341,17 @@ def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
     config = _load(args, path)
     _check_feed_names(config, args.feeds)
     history = open_history(config, args.db)
+    # A feed named on the command line is wanted now: its backoff is not waited out either.
+    retry = bool(args.retry or args.feeds)
     if not args.loop:
-        return _poll_once(config, history, args, out)
-    return _poll_loop(path, config, history, args, out)
+        return _poll_once(config, history, args, out, retry=retry)
+    return _poll_loop(path, config, history, args, out, retry=retry)
 
 
-def _poll_loop(path: Path, config: Config, history: History, args: argparse.Namespace, out: TextIO) -> int:
+def _poll_loop(
+    path: Path, config: Config, history: History, args: argparse.Namespace, out: TextIO,
+    *, retry: bool = False,
+) -> int:
     from monitor.poll import next_due
 
     def on_term(signum: int, frame: object) -> None:
@@ -347,7 +362,7 @@ def _poll_loop(path: Path, config: Config, history: History, args: argparse.Name
     cycle = 0
     try:
         while True:
-            code = _poll_once(config, history, args, out)
+            code = _poll_once(config, history, args, out, retry=retry and cycle == 0)
             cycle += 1
             if args.cycles is not None and cycle >= args.cycles:
                 return code

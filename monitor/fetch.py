@@ -522,6 +522,8 @@ def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedStat
             error_kind=None,
             failures=0,
             retry_at=None,
+            retry_after=None,
+            down_since=None,
         )
     failures = state.failures + 1
     retry_at = now + timedelta(seconds=backoff_delay(failures))
@@ -535,4 +537,6 @@ def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedStat
         error_kind=result.error_kind,
         failures=failures,
         retry_at=retry_at,
+        retry_after=result.retry_at,
+        down_since=state.down_since if state.failures and state.down_since else now,
     )

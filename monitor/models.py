@@ -166,6 +166,8 @@ class Item:
     flag_override: bool | None = None  # set when the user flags/unflags by hand
     read: bool = False
     text: str = ""  # the article's plain text, when fetched (empty otherwise)
+    pinned: bool = False  # the analyst's pick: a key development, first in the briefing
+    note: str = ""  # the analyst's note, shown under the item in the detail and the briefing
 
     @property
     def flagged(self) -> bool:
@@ -197,6 +199,8 @@ class Item:
             "flag_override": self.flag_override,
             "read": self.read,
             "text": self.text,
+            "pinned": self.pinned,
+            "note": self.note,
         }
 
     @classmethod
@@ -213,6 +217,8 @@ class Item:
             flag_override=data.get("flag_override"),
             read=bool(data.get("read", False)),
             text=data.get("text", ""),
+            pinned=bool(data.get("pinned", False)),
+            note=str(data.get("note") or ""),
         )
 
 
@@ -232,6 +238,8 @@ class FeedState:
     retry_at: datetime | None = None  # no request before this (Retry-After or backoff)
     last_new: int = 0  # new items in the last successful poll
     last_warning: str | None = None  # one line: what went wrong in a poll that still worked
+    retry_after: datetime | None = None  # the server's own Retry-After: honoured even by a retry
+    down_since: datetime | None = None  # the first failure of the current run of failures
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -247,6 +255,8 @@ class FeedState:
             "retry_at": to_iso(self.retry_at),
             "last_new": self.last_new,
             "last_warning": self.last_warning,
+            "retry_after": to_iso(self.retry_after),
+            "down_since": to_iso(self.down_since),
         }
 
     @classmethod
@@ -264,4 +274,6 @@ class FeedState:
             retry_at=from_iso(data.get("retry_at")),
             last_new=int(data.get("last_new", 0)),
             last_warning=data.get("last_warning"),
+            retry_after=from_iso(data.get("retry_after")),
+            down_since=from_iso(data.get("down_since")),
         )

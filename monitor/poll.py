@@ -44,6 +44,7 @@ class FeedReport:
     warning: str | None = None  # e.g. an XML error after which some items were kept
     deferred: int = 0  # new items whose article waits for the next poll (max_articles)
     retry_at: datetime | None = None  # skipped or failed: no request before this
+    server_pause: bool = False  # skipped because the server's Retry-After asked for a pause
 
 
 @dataclass(slots=True)
@@ -112,8 +113,12 @@ def _plan(
     now: datetime,
     force: bool,
     only: Iterable[str] | None,
+    retry: bool = False,
 ) -> tuple[list[FeedConfig], list[FeedReport]]:
-    """Split the feeds into those to fetch now and those skipped for a backoff."""
+    """Split the feeds into those to fetch now and those skipped for a backoff.
+
+    With ``retry`` a failing feed is asked again at once, its error backoff skipped; a
+    server's own Retry-After is still honoured (and said, in the report's ``error``)."""
     wanted = set(only) if only is not None else None
     due: list[FeedConfig] = []
     skipped: list[FeedReport] = []
@@ -121,12 +126,19 @@ def _plan(
         if not feed.enabled or (wanted is not None and feed.name not in wanted):
             continue
         state = states.get(feed.name)
-        if state is not None and state.retry_at is not None and state.retry_at > now:
+        waiting_until = state.retry_at if state is not None else None
+        if retry and state is not None:
+            waiting_until = state.retry_after
+        if state is not None and waiting_until is not None and waiting_until > now:
             reason = state.last_error or "backoff"
             skipped.append(
                 FeedReport(feed.name, "skipped", error=reason, error_kind=state.error_kind,
-                           retry_at=state.retry_at)
+                           retry_at=waiting_until,
+                           server_pause=waiting_until == state.retry_after)
             )
+            continue
+        if retry and state is not None and state.failures:
+            due.append(feed)  # failing: asked again now, whatever its interval says
             continue
         if not force:
             at = next_attempt(feed, state)
@@ -146,17 +158,20 @@ async def poll(
     only: Iterable[str] | None = None,
     progress: Progress | None = None,
     client: httpx.AsyncClient | None = None,
+    retry: bool = False,
 ) -> PollReport:
     """Poll the due feeds (every feed with ``force``), store what is new in one write.
 
     Feeds whose server asked for a pause (Retry-After) or that are in error backoff are
     skipped even with ``force``; they come back as ``skipped`` reports with ``retry_at``.
+    ``retry`` asks failing feeds again at once (``r`` in the UI, ``poll --retry``): only a
+    server's Retry-After still holds them back.
     ``progress(report, done, total)`` is called on the event loop as each feed finishes.
     """
     now = now or utcnow()
     await asyncio.to_thread(history.refresh)
     states = history.feed_states()
-    due, reports = _plan(config, states, now, force, only)
+    due, reports = _plan(config, states, now, force, only, retry)
     total = len(due) + len(reports)
     done = 0
     for report in reports:

@@ -68,7 +68,7 @@ _HEADER_MAX = 16 << 20  # the feeds and meta tables in front of the items are sm
 _ITEMS_START = b'},"items":{'  # the end of the meta table and the start of the items
 _BOUNDARY = re.compile(rb'\},"\d+":\{')  # between two item documents (see _chunks)
 _ITEM_KEYS = frozenset(("id", "feed", "title", "link", "summary", "published", "first_seen",
-                        "matches", "flag_override", "read", "text"))  # fmt: skip
+                        "matches", "flag_override", "read", "text", "pinned", "note"))  # fmt: skip
 _UTC = timezone.utc
 FREEZE_BYTES = 16 << 20  # from this file size on (~12k items), a load ends with gc.freeze()
 _froze = False  # whether a load of this process has called gc.freeze()
@@ -159,17 +159,18 @@ class _Contents:
         try:
             for key, doc in docs.items():
                 extra = None
-                try:  # what we write: all eleven fields, nothing else
-                    if len(doc) != 11:
+                try:  # what we write: all thirteen fields, nothing else
+                    if len(doc) != 13:
                         raise KeyError
-                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read, text = (
+                    (item_id, feed, title, link, summary, published, first_seen, matches, flag, read, text,
+                     pinned, note) = (
                         doc["id"], doc["feed"], doc["title"], doc["link"], doc["summary"], doc["published"],
                         doc["first_seen"], doc["matches"], doc["flag_override"], doc["read"], doc["text"],
+                        doc["pinned"], doc["note"],
                     )  # fmt: skip
                 except KeyError:
-                    item_id, feed, title, link, summary, published, first_seen, matches, flag, read, text = (
-                        _fields(doc)
-                    )
+                    (item_id, feed, title, link, summary, published, first_seen, matches, flag, read, text,
+                     pinned, note) = _fields(doc)  # fmt: skip
                     if not _ITEM_KEYS.issuperset(doc):  # fields of a newer version: kept, written back
                         extra = {k: v for k, v in doc.items() if k not in _ITEM_KEYS}
                 if published:
@@ -199,7 +200,7 @@ class _Contents:
                 if item_id not in items:  # of duplicate documents, the first one wins
                     items[item_id] = new_item(
                         item_id, feed, title, link, summary, published, first_seen, matches, flag,
-                        True if read else False, text,
+                        True if read else False, text, True if pinned else False, note or "",
                     )  # fmt: skip
                     doc_ids[item_id] = key
                     if extra is not None:
@@ -235,7 +236,7 @@ def _fields(doc: dict[str, Any]) -> tuple[Any, ...]:
     return (
         doc["id"], doc["feed"], doc.get("title", ""), doc.get("link", ""), doc.get("summary", ""),
         doc.get("published"), doc["first_seen"], doc.get("matches", ()), doc.get("flag_override"),
-        doc.get("read", False), doc.get("text", ""),
+        doc.get("read", False), doc.get("text", ""), doc.get("pinned", False), doc.get("note", ""),
     )  # fmt: skip
 
 
@@ -620,6 +621,24 @@ class History:
             item = self._require(item_id)
             if item.read != read:
                 item.read = read
+                self._rewrite([item])
+            return item
+
+        return self._transaction(change)
+
+    def set_pinned(self, item_id: str, pinned: bool) -> Item:
+        """Pin an item as a key development (first in the briefing) or unpin it."""
+        return self._set_field(item_id, "pinned", bool(pinned))
+
+    def set_note(self, item_id: str, note: str) -> Item:
+        """The analyst's note on an item (empty removes it)."""
+        return self._set_field(item_id, "note", note.strip())
+
+    def _set_field(self, item_id: str, name: str, value: object) -> Item:
+        def change() -> Item:
+            item = self._require(item_id)
+            if getattr(item, name) != value:
+                setattr(item, name, value)
                 self._rewrite([item])
             return item
 

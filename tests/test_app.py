@@ -82,7 +82,7 @@ async def test_poll_now_adds_new_items_and_raises_one_notification(
         assert "4 new" in (app.main.status.last_poll or "")
         assert app.main.status.next_poll is None  # autopoll off: r polls, nothing is scheduled
         assert feed_server.hits("/unn.xml") == 1
-        assert feed_server.hits("/mod.xml") == 0  # MoD is waiting out its Retry-After/backoff
+        assert feed_server.hits("/mod.xml") == 1  # r asks a failing feed again, backoff or not
 
 
 async def test_navigation_keys_move_the_cursor_and_the_detail_follows(tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ def status_text(state: StatusState, now: datetime, width: int | None = None) -> 
     poll = Text(no_wrap=True, end="")
     if state.progress is not None:
         done, total = state.progress
-        poll.append(f"polling {done} of {total} feeds", "bold yellow")
+        # before the first feed answers the poll does not know how many it will ask
+        poll.append(f"polling {done} of {total} feeds" if total else "polling…", "bold yellow")
     elif state.next_poll is not None:
         poll.append(f"next poll {timefmt.clock(state.next_poll, now)} {timefmt.zone_label(state.next_poll)}")
     else:
