@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor import __version__, timefmt
+from monitor import __version__, briefing, timefmt
 from monitor.atomic import write_text_atomic
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError, error_line
@@ -110,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--since", metavar="AGE|DATE",
                         help='only items newer than this: an age ("7d", "12h", "2w") or a date ("2025-10-01")')
-    export.add_argument("--watchlist", metavar="NAME", help="only items tagged by this watchlist")
+    export.add_argument("--watchlist", metavar="NAME",
+                        help="only this watchlist's items, and the briefing titled with it (any case)")
+    export.add_argument("--details", action="store_true",
+                        help="say under each item which terms matched (Markdown)")
     export.add_argument("--all", action="store_true", dest="include_all",
                         help="include items that are not flagged")
     export.add_argument("--format", choices=("markdown", "json"), default="markdown",
@@ -404,23 +407,31 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         except MonitorError as exc:
             raise UsageError(str(exc)) from None
     names = [w.name for w in config.watchlists]
-    if args.watchlist is not None and args.watchlist not in names:
-        known = ", ".join(f'"{n}"' for n in names) or "none"
-        raise UsageError(f'unknown watchlist "{args.watchlist}" (known: {known})')
+    watchlist = None
+    if args.watchlist is not None:
+        wanted = args.watchlist.strip().casefold()
+        watchlist = next((n for n in names if n.casefold() == wanted), None)
+        if watchlist is None:
+            known = ", ".join(f'"{n}"' for n in names) or "none"
+            raise UsageError(f'unknown watchlist "{strip_controls(args.watchlist)}" (known: {known})')
     history = open_history(config, args.db, create=False)
     items = select_items(_tagged_copies(history, Matcher(config.watchlists)), since=since,
-                         watchlist=args.watchlist, include_all=args.include_all)
+                         watchlist=watchlist, include_all=args.include_all)
+    previous = briefing.previous_briefing(history.path)
     if args.format == "json":
         text = to_jsonl(items)
     else:
-        title = "Defence-policy briefing" + (f": {args.watchlist}" if args.watchlist else "")
-        text = to_markdown(items, now=now, title=title, feeds_order=[f.name for f in config.feeds],
-                           watchlist_order=names, since=since)
+        text = to_markdown(items, now=now, feeds_order=[f.name for f in config.feeds],
+                           watchlist_order=names, since=since, watchlist=watchlist,
+                           details=args.details, previous=previous, feeds=config.feeds,
+                           states=history.feed_states())
     if args.out is None:
         out.write(text)
         out.flush()
     else:
         write_text_atomic(args.out, text)
+        if args.format == "markdown":  # a briefing to forward: the next one counts what is new
+            briefing.remember_briefing(history.path, now)
         _err(f"wrote {len(items)} item{'s' if len(items) != 1 else ''} to {args.out}")
     return 0
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
 from urllib.parse import quote
 
-from monitor import timefmt
+from monitor import briefing, timefmt
 from monitor.errors import MonitorError
-from monitor.models import Item, to_iso
+from monitor.models import FeedConfig, FeedState, Item, to_iso
 from monitor.text import is_http_url, one_line
 
 FLAGGED_BY_HAND = "Flagged by hand"
@@ -119,43 +119,54 @@ def _groups(items: Sequence[Item], watchlist_order: Sequence[str] | None) -> dic
     return ordered
 
 
-def _item_markdown(item: Item, group: str, tz: tzinfo | None) -> list[str]:
+def _item_markdown(
+    item: Item,
+    group: str | None,
+    tz: tzinfo | None,
+    *,
+    details: bool,
+    previous: datetime | None,
+) -> list[str]:
+    """One item: title, where and when, its lead, the analyst's note; matches on request."""
     title = md_escape(item.title) or "(untitled)"
     lines = [f"#### {title}", ""]
     when = timefmt.full(item.time, tz)
     if item.published is None:
-        when += " (first seen)"
-    lines.append(f"- Source: {md_escape(item.feed)}, {when}")
+        when += " (undated: first seen)"
+    source = f"- Source: {md_escape(item.feed)}, {when}"
+    if briefing.is_new(item, previous):
+        source += " · new since the previous briefing"
+    lines.append(source)
+    if group is None and item.tags:  # a key development: say which watchlists it is in
+        lines.append(f"- Watchlists: {', '.join(md_escape(t) for t in item.tags)}")
     url = safe_url(item.link)
     if url:
         lines.append(f"- Link: <{url}>")
-    matches = [m for m in item.matches if m.watchlist == group] or item.matches
-    if matches:
-        fields: dict[str, list[str]] = {}
-        for m in matches:
-            seen = fields.setdefault(m.fired_by, [])
-            if m.field not in seen:
-                seen.append(m.field)
-        terms = [f"{md_escape(fired)} ({', '.join(f)})" for fired, f in fields.items()]
-        lines.append(f"- Matched: {', '.join(terms)}")
-        others = [t for t in item.tags if t != group]
-        if others and group in item.tags:
-            lines.append(f"- Also in: {', '.join(md_escape(t) for t in others)}")
-    # Context: the hit in the summary, else the summary itself (the title is already shown).
-    snippet = next((m.snippet for m in matches if m.field == "summary" and m.snippet.strip()), "")
-    snippet = strip_controls(snippet or item.summary)
-    if len(snippet) > 300:
-        snippet = snippet[:300].rsplit(" ", 1)[0] + " …"
-    snippet = md_escape(snippet)
-    if snippet:
-        lines += ["", f"> {snippet}"]
-    # Hits in the article text: their snippets, never the text itself.
-    text_snippets = list(dict.fromkeys(m.snippet for m in matches if m.field == "text"))
-    for quote in text_snippets[:3]:
-        quote = strip_controls(quote)
-        if len(quote) > 300:
-            quote = quote[:300].rsplit(" ", 1)[0] + " …"
-        lines += ["", f"> {md_escape(quote)}"]
+    text = md_escape(briefing.lead(item))
+    if text:
+        lines += ["", f"> {text}"]
+    if item.note.strip():
+        lines += ["", f"**Note:** {md_escape(item.note)}"]
+    if details:
+        matches = [m for m in item.matches if m.watchlist == group] or item.matches
+        if matches:
+            fields: dict[str, list[str]] = {}
+            for m in matches:
+                seen = fields.setdefault(m.fired_by, [])
+                if m.field not in seen:
+                    seen.append(m.field)
+            terms = [f"{md_escape(fired)} ({', '.join(f)})" for fired, f in fields.items()]
+            lines += ["", f"- Matched: {', '.join(terms)}"]
+            others = [t for t in item.tags if t != group]
+            if others and group in item.tags:
+                lines.append(f"- Also in: {', '.join(md_escape(t) for t in others)}")
+            # Hits in the article text: their snippets, never the text itself.
+            text_snippets = list(dict.fromkeys(m.snippet for m in matches if m.field == "text"))
+            for quote in text_snippets[:3]:
+                quote = strip_controls(quote)
+                if len(quote) > 300:
+                    quote = quote[:300].rsplit(" ", 1)[0] + " …"
+                lines += ["", f"> {md_escape(quote)}"]
     lines.append("")
     return lines
 
@@ -164,31 +175,47 @@ def to_markdown(
     items: Sequence[Item],
     *,
     now: datetime,
-    title: str = "Defence-policy briefing",
+    title: str | None = None,
     feeds_order: Sequence[str] | None = None,
     watchlist_order: Sequence[str] | None = None,
     since: datetime | None = None,
     tz: tzinfo | None = None,
+    watchlist: str | None = None,
+    details: bool = False,
+    previous: datetime | None = None,
+    feeds: Sequence[FeedConfig] | None = None,
+    states: Mapping[str, FeedState] | None = None,
 ) -> str:
-    """A briefing: one section per watchlist (then hand-flagged items), by day, newest first.
+    """A briefing to forward: a top line, the analyst's picks, then one section per watchlist
+    (then hand-flagged items) by day, newest first, and the coverage of the period.
 
     Times and days are those of ``tz`` (default: the display zone, :mod:`monitor.timefmt`):
-    an item at 23:51 UTC on 30 November is filed under 1 December in Kyiv.
+    an item at 23:51 UTC on 30 November is filed under 1 December in Kyiv. ``watchlist``
+    keeps only that watchlist's section (and titles the briefing with it). ``details`` adds
+    which terms matched. ``previous`` (the last briefing's time) counts and marks what is
+    new since. ``feeds`` and ``states`` give the coverage section: the feeds that failed.
     ``feeds_order`` breaks ties between items of the same minute (config order);
     ``watchlist_order`` orders the sections (config order; others follow by name).
     """
     rank = {name: i for i, name in enumerate(feeds_order or ())}
     ordered = sorted(items, key=lambda i: (rank.get(i.feed, len(rank)), i.feed))
     ordered = sorted(ordered, key=lambda i: i.time.replace(second=0, microsecond=0), reverse=True)
-    out = [f"# {md_escape(title)}", ""]
-    scope = f" since {timefmt.full(since, tz)}" if since else ""
-    count = len(ordered)
-    plural = "s" if count != 1 else ""
-    out.append(f"Generated {timefmt.full(now, tz)}{scope}: {count} item{plural}.")
-    out.append("")
+    heading = title or briefing.briefing_title(watchlist, since, now, ordered, tz)
+    out = [f"# {md_escape(heading)}", ""]
+    top = briefing.top_line(ordered, watchlist_order or (), previous, watchlist)
+    out += [md_escape(top.words(tz)), ""]
+    scope = f" covering from {timefmt.full(since, tz)}" if since else ""
+    out += [f"Generated {timefmt.full(now, tz)}{scope}.", ""]
     if not ordered:
         out += ["No flagged items.", ""]
+    picks = [i for i in ordered if i.pinned]
+    if picks:
+        out += [f"## Key developments ({len(picks)})", ""]
+        for item in picks:
+            out += _item_markdown(item, None, tz, details=details, previous=previous)
     for group, group_items in _groups(ordered, watchlist_order).items():
+        if watchlist is not None and group != watchlist:
+            continue
         out += [f"## {md_escape(group)} ({len(group_items)})", ""]
         day = None
         for item in group_items:
@@ -196,7 +223,20 @@ def to_markdown(
             if item_day != day:
                 day = item_day
                 out += [f"### {day.isoformat()}", ""]
-            out += _item_markdown(item, group, tz)
+            if item.pinned:
+                out += [f"- {md_escape(item.title) or '(untitled)'}: under Key developments", ""]
+                continue
+            out += _item_markdown(item, group, tz, details=details, previous=previous)
+    if feeds is not None:
+        total, gaps = briefing.coverage(feeds, states or {}, since, tz)
+        out += ["## Coverage", ""]
+        if not gaps:
+            out += [f"All {total} feeds answered in this period.", ""]
+        else:
+            answered = total - len(gaps)
+            out += [f"{answered} of {total} feeds answered throughout; these did not:", ""]
+            out += [f"- {md_escape(g.feed)}: {md_escape(g.what)}" for g in gaps]
+            out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -219,6 +259,8 @@ def item_record(item: Item) -> dict:
         ],
         "flagged": item.flagged,
         "read": item.read,
+        "pinned": item.pinned,
+        "note": item.note,
     }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.errors import MonitorError
+from monitor.briefing import LEAD_MAX
 from monitor.export import md_escape, parse_since, select_items, to_jsonl, to_markdown
 from monitor.models import Item, Match
 
@@ -78,11 +79,11 @@ def test_markdown_groups_by_watchlist_then_date() -> None:
         item(3, title="Older drone news", tags=("Drone Deal",), published=d0),
         item(4, title="Hand picked", flag=True, published=d0),
     ]
-    md = to_markdown(items, now=NOW, watchlist_order=["Drone Deal", "PURL"])
-    assert md.startswith("# Defence-policy briefing\n")
+    md = to_markdown(items, now=NOW, watchlist_order=["Drone Deal", "PURL"], details=True)
+    assert md.startswith("# Defence-policy briefing, 2025-10-01 to 2025-10-03\n")
     headings = [line for line in md.splitlines() if line.startswith("#")]
     assert headings == [
-        "# Defence-policy briefing",
+        "# Defence-policy briefing, 2025-10-01 to 2025-10-03",
         "## Drone Deal (2)",
         "### 2025-10-02",
         "#### Drone Deal signed",
@@ -99,7 +100,7 @@ def test_markdown_groups_by_watchlist_then_date() -> None:
     assert "UNN (English)" in section and "2025-10-02 09:00 UTC" in section
     assert "<https://example.org/1>" in section
     assert "- Matched: term “Drone Deal” (summary)" in section
-    assert "> …about Drone Deal here…" in section
+    assert "> " not in section  # no summary: no quote (never a match fragment)
 
 
 def test_markdown_neutralises_feed_text() -> None:
@@ -120,7 +121,7 @@ def test_markdown_neutralises_feed_text() -> None:
     assert "Link:" not in body  # not an http(s) link: omitted
     assert "\\[x\\]" in body and "&lt;script&gt;" in body and "\\*bold\\*" in body
     assert "\\_em\\_" in body and "\\`code\\`" in body and "\\| pipe" in body
-    assert "> \\# heading" in body  # summary snippet, no heading and no raw HTML
+    assert "> \\# heading" in body  # the summary's lead, no heading and no raw HTML
     assert "&amp;amp;" in body
     # No line of the item starts a Markdown structure other than the ones we wrote.
     for line in body.splitlines():
@@ -144,7 +145,7 @@ def test_md_escape_list_markers() -> None:
 def test_markdown_long_summary_is_cut() -> None:
     long = item(1, flag=True, summary="word " * 200)
     quote = next(line for line in to_markdown([long], now=NOW).splitlines() if line.startswith("> "))
-    assert 250 < len(quote) < 320 and quote.endswith("word …")
+    assert 300 < len(quote) <= LEAD_MAX + 4 and quote.endswith("word …")
 
 
 def test_markdown_empty() -> None:

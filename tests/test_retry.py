@@ -23,8 +23,16 @@ def _config(*feeds: FeedConfig) -> Config:
 
 
 def _good() -> bytes:
-    return rss([{"title": "Drone Deal signed", "guid": "1", "link": "https://example.org/1",
-                 "pubDate": NOW - timedelta(hours=1)}])
+    return rss(
+        [
+            {
+                "title": "Drone Deal signed",
+                "guid": "1",
+                "link": "https://example.org/1",
+                "pubDate": NOW - timedelta(hours=1),
+            }
+        ]
+    )
 
 
 async def test_retry_asks_a_feed_in_backoff_again_and_remembers_since_when_it_is_down(
@@ -52,7 +60,9 @@ async def test_retry_asks_a_feed_in_backoff_again_and_remembers_since_when_it_is
     assert state.down_since is None and state.failures == 0
 
 
-async def test_retry_still_honours_a_servers_retry_after(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_retry_still_honours_a_servers_retry_after(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     feed_server.route("/limited.xml", "slow down", status=429, headers={"Retry-After": "600"})
     config = _config(FeedConfig("Limited", feed_server.url("/limited.xml")))
     history = History.open(tmp_path / "history.json")
@@ -89,7 +99,10 @@ def test_poll_retry_and_poll_feed_ask_failing_feeds_now(
 
     assert main(["poll", *base]) == 1
     out = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
-    assert out["Broken"].startswith("skipped: backoff until ") and "(--retry asks now)" in out["Broken"]
+    assert (
+        out["Broken"].startswith("skipped: backoff until ")
+        and "(--retry asks now)" in out["Broken"]
+    )
     assert feed_server.hits("/broken.xml") == 1
 
     assert main(["poll", "--retry", *base]) == 1

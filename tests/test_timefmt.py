@@ -24,15 +24,23 @@ NOW = datetime(2025, 12, 1, 8, 0, tzinfo=timezone.utc)
 
 def late_item() -> Item:
     return Item(
-        id="late", feed="UNN", title="Late news on the Drone Deal", link="https://example.org/1",
-        summary="The Drone Deal was signed.", published=LATE, first_seen=LATE,
+        id="late",
+        feed="UNN",
+        title="Late news on the Drone Deal",
+        link="https://example.org/1",
+        summary="The Drone Deal was signed.",
+        published=LATE,
+        first_seen=LATE,
         matches=[Match("Drone Deal", "Drone Deal", "title", 13, 23, "Drone Deal")],
     )
 
 
 def test_formats_in_the_given_zone() -> None:
     assert timefmt.full(LATE, KYIV) == "2025-12-01 01:51 EET"
-    assert timefmt.full(datetime(2025, 7, 1, 9, 0, tzinfo=timezone.utc), KYIV) == "2025-07-01 12:00 EEST"
+    assert (
+        timefmt.full(datetime(2025, 7, 1, 9, 0, tzinfo=timezone.utc), KYIV)
+        == "2025-07-01 12:00 EEST"
+    )
     assert timefmt.compact(LATE, NOW, KYIV) == "12-01 01:51"
     assert timefmt.clock(LATE, NOW, KYIV) == "01:51"  # the same day in Kyiv
     assert timefmt.clock(LATE, NOW, timezone.utc) == "11-30 23:51"  # not in UTC
@@ -55,11 +63,14 @@ def test_the_system_zone_honours_tz(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_unknown_zone_is_a_one_line_config_problem(tmp_path: Path) -> None:
     path = tmp_path / "feeds.toml"
-    path.write_text('[settings]\npoll_interval = "15m"\ntimezone = "Europe/Kiev-ish"\n', encoding="utf-8")
+    path.write_text(
+        '[settings]\npoll_interval = "15m"\ntimezone = "Europe/Kiev-ish"\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.problems == [
-        f'{path}:3: settings: timezone unknown time zone "Europe/Kiev-ish" (an IANA name like "Europe/Kyiv")'
+        f'{path}:3: settings: timezone unknown time zone "Europe/Kiev-ish" '
+        '(an IANA name like "Europe/Kyiv")'
     ]
     path.write_text('[settings]\ntimezone = "Europe/Kyiv"\n', encoding="utf-8")
     assert load_config(path).settings.timezone == "Europe/Kyiv"
@@ -68,8 +79,12 @@ def test_an_unknown_zone_is_a_one_line_config_problem(tmp_path: Path) -> None:
 def test_since_a_date_means_midnight_in_the_zone() -> None:
     # Kyiv is on summer time (+03:00) on 1 October: its midnight is 21:00 UTC the day before.
     assert parse_since("2025-10-01", NOW, KYIV) == datetime(2025, 9, 30, 21, 0, tzinfo=timezone.utc)
-    assert parse_since("2025-10-01T06:30", NOW, KYIV) == datetime(2025, 10, 1, 3, 30, tzinfo=timezone.utc)
-    assert parse_since("2025-10-01T06:30Z", NOW, KYIV) == datetime(2025, 10, 1, 6, 30, tzinfo=timezone.utc)
+    assert parse_since("2025-10-01T06:30", NOW, KYIV) == datetime(
+        2025, 10, 1, 3, 30, tzinfo=timezone.utc
+    )
+    assert parse_since("2025-10-01T06:30Z", NOW, KYIV) == datetime(
+        2025, 10, 1, 6, 30, tzinfo=timezone.utc
+    )
 
 
 def test_since_in_the_future_is_refused() -> None:
@@ -111,7 +126,9 @@ def test_cli_without_a_setting_uses_tz(
 ) -> None:
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     config = tmp_path / "feeds.toml"
-    config.write_text('[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8")
+    config.write_text(
+        '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8"
+    )
     db = tmp_path / "history.json"
     History.open(db).add_items([late_item()])
     assert main(["export", "--config", str(config), "--db", str(db)]) == 0
@@ -121,17 +138,26 @@ def test_cli_without_a_setting_uses_tz(
 async def test_the_ui_shows_times_in_the_configured_zone(tmp_path: Path) -> None:
     from monitor.app import MonitorApp
     from monitor.match import Matcher
-    from tests.app_fixtures import feeds_toml, make_history
     from tests.app_fixtures import NOW as APP_NOW
+    from tests.app_fixtures import feeds_toml, make_history
 
     config_path = tmp_path / "feeds.toml"
-    text = feeds_toml().replace('poll_interval = "15m"', 'poll_interval = "15m"\ntimezone = "Europe/Kyiv"')
+    text = feeds_toml().replace(
+        'poll_interval = "15m"', 'poll_interval = "15m"\ntimezone = "Europe/Kyiv"'
+    )
     config_path.write_text(text, encoding="utf-8")
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
     history = make_history(tmp_path / "history.json", matcher)
-    app = MonitorApp(config, config_path, history, matcher, clock=lambda: APP_NOW,
-                     autopoll=False, watch_files=False)
+    app = MonitorApp(
+        config,
+        config_path,
+        history,
+        matcher,
+        clock=lambda: APP_NOW,
+        autopoll=False,
+        watch_files=False,
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         # the first item was published at 11:00 UTC on 6 October: 14:00 in Kyiv (EEST)

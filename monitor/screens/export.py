@@ -81,8 +81,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         """Why ``request`` cannot be written as it is, or None."""
         try:
             parse_since(request.since, self.now)
-        except MonitorError:
-            return f'Since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{request.since}"'
+        except MonitorError as exc:
+            return "Since: " + str(exc).removeprefix("--since: ")
         if request.path.is_dir():
             return f"File: {request.path} is a folder"
         if request.path.exists() and request.path != self._confirmed:

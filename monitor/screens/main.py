@@ -30,6 +30,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from monitor import briefing
 from monitor.components.detail import DetailPane
 from monitor.components.item_list import ItemList
 from monitor.components.safe_text import one_line
@@ -432,6 +433,10 @@ class MainScreen(Screen[None]):
             feeds_order=[f.name for f in config.feeds],
             watchlist_order=[w.name for w in config.watchlists],
             since=since,
+            watchlist=request.watchlist,
+            previous=briefing.previous_briefing(self.history.path),
+            feeds=config.feeds,
+            states=self.history.feed_states(),
         )
         path = request.path
         try:
@@ -439,6 +444,7 @@ class MainScreen(Screen[None]):
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise MonitorError(f"export: cannot write {path}: {exc.strerror or exc}") from None
+        briefing.remember_briefing(self.history.path, now)  # the next one counts what is new
         self.post_message(ExportWritten(path, len(items)))
 
     def on_export_written(self, message: ExportWritten) -> None:
