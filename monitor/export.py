@@ -145,6 +145,15 @@ def _item_markdown(
     text = md_escape(briefing.lead(item))
     if text:
         lines += ["", f"> {text}"]
+    # Hits in the article text: their snippets (the reader cannot see them in the lead),
+    # never the text itself.
+    in_text = [m for m in item.matches if m.field == "text"]
+    in_text = [m for m in in_text if m.watchlist == group] or in_text
+    for quote in list(dict.fromkeys(m.snippet for m in in_text))[:3]:
+        quote = strip_controls(quote)
+        if len(quote) > 300:
+            quote = quote[:300].rsplit(" ", 1)[0] + " …"
+        lines += ["", f"> {md_escape(quote)}"]
     if item.note.strip():
         lines += ["", f"**Note:** {md_escape(item.note)}"]
     if details:
@@ -160,13 +169,6 @@ def _item_markdown(
             others = [t for t in item.tags if t != group]
             if others and group in item.tags:
                 lines.append(f"- Also in: {', '.join(md_escape(t) for t in others)}")
-            # Hits in the article text: their snippets, never the text itself.
-            text_snippets = list(dict.fromkeys(m.snippet for m in matches if m.field == "text"))
-            for quote in text_snippets[:3]:
-                quote = strip_controls(quote)
-                if len(quote) > 300:
-                    quote = quote[:300].rsplit(" ", 1)[0] + " …"
-                lines += ["", f"> {md_escape(quote)}"]
     lines.append("")
     return lines
 
