@@ -52,6 +52,7 @@ TARGETS = [
     Target("search_100k_ms", "search query over the history (worst of a fixed set)", 100, operator.le, "ms", "search"),
     Target("peak_rss_mb", "peak RSS of the TUI with the history", 400, operator.le, "MB", "tui"),
     Target("trends_100k_ms", "Trends rows, 100k items, 20 watchlists", 100, operator.le, "ms", "desk"),
+    Target("group_200_into_100k_ms", "story grouping of 200 new items, 100k indexed", 50, operator.le, "ms", "desk"),
     Target("naive_tinydb_ratio", "naive TinyDB inserts / ours (one by one)", float("nan"), operator.ge, "x", "naive"),
 ]
 KEYS = [t.key for t in TARGETS]

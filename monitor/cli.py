@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from monitor.match import Matcher
     from monitor.poll import FeedReport, PollReport
     from monitor.store import History
+    from monitor.stories import StoryIndex
 
 PROG = "monitor"
 
@@ -149,6 +150,18 @@ def build_parser() -> argparse.ArgumentParser:
     trends.add_argument("--format", choices=("text", "json"), default="text",
                         help='text (default) or json: one object per line per watchlist, '
                         '{"name", "days": [{"date", "count"}, ...], ...}, every day present')
+
+    stories = sub.add_parser(
+        "stories",
+        help=argparse.SUPPRESS,
+        description="Print the stories found in the history (items grouped across outlets), "
+        "the biggest and a random sample, to check the story_* thresholds on real data.",
+    )
+    _common(stories, suppress=True)
+    stories.add_argument("--since", metavar="AGE|DATE", default="7d",
+                         help='only items newer than this (default "7d")')
+    stories.add_argument("--samples", type=int, default=20, metavar="N",
+                         help="random stories to show besides the ten biggest (default 20)")
 
     command(
         "check",
@@ -393,6 +406,25 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def story_index(everything: list[Item], config: Config, chosen: list[Item]) -> StoryIndex:
+    """Stories among the items near the chosen ones (only those can share their stories)."""
+    from monitor.stories import StorySettings, group_stories
+
+    settings = StorySettings.from_settings(config.settings)
+    return group_stories(everything if chosen else [], settings, around=chosen)
+
+
+def story_sources(
+    index: StoryIndex, everything: list[Item], chosen: list[Item]
+) -> dict[str, list[tuple[Item, bool]]]:
+    """Item id -> the other items of its story, for the briefing."""
+    by_id = {i.id: i for i in everything}
+    return {
+        item.id: [(by_id[o], possible) for o, possible in index.sources(item.id) if o in by_id]
+        for item in chosen
+    }
+
+
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """Never writes the history (it may be a read-only copy)."""
     from monitor.match import Matcher
@@ -415,16 +447,19 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             known = ", ".join(f'"{n}"' for n in names) or "none"
             raise UsageError(f'unknown watchlist "{strip_controls(args.watchlist)}" (known: {known})')
     history = open_history(config, args.db, create=False)
-    items = select_items(_tagged_copies(history, Matcher(config.watchlists)), since=since,
+    everything = _tagged_copies(history, Matcher(config.watchlists))
+    items = select_items(everything, since=since,
                          watchlist=watchlist, include_all=args.include_all)
     previous = briefing.previous_briefing(history.path)
+    stories = story_index(everything, config, items)
     if args.format == "json":
-        text = to_jsonl(items)
+        text = to_jsonl(items, {i.id: stories.story(i.id) for i in items})
     else:
         text = to_markdown(items, now=now, feeds_order=[f.name for f in config.feeds],
                            watchlist_order=names, since=since, watchlist=watchlist,
                            details=args.details, previous=previous, feeds=config.feeds,
-                           states=history.feed_states())
+                           states=history.feed_states(),
+                           sources=story_sources(stories, everything, items))
     if args.out is None:
         out.write(text)
         out.flush()
@@ -518,6 +553,27 @@ def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_stories(args: argparse.Namespace, out: TextIO) -> int:
+    """A report of the history's stories (hidden: a tool for tuning thresholds)."""
+    from monitor.match import Matcher
+    from monitor.poll import open_history
+    from monitor.stories import StorySettings, group_stories
+    from monitor.stories.report import format_report
+
+    config = _load(args)
+    try:
+        since = parse_since(args.since, utcnow())
+    except MonitorError as exc:
+        raise UsageError(str(exc)) from None
+    history = open_history(config, args.db, create=False)
+    items = select_items(_tagged_copies(history, Matcher(config.watchlists)), since=since,
+                         include_all=True)
+    index = group_stories(items, StorySettings.from_settings(config.settings))
+    out.write(format_report(index, items, samples=max(0, args.samples)))
+    out.flush()
+    return 0
+
+
 def run_app(config_path: Path, db_path: Path | None) -> int:
     """Load the config and history, then run the UI; 2 on a config/history problem."""
     try:
@@ -581,6 +637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_trends(args, out)
         if args.command == "search":
             return cmd_search(args, out)
+        if args.command == "stories":
+            return cmd_stories(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

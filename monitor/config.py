@@ -41,6 +41,9 @@ SETTINGS_KEYS = (
     "notify",
     "notify_command",
     "max_text_chars",
+    "story_window",
+    "story_min_words",
+    "story_similarity",
 )
 FEED_KEYS = (
     "name", "url", "interval", "kind", "links", "enabled", "folder", "full_text", "max_articles",
@@ -325,7 +328,30 @@ class _Validator:
             except ValueError as exc:
                 bad("timezone", str(exc))
         self.notify_settings(raw, values, bad)
+        self.story_settings(raw, values, bad)
         return Settings(**values)
+
+    def story_settings(
+        self, raw: dict[str, Any], values: dict[str, Any], bad: Callable[[str, str], None]
+    ) -> None:
+        """The thresholds of story grouping (see stories.py)."""
+        if "story_window" in raw:
+            try:
+                values["story_window"] = parse_duration(raw["story_window"])
+            except ValueError as exc:
+                bad("story_window", f"is not a valid duration ({exc})")
+        if "story_min_words" in raw:
+            value = raw["story_min_words"]
+            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50:
+                values["story_min_words"] = value
+            else:
+                bad("story_min_words", f"must be a whole number from 1 to 50, got {value!r}")
+        if "story_similarity" in raw:
+            value = raw["story_similarity"]
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
+                values["story_similarity"] = float(value)
+            else:
+                bad("story_similarity", f"must be a number above 0 and at most 1, got {value!r}")
 
     def notify_settings(
         self, raw: dict[str, Any], values: dict[str, Any], bad: Callable[[str, str], None]

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from monitor import briefing, timefmt
 from monitor.errors import MonitorError
 from monitor.models import FeedConfig, FeedState, Item, to_iso
+from monitor.stories import Story, singleton_story_id
 from monitor.text import is_http_url, one_line
 
 FLAGGED_BY_HAND = "Flagged by hand"
@@ -187,9 +188,14 @@ def to_markdown(
     previous: datetime | None = None,
     feeds: Sequence[FeedConfig] | None = None,
     states: Mapping[str, FeedState] | None = None,
+    sources: Mapping[str, Sequence[tuple[Item, bool]]] | None = None,
 ) -> str:
     """A briefing to forward: a top line, the analyst's picks, then one section per watchlist
     (then hand-flagged items) by day, newest first, and the coverage of the period.
+
+    ``sources`` (item id -> the other items of its story, each with whether it is only a
+    possible part of it, see :mod:`monitor.stories`) lists a story once: its newest item with
+    every other outlet's item under it, the others not again in that section.
 
     Times and days are those of ``tz`` (default: the display zone, :mod:`monitor.timefmt`):
     an item at 23:51 UTC on 30 November is filed under 1 December in Kyiv. ``watchlist``
@@ -220,7 +226,10 @@ def to_markdown(
             continue
         out += [f"## {md_escape(group)} ({len(group_items)})", ""]
         day = None
+        listed: set[str] = set()  # items already shown as another item's source
         for item in group_items:
+            if item.id in listed:
+                continue
             item_day = timefmt.day(item.time, tz)
             if item_day != day:
                 day = item_day
@@ -228,7 +237,12 @@ def to_markdown(
             if item.pinned:
                 out += [f"- {md_escape(item.title) or '(untitled)'}: under Key developments", ""]
                 continue
-            out += _item_markdown(item, group, tz, details=details, previous=previous)
+            lines = _item_markdown(item, group, tz, details=details, previous=previous)
+            others = (sources or {}).get(item.id, ())
+            if others:
+                lines[-1:] = [*_sources_markdown(others, tz), ""]
+                listed.update(other.id for other, _ in others)
+            out += lines
     if feeds is not None:
         total, gaps = briefing.coverage(feeds, states or {}, since, tz)
         out += ["## Coverage", ""]
@@ -240,6 +254,19 @@ def to_markdown(
             out += [f"- {md_escape(g.feed)}: {md_escape(g.what)}" for g in gaps]
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _sources_markdown(others: Sequence[tuple[Item, bool]], tz: tzinfo | None) -> list[str]:
+    """The other outlets' items of a story, under the item that stands for it."""
+    lines = ["", f"Also reported by {len(others)} more:"]
+    for other, possible in others:
+        url = safe_url(other.link)
+        link = f": <{url}>" if url else ""
+        maybe = " (possible same story)" if possible else ""
+        title = md_escape(other.title) or "(untitled)"
+        lines.append(f"- {md_escape(other.feed)}, {timefmt.full(other.time, tz)}{maybe}: "
+                     f"{title}{link}")
+    return lines
 
 
 def item_record(item: Item) -> dict:
@@ -266,9 +293,25 @@ def item_record(item: Item) -> dict:
     }
 
 
-def to_jsonl(items: Iterable[Item]) -> str:
-    """One JSON object per line (UTF-8, control characters escaped by JSON)."""
-    lines = (json.dumps(item_record(i), ensure_ascii=False) for i in items)
+def story_fields(item: Item, story: Story | None) -> dict[str, object]:
+    """``story`` (an id shared by the items of one story; an item alone is its own),
+    ``story_outlets`` (the feeds carrying it) and ``story_possible`` (true when the story
+    joins items across languages by shared anchors only: "possible same story")."""
+    if story is None:
+        return {"story": singleton_story_id(item.id), "story_outlets": [item.feed],
+                "story_possible": False}
+    return {"story": story.id, "story_outlets": list(story.feeds),
+            "story_possible": story.possible}
+
+
+def to_jsonl(items: Iterable[Item], stories: Mapping[str, Story] | None = None) -> str:
+    """One JSON object per line (UTF-8, control characters escaped by JSON); every row
+    carries its story (``stories``: item id -> Story; missing: the item alone)."""
+    stories = stories or {}
+    lines = (
+        json.dumps(item_record(i) | story_fields(i, stories.get(i.id)), ensure_ascii=False)
+        for i in items
+    )
     # U+2028/2029 are valid in JSON but split lines in some readers: escape them too.
     return "".join(
         line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n" for line in lines

@@ -91,6 +91,9 @@ class Settings:
     notify: str = "auto"  # terminal notification in the TUI: see alerts.NOTIFY_MODES
     notify_command: tuple[str, ...] | None = None  # run by `monitor poll` on new hits
     max_text_chars: int = 20_000  # characters of an article's main text kept
+    story_window: float = 120 * 3600.0  # stories: items further apart are never one story
+    story_min_words: int = 3  # stories: significant title words two items must share
+    story_similarity: float = 0.5  # stories: weighted share of their words to share
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,8 +104,7 @@ class TrendRow:
 def _midnights(first: date, count: int, zone: tzinfo) -> list[float]:
     """UTC timestamps of local midnight of ``count`` consecutive days from ``first``."""
     return [
-        datetime.combine(first + timedelta(days=i), time(), zone).timestamp()
-        for i in range(count)
+        datetime.combine(first + timedelta(days=i), time(), zone).timestamp() for i in range(count)
     ]
 
 
@@ -158,9 +157,7 @@ def compute_trends(
             at = len(shown) - 1 - shown[::-1].index(peak)
             busiest = start + timedelta(days=shown_from + at)
         spikes = tuple(
-            start + timedelta(days=d)
-            for d in range(shown_from, total_days)
-            if _is_spike(counts, d)
+            start + timedelta(days=d) for d in range(shown_from, total_days) if _is_spike(counts, d)
         )
         out.append(
             TrendRow(
@@ -214,7 +211,15 @@ def format_table(rows: Sequence[TrendRow], zone: tzinfo) -> str:
         return "No watchlists in feeds.toml.\n"
     days = len(rows[0].counts)
     end = rows[0].start + timedelta(days=days - 1)
-    header = ["watchlist", f"last {days} days", "7d", "change", "busiest", "last hit", "spikes"]
+    header = [
+        "watchlist",
+        f"last {days} days",
+        "7d",
+        "change",
+        "busiest",
+        "last hit",
+        "spikes",
+    ]
     table = [header]
     for row in rows:
         pct = row.change_percent
@@ -224,10 +229,17 @@ def format_table(rows: Sequence[TrendRow], zone: tzinfo) -> str:
         spikes = ", ".join(f"{d:%d %b}" for d in row.spikes[-3:])
         if len(row.spikes) > 3:
             spikes = f"{len(row.spikes) - 3} more, {spikes}"
-        table.append([
-            one_line(row.name), sparkline(row.counts), str(row.total_7d), change, busiest, last,
-            ("▲ " + spikes) if spikes else "",
-        ])
+        table.append(
+            [
+                one_line(row.name),
+                sparkline(row.counts),
+                str(row.total_7d),
+                change,
+                busiest,
+                last,
+                ("▲ " + spikes) if spikes else "",
+            ]
+        )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = [
         f"Watchlist hits per day, {row_span(rows[0].start, end)} ({zone_name(zone)}); "

@@ -39,15 +39,28 @@ def items(*titles: str) -> list[Item]:
     matcher = Matcher(LISTS)
     out = []
     for n, title in enumerate(titles):
-        it = Item(id=f"f:{n}", feed="f", title=title, link=f"https://example.org/{n}",
-                  summary="", published=NOW - timedelta(minutes=n), first_seen=NOW)
+        it = Item(
+            id=f"f:{n}",
+            feed="f",
+            title=title,
+            link=f"https://example.org/{n}",
+            summary="",
+            published=NOW - timedelta(minutes=n),
+            first_seen=NOW,
+        )
         matcher.apply(it)
         out.append(it)
     return out
 
 
 def test_alert_names_the_watchlists_and_three_newest_titles() -> None:
-    new = items("PURL one", "Drone deal two", "Weather three", "PURL four", "PURL and drone deal")
+    new = items(
+        "PURL one",
+        "Drone deal two",
+        "Weather three",
+        "PURL four",
+        "PURL and drone deal",
+    )
     alert = build_alert(new, LISTS)
     assert alert is not None
     assert alert.count == 4  # "Weather three" only hit a watchlist with notify = false
@@ -55,9 +68,17 @@ def test_alert_names_the_watchlists_and_three_newest_titles() -> None:
     assert alert.titles == ("PURL one", "Drone deal two", "PURL four")
     assert alert.title == "monitor: 4 new matches"
     assert alert.body.splitlines() == [
-        "Drone Deal 2, PURL 3", "• PURL one", "• Drone deal two", "• PURL four", "and 1 more"
+        "Drone Deal 2, PURL 3",
+        "• PURL one",
+        "• Drone deal two",
+        "• PURL four",
+        "and 1 more",
     ]
-    assert alert.links == ("https://example.org/0", "https://example.org/1", "https://example.org/3")
+    assert alert.links == (
+        "https://example.org/0",
+        "https://example.org/1",
+        "https://example.org/3",
+    )
 
 
 def test_no_alert_without_notifying_hits() -> None:
@@ -137,7 +158,7 @@ notify_command = {json.dumps(command)}
 
 [[feeds]]
 name = "Good"
-url = "{server.url('/good.xml')}"
+url = "{server.url("/good.xml")}"
 
 [[watchlists]]
 name = "Drone Deal"
@@ -147,27 +168,46 @@ terms = ["drone deal"]
 name = "Weather"
 terms = ["weather"]
 notify = false
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
 def serve(server: FeedServer, *titles: str) -> None:
     recent = utcnow() - timedelta(hours=1)
-    server.route("/good.xml", rss([
-        {"title": t, "link": f"https://example.org/news/{n}", "guid": str(n),
-         "pubDate": recent - timedelta(minutes=n), "description": "text"}
-        for n, t in enumerate(titles)
-    ]))
+    server.route(
+        "/good.xml",
+        rss(
+            [
+                {
+                    "title": t,
+                    "link": f"https://example.org/news/{n}",
+                    "guid": str(n),
+                    "pubDate": recent - timedelta(minutes=n),
+                    "description": "text",
+                }
+                for n, t in enumerate(titles)
+            ]
+        ),
+    )
 
 
 def test_poll_runs_notify_command_with_arguments_and_environment(
-    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     record = tmp_path / "record.jsonl"
     monkeypatch.setenv("RECORD_TO", str(record))
     script = helper(tmp_path, RECORDER)
-    serve(feed_server, "Drone deal; rm -rf ~ $(reboot) \x1b]2;x\x07", "Drone deal again", "Weather")
+    serve(
+        feed_server,
+        "Drone deal; rm -rf ~ $(reboot) \x1b]2;x\x07",
+        "Drone deal again",
+        "Weather",
+    )
     config = write_config(tmp_path, feed_server, [str(script), "{title}", "{body}", "{links}"])
     db = tmp_path / "history.json"
     assert main(["poll", "--config", str(config), "--db", str(db)]) == 0
@@ -177,9 +217,14 @@ def test_poll_runs_notify_command_with_arguments_and_environment(
     assert len(argv) == 3
     assert argv[0] == "monitor: 2 new matches"
     assert argv[1].splitlines() == [
-        "Drone Deal 2", "• Drone deal; rm -rf ~ $(reboot)", "• Drone deal again"
+        "Drone Deal 2",
+        "• Drone deal; rm -rf ~ $(reboot)",
+        "• Drone deal again",
     ]
-    assert argv[2].splitlines() == ["https://example.org/news/0", "https://example.org/news/1"]
+    assert argv[2].splitlines() == [
+        "https://example.org/news/0",
+        "https://example.org/news/1",
+    ]
     assert env["MONITOR_COUNT"] == "2" and env["MONITOR_WATCHLISTS"] == "Drone Deal"
     assert env["MONITOR_TITLE"] == argv[0] and env["MONITOR_BODY"] == argv[1]
     assert env["MONITOR_LINKS"] == argv[2]
@@ -213,12 +258,15 @@ def test_a_failing_notify_command_is_reported_not_fatal(
 def test_a_hanging_notify_command_is_killed(tmp_path: Path) -> None:
     # The helper starts a grandchild that keeps stderr open: both must go.
     pidfile = tmp_path / "pids"
-    script = helper(tmp_path, f"""
+    script = helper(
+        tmp_path,
+        f"""
 import os, subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 open({str(pidfile)!r}, "w").write(f"{{os.getpid()}} {{child.pid}}")
 time.sleep(60)
-""")
+""",
+    )
     alert = Alert(count=1, watchlists=(("PURL", 1),), titles=("t",), links=())
     started = time.monotonic()
     problem = run_notify_command([str(script)], alert, timeout=1.5)
@@ -241,7 +289,9 @@ def test_notify_settings_are_validated(tmp_path: Path) -> None:
     path = tmp_path / "feeds.toml"
     path.write_text(
         '[settings]\nnotify = "popup"\nnotify_command = ["notify-send", "{titel}"]\n'
-        '[[watchlists]]\nname = "X"\nterms = ["x"]\nnotify = "no"\n', encoding="utf-8")
+        '[[watchlists]]\nname = "X"\nterms = ["x"]\nnotify = "no"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as err:
         load_config(path)
     problems = err.value.problems
@@ -252,8 +302,11 @@ def test_notify_settings_are_validated(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_config(path)
     assert "no shell" in err.value.problems[0]
-    path.write_text('[settings]\nnotify = "osc99"\nnotify_command = ["n", "{title}"]\n'
-                    '[[watchlists]]\nname = "X"\nterms = ["x"]\nnotify = false\n', encoding="utf-8")
+    path.write_text(
+        '[settings]\nnotify = "osc99"\nnotify_command = ["n", "{title}"]\n'
+        '[[watchlists]]\nname = "X"\nterms = ["x"]\nnotify = false\n',
+        encoding="utf-8",
+    )
     config = load_config(path)
     assert config.settings.notify == "osc99"
     assert config.settings.notify_command == ("n", "{title}")

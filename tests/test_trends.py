@@ -16,7 +16,10 @@ from monitor.store import History
 from monitor.trends import compute_trends, sparkline
 
 KYIV = ZoneInfo("Europe/Kyiv")
-LISTS = [Watchlist("Drone Deal", ("drone deal", "дронова угода")), Watchlist("PURL", ("PURL",))]
+LISTS = [
+    Watchlist("Drone Deal", ("drone deal", "дронова угода")),
+    Watchlist("PURL", ("PURL",)),
+]
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)  # 12:00 in Kyiv (UTC+2 in winter)
 _matcher = Matcher(LISTS)
 _seq = iter(range(1_000_000))
@@ -24,8 +27,15 @@ _seq = iter(range(1_000_000))
 
 def item(title: str, when: datetime, feed: str = "UNN") -> Item:
     n = next(_seq)
-    it = Item(id=f"{feed}:{n}", feed=feed, title=title, link=f"https://example.org/{n}",
-              summary="", published=when, first_seen=when)
+    it = Item(
+        id=f"{feed}:{n}",
+        feed=feed,
+        title=title,
+        link=f"https://example.org/{n}",
+        summary="",
+        published=when,
+        first_seen=when,
+    )
     _matcher.apply(it)
     return it
 
@@ -60,8 +70,10 @@ def test_days_are_kyiv_days_and_sums_not_maxima() -> None:
 def test_every_day_present_and_daylight_saving_handled() -> None:
     # Kyiv moves to summer time on 2026-03-29: 23:30 local on the 29th is 20:30 UTC.
     now = datetime(2026, 4, 2, 9, tzinfo=timezone.utc)
-    items = [item("PURL money", datetime(2026, 3, 29, 20, 30, tzinfo=timezone.utc)),
-             item("PURL money", datetime(2026, 3, 29, 21, 30, tzinfo=timezone.utc))]  # 00:30 30th
+    items = [
+        item("PURL money", datetime(2026, 3, 29, 20, 30, tzinfo=timezone.utc)),
+        item("PURL money", datetime(2026, 3, 29, 21, 30, tzinfo=timezone.utc)),
+    ]  # 00:30 30th
     rows = compute_trends(items, ["PURL"], days=10, now=now)
     days = rows[0].days
     assert [d for d, _ in days] == [date(2026, 3, 24) + timedelta(days=i) for i in range(10)]
@@ -116,7 +128,9 @@ def write_history(tmp_path: Path, items: list[Item]) -> tuple[Path, Path]:
     config.write_text(
         '[[feeds]]\nname = "UNN"\nurl = "http://127.0.0.1:9/feed.xml"\n'
         '[[watchlists]]\nname = "Drone Deal"\nterms = ["drone deal", "дронова угода"]\n'
-        '[[watchlists]]\nname = "PURL"\nterms = ["PURL"]\n', encoding="utf-8")
+        '[[watchlists]]\nname = "PURL"\nterms = ["PURL"]\n',
+        encoding="utf-8",
+    )
     db = tmp_path / "history.json"
     History.open(db).add_items(items)
     return config, db
@@ -137,8 +151,22 @@ def test_trends_json_lists_every_day(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert dates[-1] == now.astimezone(KYIV).date()
     assert sum(d["count"] for d in rows[0]["days"]) == 4
     assert rows[0]["total_7d"] == 4 and rows[1]["total_7d"] == 1
-    assert main(["trends", "--days", "90", "--format", "json", "--config", str(config),
-                 "--db", str(db)]) == 0
+    assert (
+        main(
+            [
+                "trends",
+                "--days",
+                "90",
+                "--format",
+                "json",
+                "--config",
+                str(config),
+                "--db",
+                str(db),
+            ]
+        )
+        == 0
+    )
     assert all(len(json.loads(x)["days"]) == 90 for x in capsys.readouterr().out.splitlines())
 
 

@@ -1,0 +1,438 @@
+"""What an item says, for story grouping: significant words, names, numbers, anchors.
+
+Words are normalised by :func:`monitor.match.normalise_token` (Ukrainian lemmas, English
+stems), never re-analysed here. Everything is computed once per item (:func:`features`) and
+cached per surface word, so indexing a poll's items costs about a dictionary lookup a word.
+The pair rules that keep near misses apart (:func:`conflict`) live here too: they look only
+at two items' features.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from monitor.match import normalise_token, tokenize
+from monitor.models import Item
+from monitor.text import one_line
+
+_EN_STOP = frozenset(
+    """
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had
+has have having he her here hers him his how i if in into is it its itself just last least like
+made make many may me might more most much must my new no nor not now of off on once only or
+other our out over own per same say said says she should since so some still such than that the
+their them then there these they this those through to too under until up upon very via was we
+were what when where which while who whom why will with within without would you your amid
+according reported reports report week day today yesterday tomorrow year years time times first
+one two three four five six seven eight nine ten mln bn
+""".split()
+)
+_UK_STOP = frozenset(
+    """
+а аби або але б би без би біля більш більше був буде будуть була були було бути в вже ви від
+відбувся вона вони воно все всі вся все-таки де для до досі дуже є ж з за зараз зі із й його
+її їх іх і коли крім лише має мають ми мене мені між може можуть на над навіть наш не ней ні
+нього них ну о об один одна одне однак поки по при після про проти раніше ресурс рік році року
+саме свій свого своє своєї своїх себе сказав сказала сьогодні та так також там те тим тих тільки
+то тому той тощо у усі хоча це цей ці цього цієї час через чи що щоб як яка яке який які якщо
+заявив заявила повідомив повідомила повідомляє зазначив зазначила каже вчора завтра понад
+близько млн млрд тис
+""".split()
+)
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(r"\d")
+_CYRILLIC_LETTERS = re.compile(r"[а-яёіїєґА-ЯЁІЇЄҐ]")
+_LATIN_LETTERS = re.compile(r"[a-zA-Z]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+# A number (thousands grouped by commas, spaces or dots; a decimal part) and the word after it.
+_NUM_UNIT = re.compile(
+    r"(?<![\w.,])([$€£₴]?)(\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+)(?:[.,](\d+))?\s*"
+    r"(%|[^\W\d_]+(?:['’ʼ][^\W\d_]+)?)?",
+    re.UNICODE,
+)
+# Units, by English stem or Ukrainian lemma/abbreviation -> one id across the two languages.
+_UNITS = {
+    "million": "e6",
+    "mln": "e6",
+    "m": "e6",
+    "мільйон": "e6",
+    "млн": "e6",
+    "billion": "e9",
+    "bn": "e9",
+    "b": "e9",
+    "мільярд": "e9",
+    "млрд": "e9",
+    "thousand": "e3",
+    "тисяча": "e3",
+    "тис": "e3",
+    "drone": "drone",
+    "uav": "drone",
+    "дрон": "drone",
+    "безпілотник": "drone",
+    "бпла": "drone",
+    "tank": "tank",
+    "танк": "tank",
+    "missil": "missile",
+    "rocket": "missile",
+    "ракета": "missile",
+    "km": "km",
+    "kilomet": "km",
+    "км": "km",
+    "кілометр": "km",
+    "%": "pct",
+    "percent": "pct",
+    "відсоток": "pct",
+    "euro": "eur",
+    "eur": "eur",
+    "євро": "eur",
+    "dollar": "usd",
+    "usd": "usd",
+    "долар": "usd",
+    "hryvnia": "uah",
+    "uah": "uah",
+    "гривня": "uah",
+    "грн": "uah",
+    "shell": "shell",
+    "снаряд": "shell",
+    "aircraft": "aircraft",
+    "jet": "aircraft",
+    "plane": "aircraft",
+    "літак": "aircraft",
+    "soldier": "troops",
+    "troop": "troops",
+    "servicemen": "troops",
+    "військовий": "troops",
+    "peopl": "people",
+    "людина": "people",
+    "особа": "people",
+}
+_CURRENCY = {"$": "usd", "€": "eur", "£": "gbp", "₴": "uah"}
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|yclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl|ref|ref_src|"
+    r"spm|cmpid|at_medium|at_campaign|rss|from)$",
+    re.IGNORECASE,
+)
+_TITLE_NOISE = re.compile(r"[^\w\s]+", re.UNICODE)
+# Ukrainian -> Latin (the 2010 national system, simplified), then a skeleton that forgives
+# the usual spelling differences of names between the two languages.
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "h",
+        "ґ": "g",
+        "д": "d",
+        "е": "e",
+        "є": "ie",
+        "ж": "zh",
+        "з": "z",
+        "и": "y",
+        "і": "i",
+        "ї": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ь": "",
+        "ю": "iu",
+        "я": "ia",
+        "'": "",
+        "’": "",
+        "ʼ": "",
+        "ё": "io",
+        "ы": "y",
+        "э": "e",
+        "ъ": "",
+    }
+)
+_SKELETON_PAIRS = (
+    ("shch", "s"),
+    ("kh", "h"),
+    ("zh", "z"),
+    ("ts", "c"),
+    ("ch", "c"),
+    ("sh", "s"),
+    ("ck", "k"),
+    ("ph", "f"),
+    ("w", "v"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("c", "k"),
+    ("g", "h"),
+    ("j", "i"),
+)
+# Capitalised words in nearly every item here, which would make every pair share an anchor:
+# Ukraine, Russia(n), Minister/Ministry, President, Defence/Defense, Forces, General, Staff.
+_COMMON_SKELETONS = frozenset(
+    {
+        "ukrn",
+        "rsn",
+        "rsi",
+        "mnstr",
+        "prsdnt",
+        "dfns",
+        "dfnk",
+        "frks",
+        "frs",
+        "jnrl",
+        "hnrl",
+        "stf",
+        "zsu",
+        "zbrin",
+        "ukrnsk",
+    }
+)
+_VOWELS = re.compile(r"[aeiouy]")
+
+
+def _language(text: str) -> str:
+    """ "uk" when at least half the letters are Cyrillic, else "en"."""
+    cyrillic = len(_CYRILLIC_LETTERS.findall(text))
+    latin = len(_LATIN_LETTERS.findall(text))
+    return "uk" if cyrillic and cyrillic >= latin else "en"
+
+
+def canonical_url(url: str) -> str | None:
+    """The URL without fragment, tracking parameters, ``www.``, default port or trailing ``/``."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().removeprefix("www.")
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit(("https", host, path, urlencode(sorted(query)), ""))
+
+
+def title_key(title: str) -> str | None:
+    words = _TITLE_NOISE.sub(" ", one_line(title).casefold()).split()
+    return " ".join(words) if len(words) >= 4 else None
+
+
+def _skeleton(latin: str) -> str:
+    s = latin.lower()
+    for a, b in _SKELETON_PAIRS:
+        s = s.replace(a, b)
+    s = s.replace("ie", "e").replace("iu", "u").replace("ia", "a")
+    if not s:
+        return ""
+    s = s[0] + _VOWELS.sub("", s[1:])
+    s = "".join(c for i, c in enumerate(s) if i == 0 or c != s[i - 1])  # doubled letters
+    return s.replace("h", "") if len(s) > 1 else s
+
+
+_skeleton_cache: dict[str, frozenset[str]] = {}
+
+
+def _name_skeletons(word: str) -> frozenset[str]:
+    """Skeletons of a name, for every normal form of it (Ukrainian names inflect); cached."""
+    found = _skeleton_cache.get(word)
+    if found is None:
+        if len(_skeleton_cache) >= _CACHE_LIMIT:
+            _skeleton_cache.clear()
+        found = _skeleton_cache[word] = frozenset(_skeletons_of(word))
+    return found
+
+
+def _skeletons_of(word: str) -> set[str]:
+    lower = word.lower()
+    forms = normalise_token(word) if _CYRILLIC.search(lower) else {lower}
+    out = set()
+    for form in forms | {lower}:
+        latin = form.translate(_TRANSLIT) if _CYRILLIC.search(form) else form
+        if latin.isascii() and latin.isalpha():
+            sk = _skeleton(latin)
+            if sum(1 for c in sk[1:]) >= 3:
+                out.add(sk)
+    return out
+
+
+def _number(whole: str, decimals: str | None, language: str) -> str | None:
+    digits = re.sub(r"[ \u00a0\u202f,.]", "", whole)
+    if not digits.isdigit():
+        return None
+    if decimals and not (language == "en" and len(decimals) == 3 and "," in whole + ","):
+        value = f"{int(digits)}.{decimals.rstrip('0')}".rstrip(".")
+    else:
+        value = str(int(digits + (decimals or "")))
+    return value
+
+
+def _unit(word: str | None, language: str) -> str | None:
+    if not word:
+        return None
+    lower = word.lower()
+    if lower in _UNITS:
+        return _UNITS[lower]
+    for form in sorted(normalise_token(word)):
+        if form in _UNITS:
+            return _UNITS[form]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    language: str
+    words: tuple[frozenset[str], ...]  # each significant word's normal forms (title and lead)
+    numbers: frozenset[str]  # bare numbers in the title (for the veto only)
+    lead_numbers: frozenset[str]  # and in the lead
+    names: tuple[frozenset[str], ...]  # the title's capitalised words (not the first)
+    context: frozenset[str]  # forms of every capitalised word of title and lead
+    quantities: frozenset[str]  # "40|drone", "1.5|e9" in title and lead
+    name_skeletons: frozenset[str]  # title and lead, for cross-language anchors
+    tags: frozenset[str]  # the watchlists that tagged the item
+
+    def keys(self) -> frozenset[str]:
+        return frozenset().union(*self.words) if self.words else frozenset()
+
+
+def _lead(summary: str) -> str:
+    """The summary's first sentence (at most ~200 characters): where a story is restated."""
+    text = one_line(summary)[:240]
+    return _SENTENCE_END.split(text, 1)[0][:200]
+
+
+_significant_cache: dict[str, frozenset[str] | None] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _significant(word: str) -> frozenset[str] | None:
+    """The normal forms of a word that can link stories; None for stop words (cached)."""
+    try:
+        return _significant_cache[word]
+    except KeyError:
+        pass
+    if len(_significant_cache) >= _CACHE_LIMIT:
+        _significant_cache.clear()
+    forms = _significant_cache[word] = _analyse(word)
+    return forms
+
+
+def _analyse(word: str) -> frozenset[str] | None:
+    lower = word.lower()
+    if len(lower) < 2 or lower in _EN_STOP or lower in _UK_STOP:
+        return None
+    forms = normalise_token(word)
+    if not forms.isdisjoint(_UK_STOP) or not forms.isdisjoint(_EN_STOP):
+        return None
+    return forms
+
+
+def features(item: Item) -> Features:
+    """What linking looks at, computed once per item."""
+    title = one_line(item.title)
+    lead = _lead(item.summary)
+    language = _language(title)
+    title_tokens = [w for w, _, _ in tokenize(title)]
+    lead_tokens = [w for w, _, _ in tokenize(lead)]
+    capitals = sum(1 for w in title_tokens if w[:1].isupper())
+    title_case = capitals > 0.7 * max(1, len(title_tokens)) and len(title_tokens) > 3
+    words: dict[frozenset[str], None] = {}
+    numbers: set[str] = set()
+    lead_numbers: set[str] = set()
+    names: dict[frozenset[str], None] = {}
+    context: set[str] = set()
+    for part, tokens in ((0, title_tokens), (1, lead_tokens)):
+        for index, word in enumerate(tokens):
+            if _NUMBER_TOKEN.search(word):
+                continue
+            forms = _significant(word)
+            if forms is None:
+                continue
+            words[forms] = None
+            if word[:1].isupper():
+                context.update(forms)
+                if not part and index and (not title_case or word.isupper()):
+                    names[forms] = None
+    quantities: set[str] = set()
+    skeletons: set[str] = set()
+    for text in (title, lead):
+        lang = _language(text) if text is lead else language
+        for m in _NUM_UNIT.finditer(text):
+            value = _number(m[2], m[3], lang)
+            if value is None:
+                continue
+            (numbers if text is title else lead_numbers).add(value)
+            unit = _unit(m[4], lang)
+            if unit:
+                quantities.add(f"{value}|{unit}")
+            if m[1]:
+                quantities.add(f"{value}|{_CURRENCY[m[1]]}")
+    for word in title_tokens + lead_tokens:
+        if word[:1].isupper() and not _NUMBER_TOKEN.search(word) and _significant(word):
+            skeletons.update(_name_skeletons(word))
+    skeletons -= _COMMON_SKELETONS
+    return Features(
+        language=language,
+        words=tuple(words),
+        numbers=frozenset(numbers),
+        lead_numbers=frozenset(lead_numbers | numbers),
+        names=tuple(names),
+        context=frozenset(context),
+        quantities=frozenset(quantities),
+        name_skeletons=frozenset(skeletons),
+        tags=frozenset(item.tags),
+    )
+
+
+def anchors(f: Features) -> set[str]:
+    return (
+        {f"w:{t}" for t in f.tags}
+        | {f"n:{s}" for s in f.name_skeletons}
+        | {f"q:{q}" for q in f.quantities}
+    )
+
+
+def conflict(a: Features, b: Features) -> bool:
+    """Two items that must not be one story, whatever else they share."""
+    if _numbers_conflict(a, b) or _quantities_conflict(a.quantities, b.quantities):
+        return True
+    # A name in each title that the other item never mentions: another place or person.
+    return a.language == b.language and (
+        any(n.isdisjoint(b.context) for n in a.names)
+        and any(n.isdisjoint(a.context) for n in b.names)
+    )
+
+
+def _numbers_conflict(a: Features, b: Features) -> bool:
+    """Different numbers: in the titles, or (two or more each) in title and lead."""
+    if a.numbers and b.numbers and a.numbers.isdisjoint(b.numbers):
+        return True
+    both = len(a.lead_numbers) >= 2 and len(b.lead_numbers) >= 2
+    return both and a.lead_numbers.isdisjoint(b.lead_numbers)
+
+
+def _quantities_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both give a number with the same unit, and never the same one."""
+    if not a or not b:
+        return False
+    units_a: dict[str, set[str]] = {}
+    for q in a:
+        value, unit = q.split("|")
+        units_a.setdefault(unit, set()).add(value)
+    units_b: dict[str, set[str]] = {}
+    for q in b:
+        value, unit = q.split("|")
+        units_b.setdefault(unit, set()).add(value)
+    return any(unit in units_b and units_a[unit].isdisjoint(units_b[unit]) for unit in units_a)

@@ -1,0 +1,357 @@
+"""The story index: items by words and anchors in time buckets, linked by union-find.
+
+See :mod:`monitor.stories` for the rules. Two union-find forests are kept: *strong* links
+(same URL or title, same-language words) and all links (plus the cross-language *possible*
+ones); a story is a set of the second, a strand (what "read" applies to) one of the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from monitor.models import Item
+from monitor.stories.features import (
+    Features,
+    anchors,
+    canonical_url,
+    conflict,
+    features,
+    title_key,
+)
+
+FREQUENT_SHARE = 0.02  # a word in more of the index than this is not looked up (see _candidates)
+FREQUENT_MIN = 50
+CONFLICT_CHECKS = 24  # newest members of each story compared before two stories join
+TITLE_WINDOW = 12 * 3600.0  # the same title further apart is a recurring one ("Losses of the day")
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    """The thresholds (``[settings] story_window``, ``story_min_words``, ``story_similarity``)."""
+
+    window: float = 120 * 3600.0  # seconds between two items of one story, at most
+    min_words: int = 3  # significant title words two same-language items must share
+    similarity: float = 0.5  # the weighted share of the pair's words that must be shared
+    min_anchors: int = 2  # across languages (fixed: one anchor is chance)
+
+    @classmethod
+    def from_settings(cls, settings: object) -> StorySettings:
+        return cls(
+            window=float(getattr(settings, "story_window", cls.window)),
+            min_words=int(getattr(settings, "story_min_words", cls.min_words)),
+            similarity=float(getattr(settings, "story_similarity", cls.similarity)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Items that report the same news, oldest first."""
+
+    id: str
+    items: tuple[str, ...]  # item ids
+    feeds: tuple[str, ...]  # the outlets carrying it, in the order they did
+    possible: bool  # some items joined only by a cross-language ("possible") link
+
+    @property
+    def outlets(self) -> int:
+        return len(self.feeds)
+
+
+def singleton_story_id(item_id: str) -> str:
+    """The story id of an item alone (and of a story whose first item it is)."""
+    return "s" + hashlib.blake2b(item_id.encode("utf-8"), digest_size=6).hexdigest()
+
+
+@dataclass(slots=True)
+class _Entry:
+    id: str
+    feed: str
+    stamp: float
+    features: Features
+    title: str | None  # the normalised title, when long enough to link by
+
+
+class _Sets:
+    """Union-find over entry slots; the root of a set is its earliest entry."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.members: dict[int, list[int]] = {}  # root -> its slots (sets of two or more)
+
+    def add(self) -> None:
+        self.parent.append(len(self.parent))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def slots(self, x: int) -> list[int]:
+        root = self.find(x)
+        return self.members.get(root, [root])
+
+    def union(self, a: int, b: int, earlier: list[float]) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        if (earlier[rb], rb) < (earlier[ra], ra):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        merged = self.members.pop(ra, [ra])
+        merged.extend(self.members.pop(rb, [rb]))
+        self.members[ra] = merged
+
+
+@dataclass
+class StoryIndex:
+    """Items indexed by their words and anchors, in time buckets one window wide."""
+
+    settings: StorySettings = field(default_factory=StorySettings)
+    _entries: list[_Entry] = field(default_factory=list)
+    _slot: dict[str, int] = field(default_factory=dict)
+    _stamps: list[float] = field(default_factory=list)
+    _postings: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    _df: dict[str, int] = field(default_factory=dict)
+    _urls: dict[str, int] = field(default_factory=dict)
+    _strong: _Sets = field(default_factory=_Sets)
+    _all: _Sets = field(default_factory=_Sets)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._slot
+
+    def add(self, items: Iterable[Item]) -> list[str]:
+        """Index new items (ones already indexed are skipped); returns the ids added."""
+        added = []
+        for item in sorted(items, key=lambda i: i.time):
+            if item.id in self._slot:
+                continue
+            self._add(item)
+            added.append(item.id)
+        return added
+
+    def _bucket(self, stamp: float) -> int:
+        return int(stamp // self.settings.window)
+
+    def _add(self, item: Item) -> None:
+        feats = features(item)
+        stamp = item.time.timestamp()
+        slot = len(self._entries)
+        title = title_key(item.title)
+        entry = _Entry(item.id, item.feed, stamp, feats, title)
+        self._entries.append(entry)
+        self._slot[item.id] = slot
+        self._stamps.append(stamp)
+        self._strong.add()
+        self._all.add()
+        url = canonical_url(item.link)
+        if url is not None:
+            other = self._urls.setdefault(url, slot)
+            if other != slot:
+                self._link(slot, other, strong=True)
+        own_keys = feats.keys()
+        anchor_keys = [f"@{a}" for a in anchors(feats)]
+        title_keys = [f"#{title}"] if title is not None else []
+        keys = [*own_keys, *anchor_keys, *title_keys]
+        for key in keys:
+            self._df[key] = self._df.get(key, 0) + 1
+        for other in self._candidates(slot, feats.words, anchor_keys, title_keys):
+            if title is not None and self._entries[other].title == title:
+                if abs(self._stamps[other] - stamp) <= TITLE_WINDOW:
+                    self._link(slot, other, strong=True)
+                continue
+            link = self._compare(entry, self._entries[other], own_keys)
+            if link is not None and not self._storiesconflict(slot, other):
+                self._link(slot, other, strong=link)
+        bucket = self._bucket(stamp)
+        postings = self._postings
+        for key in keys:
+            buckets = postings.get(key)
+            if buckets is None:
+                postings[key] = {bucket: [slot]}
+            elif bucket in buckets:
+                buckets[bucket].append(slot)
+            else:
+                buckets[bucket] = [slot]
+
+    def _hits(self, keys: Iterable[str], bucket: int, counts: dict[int, int]) -> None:
+        """Count, per indexed item near ``bucket``, how many of ``keys`` it has."""
+        for key in keys:
+            buckets = self._postings.get(key)
+            if not buckets:
+                continue
+            for b in (bucket - 1, bucket, bucket + 1):
+                for other in buckets.get(b, ()):
+                    counts[other] = counts.get(other, 0) + 1
+
+    def _candidates(
+        self,
+        slot: int,
+        words: Sequence[frozenset[str]],
+        anchor_keys: Sequence[str],
+        title_keys: Sequence[str],
+    ) -> list[int]:
+        """Items within the window that could pass a comparison: enough shared rare words
+        (at least one; words in more than FREQUENT_SHARE of the index are not looked up but
+        count as possibly shared), or enough shared anchors, or the same title."""
+        stamp = self._stamps[slot]
+        bucket = self._bucket(stamp)
+        limit = max(FREQUENT_MIN, FREQUENT_SHARE * len(self._entries))
+        df = self._df
+        rare: list[str] = []
+        frequent = 0
+        for forms in words:
+            if any(df.get(f, 0) > limit for f in forms):
+                frequent += 1
+            else:
+                rare.extend(forms)
+        need = max(1, self.settings.min_words - frequent)
+        counts: dict[int, int] = {}
+        self._hits(rare, bucket, counts)
+        found = [o for o, n in counts.items() if n >= need]
+        counts.clear()
+        self._hits(anchor_keys, bucket, counts)
+        found += [o for o, n in counts.items() if n >= self.settings.min_anchors]
+        counts.clear()
+        self._hits(title_keys, bucket, counts)
+        found += counts
+        window = self.settings.window
+        stamps = self._stamps
+        return [o for o in dict.fromkeys(found) if o != slot and abs(stamps[o] - stamp) <= window]
+
+    def _storiesconflict(self, a: int, b: int) -> bool:
+        """Whether joining the stories of ``a`` and ``b`` would put two items with different
+        numbers or names in one story: links do not chain past what a pair may not be."""
+        if self._all.find(a) == self._all.find(b):
+            return False
+        ours = self._all.slots(a)[-CONFLICT_CHECKS:]
+        theirs = self._all.slots(b)[-CONFLICT_CHECKS:]
+        entries = self._entries
+        return any(
+            conflict(entries[x].features, entries[y].features) or _recurring(entries[x], entries[y])
+            for x in ours
+            for y in theirs
+        )
+
+    def _link(self, a: int, b: int, *, strong: bool) -> None:
+        if strong:
+            self._strong.union(a, b, self._stamps)
+        self._all.union(a, b, self._stamps)
+
+    def _weight(self, forms: frozenset[str]) -> float:
+        df = max((self._df.get(f, 0) for f in forms), default=0)
+        return math.log(1.0 + (len(self._entries) + 1) / max(1, df))
+
+    def _compare(self, a: _Entry, b: _Entry, a_keys: frozenset[str]) -> bool | None:
+        """True: same story; False: possibly (across languages); None: not linked."""
+        fa, fb = a.features, b.features
+        if a.feed == b.feed:
+            return None
+        if conflict(fa, fb):
+            return None
+        if fa.language != fb.language:
+            shared = anchors(fa) & anchors(fb)
+            enough = len(shared) >= self.settings.min_anchors
+            # numbers alone never link: a watchlist or a name must be among the anchors
+            return False if enough and any(not a.startswith("q:") for a in shared) else None
+        b_keys = fb.keys()
+        shared_a = [w for w in fa.words if not w.isdisjoint(b_keys)]
+        if len(shared_a) < self.settings.min_words:
+            return None
+        shared_b = [w for w in fb.words if not w.isdisjoint(a_keys)]
+        weight = self._weight
+        total = sum(map(weight, fa.words)) + sum(map(weight, fb.words))
+        common = sum(map(weight, shared_a)) + sum(map(weight, shared_b))
+        return True if total and common / total >= self.settings.similarity else None
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def story_id(self, item_id: str) -> str:
+        """The story of an item (an item not indexed is its own story)."""
+        slot = self._slot.get(item_id)
+        if slot is None:
+            return singleton_story_id(item_id)
+        return singleton_story_id(self._entries[self._all.find(slot)].id)
+
+    def same_language(self, item_id: str) -> list[str]:
+        """The items linked to this one by same-language (or same URL/title) evidence."""
+        slot = self._slot.get(item_id)
+        if slot is None:
+            return [item_id]
+        return [self._entries[s].id for s in sorted(self._strong.slots(slot))]
+
+    def story(self, item_id: str) -> Story:
+        """The story of one item (an item not indexed: a story of its own)."""
+        slot = self._slot.get(item_id)
+        if slot is None:
+            return Story(singleton_story_id(item_id), (item_id,), (), False)
+        slots = sorted(self._all.slots(slot), key=lambda s: (self._stamps[s], s))
+        entries = self._entries
+        return Story(
+            id=singleton_story_id(entries[slots[0]].id),
+            items=tuple(entries[s].id for s in slots),
+            feeds=tuple(dict.fromkeys(entries[s].feed for s in slots)),
+            possible=len({self._strong.find(s) for s in slots}) > 1,
+        )
+
+    def sources(self, item_id: str) -> list[tuple[str, bool]]:
+        """The other items of this item's story, oldest first, each with whether it is only
+        a *possible* part of it (linked across languages, not in this item's strand)."""
+        slot = self._slot.get(item_id)
+        if slot is None:
+            return []
+        strand = self._strong.find(slot)
+        slots = sorted(self._all.slots(slot), key=lambda s: (self._stamps[s], s))
+        return [(self._entries[s].id, self._strong.find(s) != strand) for s in slots if s != slot]
+
+    def stories(self) -> dict[str, Story]:
+        """Every story with its items, by story id (items alone included)."""
+        members: dict[int, list[int]] = {}
+        for slot in range(len(self._entries)):
+            members.setdefault(self._all.find(slot), []).append(slot)
+        out = {}
+        for root, slots in members.items():
+            slots.sort(key=lambda s: (self._stamps[s], s))
+            strands = {self._strong.find(s) for s in slots}
+            sid = singleton_story_id(self._entries[root].id)
+            out[sid] = Story(
+                id=sid,
+                items=tuple(self._entries[s].id for s in slots),
+                feeds=tuple(dict.fromkeys(self._entries[s].feed for s in slots)),
+                possible=len(strands) > 1,
+            )
+        return out
+
+    def story_of_items(self) -> dict[str, str]:
+        """Item id -> story id, for every indexed item."""
+        ids = [singleton_story_id(e.id) for e in self._entries]
+        return {e.id: ids[self._all.find(i)] for i, e in enumerate(self._entries)}
+
+
+def _recurring(a: _Entry, b: _Entry) -> bool:
+    """The same title again after a while: a recurring report ("Losses of the day")."""
+    return a.title is not None and a.title == b.title and abs(a.stamp - b.stamp) > TITLE_WINDOW
+
+
+def group_stories(
+    items: Iterable[Item],
+    settings: StorySettings | None = None,
+    *,
+    around: Sequence[Item] = (),
+) -> StoryIndex:
+    """An index over ``items``; with ``around``, only the items within a window of those."""
+    index = StoryIndex(settings or StorySettings())
+    pool = list(items)
+    if around:
+        lo = min(i.time for i in around).timestamp() - index.settings.window
+        hi = max(i.time for i in around).timestamp() + index.settings.window
+        pool = [i for i in pool if lo <= i.time.timestamp() <= hi]
+    index.add(pool)
+    return index
