@@ -8,6 +8,7 @@ ones); a story is a set of the second, a strand (what "read" applies to) one of 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from monitor.stories.features import (
     title_key,
 )
 
-FREQUENT_SHARE = 0.02  # a word in more of the index than this is not looked up (see _candidates)
-FREQUENT_MIN = 50
+MAX_CANDIDATES = 12  # items compared with a new one, per kind of evidence, most shared first
+CROWDED = 48  # a word in more items than this around an item's time is not looked up
 CONFLICT_CHECKS = 24  # newest members of each story compared before two stories join
 TITLE_WINDOW = 12 * 3600.0  # the same title further apart is a recurring one ("Losses of the day")
 
@@ -162,13 +163,14 @@ class StoryIndex:
         keys = [*own_keys, *anchor_keys, *title_keys]
         for key in keys:
             self._df[key] = self._df.get(key, 0) + 1
+        weights: dict[frozenset[str], float] = {}
         for other in self._candidates(slot, feats.words, anchor_keys, title_keys):
             if title is not None and self._entries[other].title == title:
                 if abs(self._stamps[other] - stamp) <= TITLE_WINDOW:
                     self._link(slot, other, strong=True)
                 continue
-            link = self._compare(entry, self._entries[other], own_keys)
-            if link is not None and not self._storiesconflict(slot, other):
+            link = self._compare(entry, self._entries[other], own_keys, weights)
+            if link is not None and not self._stories_conflict(slot, other):
                 self._link(slot, other, strong=link)
         bucket = self._bucket(stamp)
         postings = self._postings
@@ -181,15 +183,42 @@ class StoryIndex:
             else:
                 buckets[bucket] = [slot]
 
-    def _hits(self, keys: Iterable[str], bucket: int, counts: dict[int, int]) -> None:
-        """Count, per indexed item near ``bucket``, how many of ``keys`` it has."""
+    def _near(self, keys: Iterable[str], bucket: int) -> tuple[list[list[int]], int]:
+        """The posting lists of ``keys`` in the buckets around ``bucket``, and their size."""
+        lists: list[list[int]] = []
+        size = 0
+        postings = self._postings
         for key in keys:
-            buckets = self._postings.get(key)
+            buckets = postings.get(key)
             if not buckets:
                 continue
             for b in (bucket - 1, bucket, bucket + 1):
-                for other in buckets.get(b, ()):
+                found = buckets.get(b)
+                if found:
+                    lists.append(found)
+                    size += len(found)
+        return lists, size
+
+    def _count(self, groups: Iterable[Iterable[str]], bucket: int, need: int) -> list[int]:
+        """Items near ``bucket`` sharing at least ``need`` of the key groups (a group: one
+        word's forms, or one anchor). A group found in more than CROWDED nearby items is not
+        looked up (that is what keeps a poll's grouping fast) but counts as possibly shared;
+        at least two groups (or ``need``, if less) must really be shared."""
+        counts: dict[int, int] = {}
+        crowded = 0
+        for keys in groups:
+            lists, size = self._near(keys, bucket)
+            if size > CROWDED:
+                crowded += 1
+                continue
+            for found in lists:
+                for other in found:
                     counts[other] = counts.get(other, 0) + 1
+        need = max(min(2, need), need - crowded)
+        found = [(n, o) for o, n in counts.items() if n >= need]
+        if len(found) > MAX_CANDIDATES:  # the most shared first: a story's items share most
+            found = heapq.nlargest(MAX_CANDIDATES, found)
+        return [o for _, o in found]
 
     def _candidates(
         self,
@@ -198,35 +227,18 @@ class StoryIndex:
         anchor_keys: Sequence[str],
         title_keys: Sequence[str],
     ) -> list[int]:
-        """Items within the window that could pass a comparison: enough shared rare words
-        (at least one; words in more than FREQUENT_SHARE of the index are not looked up but
-        count as possibly shared), or enough shared anchors, or the same title."""
+        """Items within the window that could pass a comparison: enough shared words, or
+        enough shared anchors, or the same title (see :meth:`_count`)."""
         stamp = self._stamps[slot]
         bucket = self._bucket(stamp)
-        limit = max(FREQUENT_MIN, FREQUENT_SHARE * len(self._entries))
-        df = self._df
-        rare: list[str] = []
-        frequent = 0
-        for forms in words:
-            if any(df.get(f, 0) > limit for f in forms):
-                frequent += 1
-            else:
-                rare.extend(forms)
-        need = max(1, self.settings.min_words - frequent)
-        counts: dict[int, int] = {}
-        self._hits(rare, bucket, counts)
-        found = [o for o, n in counts.items() if n >= need]
-        counts.clear()
-        self._hits(anchor_keys, bucket, counts)
-        found += [o for o, n in counts.items() if n >= self.settings.min_anchors]
-        counts.clear()
-        self._hits(title_keys, bucket, counts)
-        found += counts
+        found = self._count(words, bucket, self.settings.min_words)
+        found += self._count([(a,) for a in anchor_keys], bucket, self.settings.min_anchors)
+        found += self._count([title_keys], bucket, 1) if title_keys else []
         window = self.settings.window
         stamps = self._stamps
         return [o for o in dict.fromkeys(found) if o != slot and abs(stamps[o] - stamp) <= window]
 
-    def _storiesconflict(self, a: int, b: int) -> bool:
+    def _stories_conflict(self, a: int, b: int) -> bool:
         """Whether joining the stories of ``a`` and ``b`` would put two items with different
         numbers or names in one story: links do not chain past what a pair may not be."""
         if self._all.find(a) == self._all.find(b):
@@ -245,28 +257,39 @@ class StoryIndex:
             self._strong.union(a, b, self._stamps)
         self._all.union(a, b, self._stamps)
 
-    def _weight(self, forms: frozenset[str]) -> float:
-        df = max((self._df.get(f, 0) for f in forms), default=0)
-        return math.log(1.0 + (len(self._entries) + 1) / max(1, df))
+    def _weight(self, forms: frozenset[str], cache: dict[frozenset[str], float]) -> float:
+        """A word's rarity in the index (idf), cached for one item's comparisons."""
+        weight = cache.get(forms)
+        if weight is None:
+            df = max((self._df.get(f, 0) for f in forms), default=0)
+            weight = cache[forms] = math.log(1.0 + (len(self._entries) + 1) / max(1, df))
+        return weight
 
-    def _compare(self, a: _Entry, b: _Entry, a_keys: frozenset[str]) -> bool | None:
+    def _compare(
+        self, a: _Entry, b: _Entry, a_keys: frozenset[str], weights: dict[frozenset[str], float]
+    ) -> bool | None:
         """True: same story; False: possibly (across languages); None: not linked."""
         fa, fb = a.features, b.features
         if a.feed == b.feed:
             return None
-        if conflict(fa, fb):
-            return None
         if fa.language != fb.language:
+            if conflict(fa, fb):
+                return None
             shared = anchors(fa) & anchors(fb)
             enough = len(shared) >= self.settings.min_anchors
             # numbers alone never link: a watchlist or a name must be among the anchors
             return False if enough and any(not a.startswith("q:") for a in shared) else None
+        shared_b = [w for w in fb.words if not w.isdisjoint(a_keys)]
+        if len(shared_b) < self.settings.min_words or conflict(fa, fb):
+            return None
         b_keys = fb.keys()
         shared_a = [w for w in fa.words if not w.isdisjoint(b_keys)]
         if len(shared_a) < self.settings.min_words:
             return None
-        shared_b = [w for w in fb.words if not w.isdisjoint(a_keys)]
-        weight = self._weight
+
+        def weight(forms: frozenset[str]) -> float:
+            return self._weight(forms, weights)
+
         total = sum(map(weight, fa.words)) + sum(map(weight, fb.words))
         common = sum(map(weight, shared_a)) + sum(map(weight, shared_b))
         return True if total and common / total >= self.settings.similarity else None
