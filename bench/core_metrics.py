@@ -101,7 +101,7 @@ def run_match(p: dict[str, Any]) -> Result:
 
 
 def run_search(p: dict[str, Any]) -> Result:
-    """The search box's work over the history: build the index once, then the worst query.
+    """The search box's work over the history: the worst of a fixed set of queries.
 
     Queries: a Ukrainian inflected word, a phrase (a two-word English watchlist term), an
     exclusion, a field filter with a word; each run 5 times, its median kept."""
@@ -113,8 +113,8 @@ def run_search(p: dict[str, Any]) -> Result:
     index = SearchIndex.build(items)
     built = time.perf_counter() - t0
     t0 = time.perf_counter()
-    index.prepare()
-    prepared = time.perf_counter() - t0
+    SearchIndex.build(list(items), previous=index)  # a new snapshot: nothing new to analyse
+    again = time.perf_counter() - t0
     phrase = next(t for wl in p["lists"] for t in wl.terms if t.isascii() and t.count(" ") == 1)
     feed = items[0].feed
     queries = ["угоду", f'"{phrase}"', "дрон -угода", f'feed:"{feed}" угоду']
@@ -134,8 +134,9 @@ def run_search(p: dict[str, Any]) -> Result:
     return {
         "metrics": {"search_100k_ms": worst},
         "notes": [
-            f"search: {len(items)} items, index built in {built:.1f} s ({len(index.words)} words, "
-            f"{len(index.stream)} tokens), word analysis {prepared:.1f} s; {shown}"
+            f"search: {len(items)} items, index built in {built:.1f} s with the word analysis "
+            f"({len(index.text.words)} words, {len(index.text.stream)} tokens), "
+            f"{again:.2f} s for a new snapshot of the same items; {shown}"
         ],
     }
 

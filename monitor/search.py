@@ -20,6 +20,7 @@ the UI and ``monitor search`` get the same answer as the evaluator would give it
 from __future__ import annotations
 
 import re
+import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -39,21 +40,24 @@ from monitor.query import (
     Near,
     Node,
     Not,
+    Or,
     Outcome,
     Phrase,
     Query,
+    Span,
     TextField,
     Word,
     cutoff,
 )
 from monitor.query.evaluate import Form
 
-__all__ = ["SearchIndex", "highlight", "search_items"]
+__all__ = ["Highlighter", "SearchIndex", "TextIndex", "highlight", "positive_terms", "search_items"]
 
 _ALL_FIELD = "all"
 _WORDS_AND_BREAKS_RE = re.compile(f"{_TOKEN_RE.pattern}|{SENTENCE_BREAK_RE.pattern}", re.IGNORECASE)
 _NO_FORM: Form = (frozenset(), None)
 _is_break = SENTENCE_BREAK_RE.match
+_findall = _WORDS_AND_BREAKS_RE.findall
 
 # A set of item indices, or its complement (True): "-word" stays cheap until the end.
 _Rows = tuple[set[int], bool]
@@ -68,78 +72,117 @@ class _Vocabulary(dict[str, int]):
         return n
 
 
-@dataclass(slots=True)
-class SearchIndex:
-    """The index of one items snapshot; build it off the event loop (:meth:`build`)."""
+class TextIndex:
+    """Postings of word ids over documents numbered as first seen; it grows, never rebuilt.
 
-    items: Sequence[Item]
-    words: list[str]  # word id -> surface word (id 0: a sentence break)
-    postings: list[array[int]]  # word id -> item indices, ascending, once each
-    stream: array[int]  # every item's word ids with 0 at sentence breaks, item after item
-    offsets: array[int]  # item i's words are stream[offsets[i] : offsets[i + 1]]
-    by_feed: dict[str, list[int]]  # case-folded feed name -> item indices
-    by_tag: dict[str, list[int]]  # case-folded watchlist name -> item indices
-    _forms: list[Form] | None = None
-    _by_form: dict[str, list[int]] | None = None
+    One per UI session: each new history snapshot adds only the items it has not seen (by
+    id and text lengths), so a poll of 500 new items costs 500 items, not 100,000. Every
+    new word is analysed as it is added (in the view worker, never on the event loop).
+    The lock keeps a search on the UI thread from reading a half-added chunk.
+    """
 
-    @classmethod
-    def build(cls, items: Sequence[Item]) -> SearchIndex:
-        """One regex pass per item (words and sentence breaks); the analysis waits for a query.
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.vocab = _Vocabulary()
+        self.words: list[str] = [""]  # word id -> surface word (id 0: a sentence break)
+        self.forms: list[Form] = [_NO_FORM]  # word id -> (normal forms, shape)
+        self.by_form: dict[str, list[int]] = {}  # normal form -> word ids
+        self.postings: list[array[int]] = [array("I")]  # word id -> doc numbers, ascending
+        self.stream: array[int] = array("I")  # every doc's word ids, 0 at sentence breaks
+        self.offsets: array[int] = array("I", [0])  # doc d is stream[offsets[d]:offsets[d+1]]
+        self.doc_of: dict[tuple[str, int, int, int], int] = {}
+
+    @property
+    def docs(self) -> int:
+        return len(self.offsets) - 1
+
+    def add(self, items: Sequence[Item], *, chunk: int = 2000) -> array[int]:
+        """The doc number of every item, indexing those not seen yet (in locked chunks).
 
         Title, summary and text are joined by line breaks, which end sentences, so no phrase
         runs from one field into the next, exactly as the evaluator keeps fields apart.
         """
-        vocab = _Vocabulary()
-        postings: list[array[int]] = [array("I")]
-        stream: array[int] = array("I")
-        offsets: array[int] = array("I", [0])
+        docs: array[int] = array("I")
+        keys = [(it.id, len(it.title), len(it.summary), len(it.text)) for it in items]
+        doc_of = self.doc_of
+        fresh = [n for n, key in enumerate(keys) if key not in doc_of]
+        for start in range(0, len(fresh), chunk):
+            with self.lock:
+                for n in fresh[start : start + chunk]:
+                    doc_of[keys[n]] = self._add(items[n])
+                self._analyse_new_words()
+        docs.extend(doc_of[key] for key in keys)
+        return docs
+
+    def _add(self, item: Item) -> int:
+        doc = self.docs
+        text = item.text
+        ids = list(map(self.vocab.__getitem__, _findall(
+            f"{item.title}\n{item.summary}\n{text}" if text else f"{item.title}\n{item.summary}"
+        )))
+        self.stream.extend(ids)
+        self.offsets.append(len(self.stream))
+        postings = self.postings
+        if len(postings) <= len(self.vocab):
+            postings.extend(array("I") for _ in range(len(self.vocab) + 1 - len(postings)))
+        for w in set(ids):
+            if w:
+                postings[w].append(doc)
+        return doc
+
+    def _analyse_new_words(self) -> None:
+        if len(self.words) > len(self.vocab):
+            return
+        new = [""] * (len(self.vocab) + 1 - len(self.words))
+        base = len(self.words)
+        for word, n in self.vocab.items():
+            if n >= base:
+                new[n - base] = word
+        for n, word in enumerate(new, base):
+            form = word_form(word)
+            self.words.append(word)
+            self.forms.append(form)
+            for f in form[0]:
+                self.by_form.setdefault(f, []).append(n)
+
+    def words_of(self, doc: int) -> tuple[list[int], list[int]]:
+        """Doc ``doc``'s word ids and their sentence numbers."""
+        stream = self.stream[self.offsets[doc] : self.offsets[doc + 1]]
+        return list(filter(None, stream)), list(compress(accumulate(map(not_, stream)), stream))
+
+
+@dataclass(slots=True)
+class SearchIndex:
+    """The index of one items snapshot (rows = positions in ``items``); build it off the loop."""
+
+    items: Sequence[Item]
+    text: TextIndex
+    docs: array[int]  # row -> doc number
+    row_of_doc: array[int]  # doc number -> row, -1 when not in this snapshot
+    by_feed: dict[str, list[int]]  # case-folded feed name -> rows
+    by_tag: dict[str, list[int]]  # case-folded watchlist name -> rows
+
+    @classmethod
+    def build(cls, items: Sequence[Item], previous: SearchIndex | None = None) -> SearchIndex:
+        """Index ``items``, reusing ``previous``'s text index for the items it has seen."""
+        text = previous.text if previous is not None else TextIndex()
+        if previous is not None and text.docs > 2 * len(items) + 10_000:
+            text = TextIndex()  # mostly pruned items: start afresh rather than grow
+        docs = text.add(items)
+        row_of_doc = array("i", [-1]) * text.docs
+        for row, doc in enumerate(docs):
+            row_of_doc[doc] = row
         by_feed: dict[str, list[int]] = {}
         by_tag: dict[str, list[int]] = {}
-        lookup = vocab.__getitem__
-        findall = _WORDS_AND_BREAKS_RE.findall
-        for i, item in enumerate(items):
-            text = item.text
-            ids = list(map(lookup, findall(
-                f"{item.title}\n{item.summary}\n{text}" if text else f"{item.title}\n{item.summary}"
-            )))
-            stream.extend(ids)
-            offsets.append(len(stream))
-            if len(postings) <= len(vocab):
-                postings.extend(array("I") for _ in range(len(vocab) + 1 - len(postings)))
-            for w in set(ids):
-                postings[w].append(i)
-            by_feed.setdefault(item.feed.casefold(), []).append(i)
-            for tag in {m.watchlist.casefold() for m in item.matches}:
-                by_tag.setdefault(tag, []).append(i)
-        postings[0] = array("I")  # the break marker is not a word
-        words = [""] * (len(vocab) + 1)
-        for word, n in vocab.items():
-            if n:
-                words[n] = word
-        return cls(items, words, postings, stream, offsets, by_feed, by_tag)
+        for row, item in enumerate(items):
+            by_feed.setdefault(item.feed.casefold(), []).append(row)
+            if item.matches:
+                for tag in {m.watchlist.casefold() for m in item.matches}:
+                    by_tag.setdefault(tag, []).append(row)
+        return cls(items, text, docs, row_of_doc, by_feed, by_tag)
 
     def covers(self, items: Sequence[Item]) -> bool:
         return self.items is items
-
-    # -- the word analysis, once per indexed word, on the first query ----------------
-
-    def forms(self) -> list[Form]:
-        if self._forms is None:
-            self._forms = [_NO_FORM] + [word_form(w) for w in self.words[1:]]
-        return self._forms
-
-    def by_form(self) -> dict[str, list[int]]:
-        if self._by_form is None:
-            by_form: dict[str, list[int]] = {}
-            for wid, (forms, _) in enumerate(self.forms()):
-                for f in forms:
-                    by_form.setdefault(f, []).append(wid)
-            self._by_form = by_form
-        return self._by_form
-
-    def prepare(self) -> None:
-        """Analyse every indexed word now (a worker calls this so the first query is quick)."""
-        self.by_form()
 
     # -- queries -----------------------------------------------------------------------
 
@@ -149,20 +192,20 @@ class SearchIndex:
         """Indices of the items ``query`` matches (within ``rows`` if given), ascending."""
         if query.root is None:
             return sorted(rows) if rows is not None else list(range(len(self.items)))
-        found, negated = _Search(self, now).rows(query.root)
+        with self.text.lock:
+            found, negated = _Search(self, now).rows(query.root)
         if rows is not None:
             return sorted(i for i in rows if (i in found) is not negated)
         if negated:
             return [i for i in range(len(self.items)) if i not in found]
         return sorted(found)
 
-    def document(self, i: int) -> Document:
-        """Item ``i`` as the evaluator sees it, from the stored word ids (no offsets)."""
-        stream = self.stream[self.offsets[i] : self.offsets[i + 1]]
-        sentences = list(compress(accumulate(map(not_, stream)), stream))
-        item = self.items[i]
+    def document(self, row: int) -> Document:
+        """The item of ``row`` as the evaluator sees it, from the stored word ids (no offsets)."""
+        keys, sentences = self.text.words_of(self.docs[row])
+        item = self.items[row]
         return Document(
-            {_ALL_FIELD: TextField(list(filter(None, stream)), sentences)},
+            {_ALL_FIELD: TextField(keys, sentences)},
             feed=item.feed,
             tags=frozenset(t.casefold() for t in item.tags),
             flagged=item.flagged,
@@ -202,12 +245,14 @@ class _Search:
         return _or([self.rows(c) for c in node.children])
 
     def word(self, word: Word) -> set[int]:
-        index = self.index
-        by_form = index.by_form()
-        wids = {wid for f in word.forms for wid in by_form.get(f, ())}
-        found: set[int] = set()
+        text = self.index.text
+        wids = {wid for f in word.forms for wid in text.by_form.get(f, ())}
+        docs: set[int] = set()
         for wid in wids:
-            found.update(index.postings[wid])
+            docs.update(text.postings[wid])
+        row_of, known = self.index.row_of_doc, len(self.index.row_of_doc)
+        found = {row_of[d] for d in docs if d < known}
+        found.discard(-1)
         return found
 
     def candidates(self, node: Node) -> set[int]:
@@ -225,7 +270,7 @@ class _Search:
 
     def verified(self, node: Phrase | Near) -> set[int]:
         index = self.index
-        ev = Evaluator(node, forms_of=index.forms().__getitem__)
+        ev = Evaluator(node, forms_of=index.text.forms.__getitem__)
         return {i for i in self.candidates(node) if ev.evaluate(index.document(i)).matched}
 
     def test(self, node: Node) -> Callable[[int], bool]:
@@ -310,4 +355,51 @@ def search_items(items: Sequence[Item], query: Query, *, now: datetime | None = 
 def highlight(query: Query, item: Item, *, now: datetime | None = None) -> Outcome:
     """Which characters of the item's title, summary and text made ``query`` match."""
     return Evaluator(query).evaluate(Document.from_item(item), now=now)
+
+
+def positive_terms(node: Node | None) -> list[Node]:
+    """The words, phrases and NEARs of a query that are not excluded (what to highlight)."""
+    if node is None or isinstance(node, (Not, FieldFilter)):
+        return []
+    if isinstance(node, (Word, Phrase, Near)):
+        return [node]
+    return [t for child in node.children for t in positive_terms(child)]
+
+
+class Highlighter:
+    """Where a query's (non-excluded) words, phrases and NEARs occur, for the list and detail.
+
+    Every occurrence is marked, wherever it is, as search boxes do; the one evaluator finds
+    them (an OR of the query's positive terms), with its word memo kept across items.
+    """
+
+    _LIMIT = 2000
+
+    def __init__(self, query: Query) -> None:
+        terms = positive_terms(query.root)
+        root: Node | None = (terms[0] if len(terms) == 1 else Or(tuple(terms))) if terms else None
+        self._evaluator = Evaluator(root) if root is not None else None
+        self._lines: dict[str, list[tuple[int, int]]] = {}
+
+    def __bool__(self) -> bool:
+        return self._evaluator is not None
+
+    def line(self, text: str) -> list[tuple[int, int]]:
+        """Character spans in ``text`` (one shown line, e.g. a cleaned title); cached."""
+        if self._evaluator is None or not text:
+            return []
+        found = self._lines.get(text)
+        if found is None:
+            outcome = self._evaluator.evaluate(Document.from_text(title=text))
+            found = [(s.start, s.end) for s in outcome.spans]
+            if len(self._lines) >= self._LIMIT:
+                self._lines.clear()
+            self._lines[text] = found
+        return found
+
+    def item(self, item: Item) -> tuple[Span, ...]:
+        """Spans in the item's raw title, summary and text (offsets as in ``Match``)."""
+        if self._evaluator is None:
+            return ()
+        return self._evaluator.evaluate(Document.from_item(item)).spans
 

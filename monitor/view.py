@@ -4,8 +4,8 @@ Headless (no Textual): the main screen keeps an :class:`ItemFilter` and a :class
 
 :func:`build_view` runs in the app's "view" thread worker after every history change: the
 items newest first, the panel counts, the rows of each feed and watchlist, and the search
-index. :class:`RowFilter` answers every filter change from that, without a recount; a query
-that extends the previous one only searches the previous result.
+index (:mod:`monitor.search`, grown incrementally: a new snapshot indexes only unseen items).
+:class:`RowFilter` answers every filter change from that, without a recount.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
 
 from monitor.models import FeedState, Item
+from monitor.query import Query, QueryError, parse_query
+from monitor.search import SearchIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,47 +54,34 @@ class ItemFilter:
         return parts
 
 
-class SearchIndex:
-    """Case-folded ``title + summary`` per item of one items snapshot.
-
-    Built off the event loop by the view worker (:func:`SearchIndex.build`); :meth:`texts`
-    still builds it on demand for a list it does not cover (small histories, tests).
-    """
-
-    def __init__(self, items: Sequence[Item] | None = None, texts: list[str] | None = None) -> None:
-        self._items: Sequence[Item] | None = items
-        self._texts: list[str] = texts if texts is not None else []
-
-    @classmethod
-    def build(cls, items: Sequence[Item]) -> SearchIndex:
-        """Index ``items`` (pure Python, one short C call per item: fine in a thread)."""
-        return cls(items, [f"{i.title}\n{i.summary}".casefold() for i in items])
-
-    def covers(self, items: Sequence[Item]) -> bool:
-        return self._items is items
-
-    def texts(self, items: Sequence[Item]) -> list[str]:
-        if self._items is not items:
-            self._texts = SearchIndex.build(items)._texts
-            self._items = items
-        return self._texts
-
-    def search(self, items: Sequence[Item], query: str, rows: Sequence[int] | None = None) -> list[int]:
-        """The indices (of ``rows``, default all) whose text contains ``query``, any case."""
-        needle = query.casefold()
-        texts = self.texts(items)
-        if rows is None:
-            return [i for i, text in enumerate(texts) if needle in text]
-        return [i for i in rows if needle in texts[i]]
+def parsed(text: str) -> Query:
+    """The query of a filter; the screen only sets queries that parse (cached: one per text)."""
+    return _parse_cached(text)
 
 
-def filter_rows(items: Sequence[Item], flt: ItemFilter, index: SearchIndex | None = None) -> list[int]:
+@lru_cache(maxsize=64)
+def _parse_cached(text: str) -> Query:
+    try:
+        return parse_query(text)
+    except QueryError:
+        return parse_query("")  # never reached from the UI, which refuses such a filter
+
+
+def filter_rows(
+    items: Sequence[Item],
+    flt: ItemFilter,
+    index: SearchIndex | None = None,
+    *,
+    now: datetime | None = None,
+) -> list[int]:
     """Indices into ``items`` of the items ``flt`` lets through, in order."""
     if not flt.active:
         return list(range(len(items)))
     rows: Sequence[int] | None = None
     if flt.query:
-        rows = (index or SearchIndex()).search(items, flt.query)
+        if index is None or not index.covers(items):
+            index = SearchIndex.build(items)
+        rows = index.search(parsed(flt.query), now=now)
     if flt.feed is not None:
         feed = flt.feed
         rows = [i for i in (rows if rows is not None else range(len(items))) if items[i].feed == feed]
@@ -175,7 +166,7 @@ def build_view(
     if cancelled():
         return None
     if index is None or not index.covers(items):
-        index = SearchIndex.build(items)
+        index = SearchIndex.build(items, previous=index)  # only unseen items are indexed
     counts = Counts(unread, flagged, tagged, unread_all, flagged_all)
     return ViewData(items, states, counts, index, by_feed, by_watchlist)
 
@@ -202,13 +193,12 @@ def adjust_counts(
 
 
 class RowFilter:
-    """Which rows of one :class:`ViewData` a filter lets through, reusing the last search."""
+    """Which rows of one :class:`ViewData` a filter lets through."""
 
     def __init__(self, view: ViewData) -> None:
         self.view = view
-        self._last: tuple[str, str | None, str | None, list[int]] | None = None
 
-    def rows(self, flt: ItemFilter) -> list[int]:
+    def rows(self, flt: ItemFilter, *, now: datetime | None = None) -> list[int]:
         view = self.view
         items = view.items
         if not flt.active:
@@ -217,7 +207,7 @@ class RowFilter:
             # The worker has not finished yet: index now (once; the worker then reuses it).
             if flt.query and view.index is None:
                 view.index = SearchIndex.build(items)
-            return filter_rows(items, flt, view.index)
+            return filter_rows(items, flt, view.index, now=now)
         rows: list[int] | None = None
         if flt.feed is not None and flt.watchlist is not None:
             tagged = set(view.by_watchlist.get(flt.watchlist, ()))
@@ -227,10 +217,5 @@ class RowFilter:
         elif flt.watchlist is not None:
             rows = view.by_watchlist.get(flt.watchlist, [])
         if flt.query:
-            last = self._last
-            base = rows
-            if last is not None and last[1:3] == (flt.feed, flt.watchlist) and last[0] in flt.query:
-                base = last[3]  # the new query holds the old one: only its hits can match
-            rows = view.index.search(items, flt.query, base)
-            self._last = (flt.query, flt.feed, flt.watchlist, rows)
+            rows = view.index.search(parsed(flt.query), now=now, rows=rows)
         return live_filter(items, flt, rows)

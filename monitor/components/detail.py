@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,24 +14,47 @@ from textual.widgets import Static
 from monitor import timefmt
 from monitor.components.safe_text import clean_with_offsets, one_line
 from monitor.models import Item, Match
+from monitor.query import Span
 
 PLACEHOLDER = "No item selected."
 
 
-def highlighted(text: str, matches: list[Match], field: str, style: Style) -> Text:
-    """``text`` (feed data, cleaned) with the hits of ``field`` styled at their offsets."""
+def highlighted(
+    text: str,
+    matches: list[Match],
+    field: str,
+    style: Style,
+    found: Sequence[Span] = (),
+    found_style: Style | None = None,
+) -> Text:
+    """``text`` (feed data, cleaned) with the hits of ``field`` styled at their offsets, and
+    the search's ``found`` spans of that field in ``found_style``."""
     cleaned, where = clean_with_offsets(text)
     out = Text(cleaned, end="")
     for m in matches:
         if m.field != field or not (0 <= m.start < m.end <= len(text)):
             continue
         out.stylize(style, where[m.start], where[m.end])
+    for span in found:
+        if span.field == field and 0 <= span.start < span.end <= len(text):
+            out.stylize(found_style or style, where[span.start], where[span.end])
     return out
 
 
-def detail_text(item: Item, *, match_style: Style, label_style: Style, tag_style: Style) -> Text:
-    """Everything about ``item`` as one ``Text``; nothing from the feed is read as markup."""
-    title = highlighted(" ".join(item.title.split("\n")), item.matches, "title", match_style)
+def detail_text(
+    item: Item,
+    *,
+    match_style: Style,
+    label_style: Style,
+    tag_style: Style,
+    search_spans: Sequence[Span] = (),
+    found_style: Style | None = None,
+) -> Text:
+    """Everything about ``item`` as one ``Text``; nothing from the feed is read as markup.
+
+    ``search_spans``: what the search matched (highlighted in ``found_style``)."""
+    title = highlighted(" ".join(item.title.split("\n")), item.matches, "title", match_style,
+                        search_spans, found_style)
     title.stylize("bold")
     parts: list[Text] = [title, Text("")]
 
@@ -68,7 +93,8 @@ def detail_text(item: Item, *, match_style: Style, label_style: Style, tag_style
             line.append(f" (in {m.field})")
             parts.append(line)
     parts.append(Text(""))
-    parts.append(highlighted(item.summary or "(no summary)", item.matches, "summary", match_style))
+    parts.append(highlighted(item.summary or "(no summary)", item.matches, "summary", match_style,
+                             search_spans, found_style))
     return Text("\n", end="").join(parts)
 
 
@@ -85,11 +111,13 @@ class DetailPane(VerticalScroll, can_focus=True):
         Binding("escape", "back", "Back to list", show=False),
     ]
 
-    COMPONENT_CLASSES = {"detail--match", "detail--label", "detail--tag"}
+    COMPONENT_CLASSES = {"detail--match", "detail--label", "detail--tag", "detail--found"}
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.item: Item | None = None
+        # Given an item, the spans the search box's query matched (None: no search).
+        self.highlighter: Callable[[Item], Sequence[Span]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(PLACEHOLDER), id="detail-body")
@@ -109,6 +137,8 @@ class DetailPane(VerticalScroll, can_focus=True):
                 match_style=style("detail--match"),
                 label_style=style("detail--label"),
                 tag_style=style("detail--tag"),
+                search_spans=self.highlighter(item) if self.highlighter is not None else (),
+                found_style=style("detail--found"),
             )
         )
         if not same:

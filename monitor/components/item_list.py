@@ -52,6 +52,7 @@ class ItemList(ScrollView, can_focus=True):
         "item-list--time",
         "item-list--source",
         "item-list--tag",
+        "item-list--match",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -91,6 +92,17 @@ class ItemList(ScrollView, can_focus=True):
         self._items: Sequence[Item] = ()
         self._rows: list[int] = []
         self._highlighted_id: str | None = None
+        self._highlighter: Callable[[str], Sequence[tuple[int, int]]] | None = None
+
+    @property
+    def highlighter(self) -> Callable[[str], Sequence[tuple[int, int]]] | None:
+        """Given a shown title, the character spans the search matched (None: no search)."""
+        return self._highlighter
+
+    @highlighter.setter
+    def highlighter(self, value: Callable[[str], Sequence[tuple[int, int]]] | None) -> None:
+        self._highlighter = value
+        self.refresh()
 
     # --- data ---------------------------------------------------------------------------
 
@@ -217,6 +229,10 @@ class ItemList(ScrollView, can_focus=True):
             room = width - text.cell_len
         room = max(8, room)
         title = Text(one_line(item.title), style=weight)
+        if self._highlighter is not None:
+            match = style("item-list--match")
+            for start, end in self._highlighter(title.plain):
+                title.stylize(match, start, end)
         title.truncate(room, overflow="ellipsis", pad=True)
         text.append_text(title)
         text.append_text(tags)

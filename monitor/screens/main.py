@@ -39,12 +39,27 @@ from monitor.components.side_panels import FilterPanel, feed_entries, watchlist_
 from monitor.components.status import StatusLine, StatusState
 from monitor.errors import MonitorError
 from monitor.export import parse_since, select_items, to_markdown
-from monitor.messages import ExportWritten, LinkOpened, OpenInTerminal, ViewReady, WriteApplied
+from monitor.messages import (
+    ExportWritten,
+    LinkOpened,
+    OpenInTerminal,
+    ViewReady,
+    WriteApplied,
+)
 from monitor.models import Config, Item
+from monitor.query import QueryError, parse_query
 from monitor.screens.export import ExportRequest, ExportScreen, default_export_path
 from monitor.screens.help import HelpScreen, binding_rows
+from monitor.search import Highlighter
 from monitor.store import History
-from monitor.view import ItemFilter, RowFilter, ViewData, adjust_counts, build_view, same_items
+from monitor.view import (
+    ItemFilter,
+    RowFilter,
+    ViewData,
+    adjust_counts,
+    build_view,
+    same_items,
+)
 
 if TYPE_CHECKING:
     from monitor.app import MonitorApp
@@ -141,7 +156,10 @@ class MainScreen(Screen[None]):
                 yield Label("Watchlists", classes="panel-title")
                 yield FilterPanel(id="watchlists")
             with Vertical(id="content"):
-                yield SearchBar(placeholder="search title and summary", id="search")
+                yield SearchBar(
+                    placeholder='words, "a phrase", -not, a OR b, feed:, tag:, is:unread, since:7d',
+                    id="search",
+                )
                 yield ItemList(clock=self.monitor.clock, id="items")
                 yield DetailPane(id="detail")
         yield Footer()
@@ -188,10 +206,8 @@ class MainScreen(Screen[None]):
         items = self.history.items()
         states = self.history.feed_states()
         current = self.view
-        index = current.index
-        if index is None or not same_items(current.items, items):
-            index = None
-        else:
+        index = current.index  # reused: a new snapshot indexes only the items it has not seen
+        if index is not None and same_items(current.items, items):
             items = current.items  # the index covers that very list
         view = build_view(items, states, index=index, cancelled=lambda: worker.is_cancelled)
         if view is not None and not worker.is_cancelled:
@@ -216,7 +232,7 @@ class MainScreen(Screen[None]):
             # now would index on the event loop. Keep the rows; ViewReady applies the query.
             self.update_status(filters=(*self.filter.describe(), "indexing…"))
             return
-        rows = self.row_filter.rows(self.filter)
+        rows = self.row_filter.rows(self.filter, now=self.now())
         self.item_list.set_rows(self.items, rows)
         self.update_status(
             shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe())
@@ -281,7 +297,20 @@ class MainScreen(Screen[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.set_filter(query=event.value.strip())
+        """A query that parses filters at once; one that does not (unfinished, wrong) says
+        what and where in the box and keeps the last good result on screen."""
+        text = event.value.strip()
+        try:
+            query = parse_query(text)
+        except QueryError as exc:
+            self.search_bar.show_error(exc, offset=len(event.value) - len(event.value.lstrip()))
+            return
+        self.search_bar.show_error(None)
+        highlighter = Highlighter(query)
+        self.item_list.highlighter = highlighter.line if highlighter else None
+        self.detail.highlighter = highlighter.item if highlighter else None
+        self.detail.show(self.item_list.current)
+        self.set_filter(query=text)
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -329,6 +358,10 @@ class MainScreen(Screen[None]):
         search = self.search_bar
         search.value = ""
         search.display = False
+        search.show_error(None)
+        self.item_list.highlighter = None
+        self.detail.highlighter = None
+        self.detail.show(self.item_list.current)
         panels_change = (flt.feed, flt.watchlist) != (self.filter.feed, self.filter.watchlist)
         self.filter = flt
         self.refilter()
