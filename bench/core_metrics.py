@@ -83,6 +83,7 @@ def run_match(p: dict[str, Any]) -> Result:
     pairs = [(i.title, i.summary) for i in items]
     matcher = Matcher(lists)
     terms = sum(len(wl.terms) for wl in lists)
+    rules = sum(len(wl.rules) + len(wl.exclude) for wl in lists)
     t0 = time.perf_counter()
     hits = sum(1 for t, s in pairs if matcher.match(t, s))
     first = time.perf_counter() - t0
@@ -94,7 +95,7 @@ def run_match(p: dict[str, Any]) -> Result:
     return {
         "metrics": {"match_items_per_s": n / first},
         "notes": [
-            f"match: {terms} terms, {n} items ({hits} with hits), first pass {n / first:,.0f}/s, "
+            f"match: {terms} terms + {rules} rules/excludes, {n} items ({hits} with hits), first pass {n / first:,.0f}/s, "
             f"second pass (warm caches) {n / warm:,.0f}/s"
         ],
     }

@@ -77,7 +77,8 @@ def vocabulary(seed: int = 1) -> Vocabulary:
 
 
 def watchlists(rng: random.Random, n_terms: int = 200, per_list: int = 20) -> list[Watchlist]:
-    """``n_terms`` terms (1-3 words, alternately English and Ukrainian lemmas) in lists."""
+    """``n_terms`` terms (1-3 words, alternately English and Ukrainian lemmas) in lists, then
+    the shipped watchlists."""
     terms: list[str] = []
     seen: set[str] = set()
     while len(terms) < n_terms:
@@ -86,10 +87,19 @@ def watchlists(rng: random.Random, n_terms: int = 200, per_list: int = 20) -> li
         if term not in seen:
             seen.add(term)
             terms.append(term)
-    return [
+    synthetic = [
         Watchlist(f"Watch {i // per_list + 1:02d}", tuple(terms[i : i + per_list]))
         for i in range(0, n_terms, per_list)
     ]
+    return synthetic + shipped_watchlists()
+
+
+def shipped_watchlists() -> list[Watchlist]:
+    """The watchlists of the shipped feeds.toml, rules included (match speed is measured with them)."""
+    from monitor.config import load_config
+    from monitor.paths import shipped_feeds_toml
+
+    return list(load_config(shipped_feeds_toml()).watchlists)
 
 
 class TextMaker:

@@ -19,7 +19,7 @@ from typing import Any
 from monitor.alerts import NOTIFY_MODES, PLACEHOLDERS
 from monitor.errors import ConfigError
 from monitor.models import Config, FeedConfig, Settings, Watchlist
-from monitor.text import is_http_url
+from monitor.text import is_http_url, one_line
 from monitor.timefmt import resolve_zone
 
 MAX_DURATION_DAYS = 365  # longest interval/timeout: later date arithmetic must not overflow
@@ -49,7 +49,7 @@ FEED_KEYS = (
     "name", "url", "interval", "kind", "links", "enabled", "folder", "full_text", "max_articles",
 )
 MAX_ARTICLES_LIMIT = 1000  # articles one source may fetch in one poll
-WATCHLIST_KEYS = ("name", "terms", "case_sensitive", "exclude", "notify")
+WATCHLIST_KEYS = ("name", "terms", "rules", "case_sensitive", "exclude", "notify")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
@@ -218,6 +218,7 @@ class _Entry:
     name: Any
     bad: Callable[..., None]  # bad(message, key=None): record a problem naming this entry
     problems_before: int  # problems recorded before this entry: more after it means invalid
+    index: int = 0  # position among the entries of its table
 
     def flag(self, key: str, default: bool) -> bool:
         """A true/false setting of this entry (a problem when it is anything else)."""
@@ -234,12 +235,19 @@ class _Validator:
         self.label = label
         self.path = path
         self.lines = _Lines.scan(text)
+        self.text_lines = text.splitlines()
         self.problems: list[str] = []
 
     def problem(
-        self, message: str, table: str | None = None, index: int = 0, key: str | None = None
+        self,
+        message: str,
+        table: str | None = None,
+        index: int = 0,
+        key: str | None = None,
+        line: int | None = None,
     ) -> None:
-        line = self.lines.line(table, index, key) if table is not None else None
+        if line is None and table is not None:
+            line = self.lines.line(table, index, key)
         where = f"{self.label}:{line}" if line else self.label
         self.problems.append(f"{where}: {message}")
 
@@ -390,13 +398,16 @@ class _Validator:
             name = data.get("name")
             what = f'{kind} "{name}"' if isinstance(name, str) and name.strip() else f"{kind} #{index + 1}"
 
-            def bad(message: str, key: str | None = None, what: str = what, index: int = index) -> None:
-                self.problem(f"{what}: {message}", table, index, key)
+            def bad(
+                message: str, key: str | None = None, what: str = what, index: int = index,
+                line: int | None = None,
+            ) -> None:
+                self.problem(f"{what}: {message}", table, index, key, line)
 
             before = len(self.problems)
             self.unknown_keys(data, known, what, table, index)
             _check_name(name, kind, index, seen, bad)
-            yield _Entry(data, name, bad, before)
+            yield _Entry(data, name, bad, before, index)
 
     def feeds(self, raw: Any, settings: Settings) -> tuple[FeedConfig, ...]:
         feeds: list[FeedConfig] = []
@@ -469,20 +480,27 @@ class _Validator:
         out: list[Watchlist] = []
         for e in self.entries(raw, "watchlists", "watchlist", WATCHLIST_KEYS):
             entry, name, bad = e.data, e.name, e.bad
-            terms = entry.get("terms")
+            terms = entry.get("terms", [] if "rules" in entry else None)
+            rules = entry.get("rules", [])
             if terms is None:
                 bad("terms is missing (a list of words or phrases to look for)", "terms")
             elif not _is_str_list(terms):
                 bad("terms must be a list of strings", "terms")
-            elif not terms:
-                bad("terms is empty: give at least one word or phrase", "terms")
+            elif not terms and not rules:
+                bad("terms is empty: give at least one word or phrase (or rules)", "terms")
             elif any(not t.strip() for t in terms):
                 bad("terms must not contain empty strings", "terms")
+            if not _is_str_list(rules):
+                bad("rules must be a list of strings (queries)", "rules")
+            else:
+                self.rules(e, "rules", rules, is_exclude=False)
             exclude = entry.get("exclude", [])
             if not _is_str_list(exclude):
                 bad("exclude must be a list of strings", "exclude")
             elif any(not t.strip() for t in exclude):
                 bad("exclude must not contain empty strings", "exclude")
+            else:
+                self.rules(e, "exclude", exclude, is_exclude=True)
             case_sensitive = e.flag("case_sensitive", False)
             notify = e.flag("notify", True)
             if len(self.problems) == e.problems_before:
@@ -493,9 +511,39 @@ class _Validator:
                         case_sensitive=case_sensitive,
                         exclude=tuple(t.strip() for t in exclude),
                         notify=notify,
+                        rules=tuple(r.strip() for r in rules),
                     )
                 )
         return tuple(out)
+
+    def rules(self, e: _Entry, key: str, texts: list[str], *, is_exclude: bool) -> None:
+        """Each rule (or exclude entry) parses; a problem names the rule's own line."""
+        from monitor.query import QueryError
+        from monitor.rules import MAX_RULES, exclude_rule, parse_rule
+
+        if len(texts) > MAX_RULES:
+            e.bad(f"{key} has more than {MAX_RULES} entries", key)
+            return
+        for n, text in enumerate(texts, 1):
+            if not text.strip():
+                e.bad(f"{key} must not contain empty strings", key)
+                continue
+            try:
+                exclude_rule(text) if is_exclude else parse_rule(text)
+            except QueryError as exc:
+                what = "exclude rule" if is_exclude else "rule"
+                e.bad(f"{what} {n} “{one_line(text)}”: {exc}", key, line=self.value_line(e, key, text))
+
+    def value_line(self, e: _Entry, key: str, value: str) -> int | None:
+        """The line of one string in a key's list (the key's line when it is not found)."""
+        start = self.lines.line("watchlists", e.index, key)
+        if start is None:
+            return None
+        needle = value.strip()[:40]
+        for number in range(start, min(start + 500, len(self.text_lines) + 1)):
+            if needle and needle in self.text_lines[number - 1]:
+                return number
+        return start
 
 
 def _is_table_array(value: Any) -> bool:

@@ -14,9 +14,11 @@ words of a phrase may not be split by ``. : ; ! ?``, an ellipsis or a line break
 (``Angry drone: deal or no deal`` is not ``drone deal``); hyphens, apostrophes, commas
 and quotes may sit between them.
 
-Matching is case-insensitive unless the watchlist says ``case_sensitive = true``; then
-every text word must also have the capitalisation shape (ALLCAPS, Titlecase, lowercase)
-of the term word, so ``PURL`` does not match knitting's ``purl``. A hit that lies inside
+Matching is case-insensitive unless the watchlist says ``case_sensitive = true``; then a
+term word written with capitals must also have its capitalisation shape (ALLCAPS,
+Titlecase) in the text, so ``PURL`` does not match knitting's ``purl`` and ``US`` not the
+pronoun ``us``; a word written in lower case still matches any capitalisation ("smart
+case", as in vim), so ``deal`` also matches a headline's ``Deal``. A hit that lies inside
 a hit of one of the watchlist's ``exclude`` phrases does not count.
 
 Only ever feed this module parsed plain text (``Item.title``/``summary``/``text``), never raw
@@ -47,12 +49,16 @@ from monitor.models import Item, Match, Watchlist
 if TYPE_CHECKING:
     from pymorphy3 import MorphAnalyzer
 
+    from monitor.rules import RuleSet
+
 __all__ = ["Matcher", "normalise_token", "snippet", "tokenize"]
 
 # Bump when the matching rules change, so stored tags are recomputed (see signature).
 _RULES_VERSION = 2
 _CACHE_LIMIT = 200_000
 _SNIPPET_CONTEXT = 70
+FIELDS: tuple[Literal["title", "summary", "text"], ...] = ("title", "summary", "text")
+Field = Literal["title", "summary", "text"]
 
 _CYR = "а-яёіїєґ"
 _APOSTROPHES = "'’ʼ`"
@@ -237,36 +243,55 @@ class _Forms(dict[str, Form]):
 class _Candidates(dict[str, tuple[_Term, ...]]):
     """Surface word -> the terms it can start; filled on first sight, bounded."""
 
-    def __init__(self, index: dict[str, list[_Term]], forms: _Forms) -> None:
+    def __init__(self, index: dict[str, list[_Term]], forms: _Forms, rules: RuleSet) -> None:
         super().__init__()
         self.index = index
         self.forms = forms
+        self.rules = rules  # told of every new word, for the words rules need
 
     def __missing__(self, word: str) -> tuple[_Term, ...]:
         forms, shape = self.forms[word]
         found: dict[_Term, None] = {}
         for nf in sorted(forms):
             for term in self.index.get(nf, ()):
-                if not term.case_sensitive or term.first[1] in (None, shape):
+                if not term.case_sensitive or term.first[1] in (None, "lower", shape):
                     found[term] = None
         if len(self) >= _CACHE_LIMIT:
             self.clear()
+            self.rules.forget()
         self[word] = terms = tuple(found)
+        self.rules.note(word, forms)
         return terms
 
 
 class Matcher:
-    """Matches items against watchlists; build once per config, reuse for every item."""
+    """Matches items against watchlists; build once per config, reuse for every item.
+
+    Terms are matched here; rules (see :mod:`monitor.rules`) by the query evaluator, on
+    the words analysed by this matcher (same forms, same prefilter)."""
 
     def __init__(self, watchlists: Sequence[Watchlist], *, prefilter: bool = True) -> None:
         """``prefilter=False`` lemmatises every word (slower; same results, for tests)."""
+        from monitor.query import QueryError
+        from monitor.rules import RuleSet, exclude_rule, phrase_words
+
         self.watchlists = tuple(watchlists)
         index: dict[str, list[_Term]] = {}  # first word's normal form -> terms
-        vocabulary: set[str] = set()  # every normal form of every term word
+        vocabulary: set[str] = set()  # every normal form of every term and rule word
+        queries: list[tuple[str, str, bool, bool]] = []
         order = 0
         for wi, wl in enumerate(self.watchlists):
             phrases = [(t, False) for t in dict.fromkeys(wl.terms)]
-            phrases += [(t, True) for t in dict.fromkeys(wl.exclude)]
+            queries += [(wl.name, t, wl.case_sensitive, False) for t in dict.fromkeys(wl.rules)]
+            for text in dict.fromkeys(wl.exclude):
+                try:
+                    query = exclude_rule(text)
+                except QueryError:  # the config refuses these; a hand-made one is a phrase
+                    query = None
+                if query is None:
+                    phrases.append((phrase_words(text), True))
+                else:
+                    queries.append((wl.name, text, wl.case_sensitive, True))
             for text, exclude in phrases:
                 words = tuple(_form(w) for w, _, _ in tokenize(text))
                 if not words:
@@ -279,36 +304,57 @@ class Matcher:
                     index.setdefault(nf, []).append(term)
                 for forms, _ in words:
                     vocabulary.update(forms)
+        self._rules = RuleSet(queries)
+        vocabulary |= self._rules.vocabulary
         self._forms = _Forms(_Prefilter(vocabulary) if prefilter else None)
-        self._candidates = _Candidates(index, self._forms)
+        self._candidates = _Candidates(index, self._forms, self._rules)
+        self._rules.bind(self._forms.__getitem__)
         payload = [
-            [wl.name, list(wl.terms), wl.case_sensitive, list(wl.exclude)]
+            [wl.name, list(wl.terms), wl.case_sensitive, list(wl.exclude),
+             list(wl.rules)]
             for wl in self.watchlists
         ]
         raw = json.dumps([_RULES_VERSION, payload], ensure_ascii=False)
         # Changes whenever the watchlists (or the matching rules) change.
         self.signature: str = hashlib.sha256(raw.encode()).hexdigest()[:16]
 
-    def match(self, title: str, summary: str, text: str = "") -> list[Match]:
-        """Every hit in title, summary then text, ordered by field, offset, watchlist, term."""
-        found = self._match_field("title", title) + self._match_field("summary", summary)
+    def match(self, title: str, summary: str, text: str = "", *, feed: str = "") -> list[Match]:
+        """Every hit in title, summary then text, ordered by field, offset, watchlist, term.
+
+        A rule gives one hit, where its words first matched; ``feed`` is for ``feed:``."""
+        if not self._rules:
+            found = self._match_field("title", title, None)
+            found += self._match_field("summary", summary, None)
+            return found + self._match_field("text", text, None) if text else found
+        seen: list[tuple[list[str], set[str]]] = []
+        found = self._match_field("title", title, seen)
+        found += self._match_field("summary", summary, seen)
         if text:
-            found += self._match_field("text", text)
-        return found
+            found += self._match_field("text", text, seen)
+        texts = (title, summary, text)
+        return self._rules.apply(texts, seen, feed, found)
 
     def apply(self, item: Item) -> bool:
         """Set ``item.matches``; True when they differ from what the item had."""
-        matches = self.match(item.title, item.summary, item.text)
+        matches = self.match(item.title, item.summary, item.text, feed=item.feed)
         if matches == item.matches:
             return False
         item.matches = matches
         return True
 
-    def _match_field(self, field: Literal["title", "summary", "text"], text: str) -> list[Match]:
+    def _match_field(
+        self,
+        field: Literal["title", "summary", "text"],
+        text: str,
+        seen: list[tuple[list[str], set[str]]] | None,
+    ) -> list[Match]:
+        """The term hits in one field; notes its words for the rules in ``seen``."""
         # One regex pass: separators and words alternate, so offsets are running sums.
         parts = _SPLIT_RE.split(text)
         words = parts[1::2]
-        candidates = list(map(self._candidates.__getitem__, words))
+        candidates = list(map(self._candidates.__getitem__, words))  # notes new words
+        if seen is not None:
+            seen.append((words, self._rules.surface.intersection(words)))
         if not any(candidates):
             return []
         found = [
@@ -359,7 +405,7 @@ def _rest_agrees(term: _Term, words: list[str], i: int, known: _Forms) -> bool:
         forms, shape = known[words[k]]
         if want_forms.isdisjoint(forms):
             return False
-        if term.case_sensitive and want_shape not in (None, shape):
+        if term.case_sensitive and want_shape not in (None, "lower", shape):
             return False
     return True
 

@@ -64,12 +64,13 @@ class FeedConfig:
 
 @dataclass(frozen=True, slots=True)
 class Watchlist:
-    """One ``[[watchlists]]`` entry: a named set of terms and aliases."""
+    """One ``[[watchlists]]`` entry: a named set of terms, rules and exclusions."""
 
     name: str
     terms: tuple[str, ...]
     case_sensitive: bool = False
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # phrases, or rules (see monitor.rules)
+    rules: tuple[str, ...] = ()  # queries in the search language (monitor.query)
     notify: bool = True  # alert after a poll with new hits (see alerts.py)
 
 

@@ -133,7 +133,8 @@ class _Agrees(dict[Hashable, bool]):
     def __missing__(self, key: Hashable) -> bool:
         forms, shape = self.forms_of(key)
         ok = not self.word.forms.isdisjoint(forms) and (
-            not self.case_sensitive or self.word.shape in (None, shape)
+            # Case-sensitive watchlists: a lower-case word matches any case ("smart case").
+            not self.case_sensitive or self.word.shape in (None, "lower", shape)
         )
         if len(self) >= _MEMO_LIMIT:
             self.clear()
@@ -146,7 +147,8 @@ class Evaluator:
 
     ``forms_of(key) -> (normal forms, shape)`` turns a document's word keys into forms: by
     default ``monitor.match``'s analysis of the surface word (lemmas, stems, numbers). With
-    ``case_sensitive`` a word must also have the query word's capitalisation shape.
+    ``case_sensitive`` a query word written with capitals must also have its capitalisation
+    shape (a lower-case query word matches any case, as watchlist terms do).
     """
 
     def __init__(
