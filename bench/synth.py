@@ -95,7 +95,7 @@ def watchlists(rng: random.Random, n_terms: int = 200, per_list: int = 20) -> li
 
 
 def shipped_watchlists() -> list[Watchlist]:
-    """The watchlists of the shipped feeds.toml, rules included (match speed is measured with them)."""
+    """The shipped feeds.toml's watchlists, rules included (match speed counts them)."""
     from monitor.config import load_config
     from monitor.paths import shipped_feeds_toml
 

@@ -487,7 +487,7 @@ class _Validator:
             elif not _is_str_list(terms):
                 bad("terms must be a list of strings", "terms")
             elif not terms and not rules:
-                bad("terms is empty: give at least one word or phrase (or rules)", "terms")
+                bad("terms is empty: give at least one word or phrase", "terms")
             elif any(not t.strip() for t in terms):
                 bad("terms must not contain empty strings", "terms")
             if not _is_str_list(rules):
@@ -532,7 +532,8 @@ class _Validator:
                 exclude_rule(text) if is_exclude else parse_rule(text)
             except QueryError as exc:
                 what = "exclude rule" if is_exclude else "rule"
-                e.bad(f"{what} {n} “{one_line(text)}”: {exc}", key, line=self.value_line(e, key, text))
+                line = self.value_line(e, key, text)
+                e.bad(f"{what} {n} “{one_line(text)}”: {exc}", key, line=line)
 
     def value_line(self, e: _Entry, key: str, value: str) -> int | None:
         """The line of one string in a key's list (the key's line when it is not found)."""

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from monitor.match import FIELDS, snippet
+from monitor.models import Match
 from monitor.query import (
     And,
     Document,
@@ -46,9 +48,7 @@ from monitor.query import (
     parse_query,
     walk,
 )
-from monitor.match import FIELDS, snippet
 from monitor.query.evaluate import FormOf
-from monitor.models import Match
 
 __all__ = [
     "MAX_RULES",
@@ -303,7 +303,7 @@ class RuleSet:
             ):
                 return None
             if doc is None:
-                doc = Document.from_text(**dict(zip(FIELDS, texts)))
+                doc = Document.from_text(**dict(zip(FIELDS, texts, strict=True)))
                 doc.feed = feed
             assert rule.evaluator is not None
             outcome = rule.evaluator.evaluate(doc)

@@ -155,10 +155,12 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     ({DD}, "Trump says US 'will be buying' drones from Ukraine"),
     ({DD}, 'Ukraine and US agree to work on a deal for American purchases of Ukrainian drones'),
     ({DD}, 'Zelensky: drone pact with Washington would bring $50 billion to our industry'),
-    ({DD}, 'Ukrainian drone makers could supply the US military under a future bilateral agreement'),
+    ({DD}, "Ukrainian drone makers could supply the US military under a future bilateral "
+           "agreement"),
     ({DD}, 'Kyiv proposes a drones-for-weapons swap to Washington'),
     ({DD}, 'Зеленський: США хочуть купувати наші дрони'),
-    ({DD}, 'Україна та США працюють над угодою, за якою американці закуповуватимуть українські дрони'),
+    ({DD}, "Україна та США працюють над угодою, за якою американці закуповуватимуть "
+           "українські дрони"),
     ({DD}, 'Посол: домовленості щодо дронів зі США - на фінальному етапі'),
     ({DD}, 'Зеленський розраховує на «дронову угоду» з Трампом'),
     ({DD}, 'Угода щодо дронів між Україною та США може сягнути 30 млрд доларів'),
