@@ -283,7 +283,7 @@ def item_record(item: Item) -> dict:
         "tags": item.tags,
         "matches": [
             {"watchlist": m.watchlist, "term": m.term, "field": m.field, "snippet": m.snippet,
-             "start": m.start, "end": m.end}
+             "start": m.start, "end": m.end, "rule": m.rule}
             for m in item.matches
         ],
         "flagged": item.flagged,
