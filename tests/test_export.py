@@ -169,7 +169,7 @@ def test_jsonl_round_trip() -> None:
     assert first["tags"] == ["PURL", "Drone Deal"]
     assert first["matches"][0] | {"start": 0, "end": 0} == {
         "watchlist": "PURL", "term": "PURL", "field": "summary", "snippet": "…about PURL here…",
-        "start": 0, "end": 0,
+        "start": 0, "end": 0, "rule": "",
     }
     assert first["flagged"] is True and first["read"] is False
     assert second["published"] is None and second["tags"] == [] and second["matches"] == []
