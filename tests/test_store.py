@@ -15,9 +15,8 @@ from filelock import FileLock
 from tinydb import TinyDB
 
 from monitor.errors import HistoryError
+from monitor.history import History, memory
 from monitor.models import FeedState, Item, Match
-from monitor import store
-from monitor.store import History
 
 NOW = datetime(2025, 10, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -448,7 +447,7 @@ def test_a_big_reload_frees_garbage_frozen_by_the_previous_load(
     path: Path, monkeypatch: pytest.MonkeyPatch, thaw: None
 ) -> None:
     """gc.freeze() at a big load must not keep cycles dropped later alive for good (TUI widgets)."""
-    monkeypatch.setattr(store, "FREEZE_BYTES", 0)  # every file counts as big
+    monkeypatch.setattr(memory, "FREEZE_BYTES", 0)  # every file counts as big
 
     class Widget:
         pass

@@ -11,10 +11,10 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
-from monitor import store
 from monitor.errors import HistoryError
+from monitor.history import History, OrjsonStorage
+from monitor.history import format as history_format
 from monitor.models import FeedState, Item, Match
-from monitor.store import History, OrjsonStorage
 
 NOW = datetime(2025, 10, 20, 12, 0, tzinfo=timezone.utc)
 TRICKY = 'Міністерство оборони },"12":{"id":"x"} \\"quoted\\" 🛡 \n end'
@@ -46,8 +46,8 @@ def path(tmp_path: Path) -> Path:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of a few items, so a small history is read and written in many pieces."""
-    monkeypatch.setattr(store, "CHUNK_BYTES", 700)
-    monkeypatch.setattr(store, "CHUNK_ITEMS", 3)
+    monkeypatch.setattr(history_format, "CHUNK_BYTES", 700)
+    monkeypatch.setattr(history_format, "CHUNK_ITEMS", 3)
 
 
 def _tinydb_docs(path: Path) -> dict[str, dict]:

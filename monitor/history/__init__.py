@@ -1,0 +1,39 @@
+"""The history: every item seen, the feed states and a little metadata, kept on disk.
+
+What callers use lives here: :class:`History` (the item store, safe to share between
+processes), :func:`open_history` (which file a config names), :class:`OrjsonStorage`
+(TinyDB access for scripts) and :func:`atomic_write` (the one durable file replace).
+
+Modules by concern: ``store`` (History and its transactions), ``format`` (the TinyDB file
+format), ``files`` (atomic writes, the lock, the ``.bak``), ``memory`` (the GC policy
+for large item lists).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.models import Config
+from monitor.paths import default_history_path
+
+from .files import atomic_write, backup_path
+from .format import SCHEMA_VERSION, OrjsonStorage
+from .store import DEFAULT_LOCK_TIMEOUT, History
+
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "SCHEMA_VERSION",
+    "History",
+    "OrjsonStorage",
+    "atomic_write",
+    "backup_path",
+    "open_history",
+]
+
+
+def open_history(config: Config, db_override: Path | None = None, *, create: bool = True) -> History:
+    """The history named by ``--db``, else by ``[settings] history``, else the platform's.
+
+    With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`."""
+    path = db_override or config.settings.history or default_history_path()
+    return History.open(Path(path).expanduser(), create=create)
