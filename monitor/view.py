@@ -30,6 +30,8 @@ class ItemFilter:
     watchlist: str | None = None
     flagged_only: bool = False
     unread_only: bool = False
+    folder: str | None = None  # a feeds.toml folder: every feed in it (``folder_feeds``)
+    folder_feeds: frozenset[str] = frozenset()
 
     @property
     def active(self) -> bool:
@@ -47,6 +49,8 @@ class ItemFilter:
             parts.append("unread")
         if self.feed:
             parts.append(f"feed: {self.feed}")
+        if self.folder:
+            parts.append(f"folder: {self.folder}")
         if self.watchlist:
             parts.append(f"watchlist: {self.watchlist}")
         if self.query:
@@ -85,6 +89,9 @@ def filter_rows(
     if flt.feed is not None:
         feed = flt.feed
         rows = [i for i in (rows if rows is not None else range(len(items))) if items[i].feed == feed]
+    if flt.folder is not None:
+        feeds = flt.folder_feeds
+        rows = [i for i in (rows if rows is not None else range(len(items))) if items[i].feed in feeds]
     if flt.watchlist is not None:
         wl = flt.watchlist
         rows = [i for i in (rows if rows is not None else range(len(items)))
@@ -209,13 +216,17 @@ class RowFilter:
                 view.index = SearchIndex.build(items)
             return filter_rows(items, flt, view.index, now=now)
         rows: list[int] | None = None
-        if flt.feed is not None and flt.watchlist is not None:
-            tagged = set(view.by_watchlist.get(flt.watchlist, ()))
-            rows = [i for i in view.by_feed.get(flt.feed, ()) if i in tagged]
-        elif flt.feed is not None:
+        if flt.feed is not None:
             rows = view.by_feed.get(flt.feed, [])
-        elif flt.watchlist is not None:
-            rows = view.by_watchlist.get(flt.watchlist, [])
+        elif flt.folder is not None:  # rows are indices into newest-first items: keep that order
+            rows = sorted(i for feed in flt.folder_feeds for i in view.by_feed.get(feed, ()))
+        if flt.watchlist is not None:
+            tagged = view.by_watchlist.get(flt.watchlist, [])
+            if rows is None:
+                rows = tagged
+            else:
+                in_list = set(tagged)
+                rows = [i for i in rows if i in in_list]
         if flt.query:
             rows = view.index.search(parsed(flt.query), now=now, rows=rows)
         return live_filter(items, flt, rows)

@@ -21,7 +21,7 @@ from textual.strip import Strip
 
 from monitor.components.health import feed_health
 from monitor.components.safe_text import one_line
-from monitor.models import Config, FeedState
+from monitor.models import Config, FeedConfig, FeedState
 from monitor.view import Counts
 
 DEFAULT_WIDTH = 40  # the panel's width before it is laid out
@@ -293,6 +293,31 @@ def _marker(selected: bool) -> str:
     return "▶ " if selected else "  "
 
 
+# A folder's entry in the feeds panel is named with this prefix, which no feed name can carry
+# (config refuses control characters in names).
+FOLDER_KEY = "\x00folder:"
+
+
+def folder_key(folder: str) -> str:
+    """The feeds panel's name for a folder's entry."""
+    return FOLDER_KEY + folder
+
+
+def folder_of_key(name: str | None) -> str | None:
+    """The folder a feeds panel entry stands for, or None for a feed or "All"."""
+    if name is not None and name.startswith(FOLDER_KEY):
+        return name[len(FOLDER_KEY):]
+    return None
+
+
+def _grouped(config: Config) -> list[tuple[str | None, list[FeedConfig]]]:
+    """Feeds without a folder first, then each folder in the order it first appears."""
+    groups: dict[str | None, list[FeedConfig]] = {None: []}
+    for feed in config.feeds:
+        groups.setdefault(feed.folder, []).append(feed)
+    return list(groups.items())
+
+
 def feed_entries(
     config: Config,
     states: dict[str, FeedState],
@@ -309,26 +334,52 @@ def feed_entries(
     head.append(f"  {counts.unread_all} unread · {counts.flagged_all} ⚑", "dim")
     head.truncate(width, overflow="ellipsis")
     entries: list[tuple[str | None, Text]] = [(None, head)]
-    for feed in config.feeds:
-        health = feed_health(feed, states.get(feed.name), now)
-        unread, flagged = counts.unread.get(feed.name, 0), counts.flagged.get(feed.name, 0)
-        name = Text(one_line(feed.name), style="bold", no_wrap=True, end="")
-        tally = f"  {unread} unread · {flagged} ⚑"
-        if name.cell_len > room - len(tally):  # short of room: the list's own symbols
-            tally = f"  {unread}● {flagged}⚑"
-        name.truncate(max(4, room - len(tally)), overflow="ellipsis")
-        line = Text(_marker(selected == feed.name), end="")
-        line.append(health.symbol + " ", LEVEL_STYLES[health.level])
-        line.append_text(name)
-        line.append(tally, "dim")
-        for detail in (health.text, health.why):
-            if detail:
-                text = Text(one_line(detail), style=LEVEL_STYLES[health.level], no_wrap=True, end="")
-                text.truncate(room, overflow="ellipsis")
-                line.append("\n" + " " * INDENT)
-                line.append_text(text)
-        entries.append((feed.name, line))
+    for folder, feeds in _grouped(config):
+        pad = ""
+        if folder is not None:
+            key = folder_key(folder)
+            unread = sum(counts.unread.get(f.name, 0) for f in feeds)
+            flagged = sum(counts.flagged.get(f.name, 0) for f in feeds)
+            line = Text(_marker(selected == key), end="")
+            line.append("▾ " + one_line(folder), "bold underline")
+            line.append(f"  {unread} unread · {flagged} ⚑", "dim")
+            line.truncate(width, overflow="ellipsis")
+            entries.append((key, line))
+            pad = "  "
+        for feed in feeds:
+            entries.append((feed.name, _feed_entry(feed, states, counts, selected, now,
+                                                   room - len(pad), pad)))
     return entries
+
+
+def _feed_entry(
+    feed: FeedConfig,
+    states: dict[str, FeedState],
+    counts: Counts,
+    selected: str | None,
+    now: datetime,
+    room: int,
+    pad: str,
+) -> Text:
+    """One feed on two or three lines: counts, then health (``pad`` indents a folder's feeds)."""
+    health = feed_health(feed, states.get(feed.name), now)
+    unread, flagged = counts.unread.get(feed.name, 0), counts.flagged.get(feed.name, 0)
+    name = Text(one_line(feed.name), style="bold", no_wrap=True, end="")
+    tally = f"  {unread} unread · {flagged} ⚑"
+    if name.cell_len > room - len(tally):  # short of room: the list's own symbols
+        tally = f"  {unread}● {flagged}⚑"
+    name.truncate(max(4, room - len(tally)), overflow="ellipsis")
+    line = Text(_marker(selected == feed.name) + pad, end="")
+    line.append(health.symbol + " ", LEVEL_STYLES[health.level])
+    line.append_text(name)
+    line.append(tally, "dim")
+    for detail in (health.text, health.why):
+        if detail:
+            text = Text(one_line(detail), style=LEVEL_STYLES[health.level], no_wrap=True, end="")
+            text.truncate(room, overflow="ellipsis")
+            line.append("\n" + " " * INDENT + pad)
+            line.append_text(text)
+    return line
 
 
 def watchlist_entries(

@@ -35,7 +35,13 @@ from monitor.components.detail import DetailPane
 from monitor.components.item_list import ItemList
 from monitor.components.safe_text import one_line
 from monitor.components.search_bar import SearchBar
-from monitor.components.side_panels import FilterPanel, feed_entries, watchlist_entries
+from monitor.components.side_panels import (
+    FilterPanel,
+    feed_entries,
+    folder_key,
+    folder_of_key,
+    watchlist_entries,
+)
 from monitor.components.status import StatusLine, StatusState
 from monitor.errors import MonitorError
 from monitor.export import parse_since, select_items, to_markdown
@@ -245,9 +251,9 @@ class MainScreen(Screen[None]):
             return
         now = self.now()
         feeds = self.feeds_panel
-        feeds.selected = self.filter.feed
+        feeds.selected = folder_key(self.filter.folder) if self.filter.folder else self.filter.feed
         width = max(0, feeds.content_region.width - 1) or None  # room for a scrollbar
-        feeds.set_entries(feed_entries(self.config, self.view.states, counts, self.filter.feed,
+        feeds.set_entries(feed_entries(self.config, self.view.states, counts, feeds.selected,
                                        now, *(width,) if width else ()))
         wls = self.watchlists_panel
         wls.selected = self.filter.watchlist
@@ -262,7 +268,7 @@ class MainScreen(Screen[None]):
     def set_filter(self, **changes: object) -> None:
         self.filter = self.filter.with_(**changes)
         self.refilter()
-        if "feed" in changes or "watchlist" in changes:
+        if {"feed", "folder", "watchlist"} & changes.keys():
             self.refresh_panels()
 
     def config_changed(self) -> None:
@@ -273,6 +279,8 @@ class MainScreen(Screen[None]):
         feeds = {f.name for f in self.config.feeds}
         if self.filter.feed is not None and self.filter.feed not in feeds:
             self.filter = self.filter.with_(feed=None)
+        if self.filter.folder is not None:
+            self.filter = self.filter.with_(**self._folder_filter(self.filter.folder))
         self.item_list.refresh()  # tags changed in place; the rest follows from the worker
         self.detail.show(self.item_list.current)
         self.rebuild_view()
@@ -289,7 +297,16 @@ class MainScreen(Screen[None]):
 
     @on(FilterPanel.Chosen, "#feeds")
     def _feed_chosen(self, event: FilterPanel.Chosen) -> None:
-        self.set_filter(feed=event.name)
+        folder = folder_of_key(event.name)
+        if folder is None:
+            self.set_filter(feed=event.name, folder=None, folder_feeds=frozenset())
+        else:
+            self.set_filter(feed=None, **self._folder_filter(folder))
+
+    def _folder_filter(self, folder: str) -> dict[str, object]:
+        """The filter fields for a folder (none when no feed is in it any more)."""
+        feeds = frozenset(f.name for f in self.config.feeds if f.folder == folder)
+        return {"folder": folder if feeds else None, "folder_feeds": feeds}
 
     @on(FilterPanel.Chosen, "#watchlists")
     def _watchlist_chosen(self, event: FilterPanel.Chosen) -> None:
@@ -344,6 +361,7 @@ class MainScreen(Screen[None]):
 
     def action_clear_search(self) -> None:
         self._clear(ItemFilter(feed=self.filter.feed, watchlist=self.filter.watchlist,
+                               folder=self.filter.folder, folder_feeds=self.filter.folder_feeds,
                                flagged_only=self.filter.flagged_only,
                                unread_only=self.filter.unread_only))
 
@@ -362,7 +380,8 @@ class MainScreen(Screen[None]):
         self.item_list.highlighter = None
         self.detail.highlighter = None
         self.detail.show(self.item_list.current)
-        panels_change = (flt.feed, flt.watchlist) != (self.filter.feed, self.filter.watchlist)
+        panels_change = (flt.feed, flt.folder, flt.watchlist) != (
+            self.filter.feed, self.filter.folder, self.filter.watchlist)
         self.filter = flt
         self.refilter()
         if panels_change:
