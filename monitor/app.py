@@ -9,6 +9,7 @@ The CLI (:func:`monitor.cli.run_app`) builds it.
 
 from __future__ import annotations
 
+import os
 import webbrowser
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from monitor import timefmt
+from monitor.alerts import build_alert, terminal_sequence
 from monitor.components.commands import MonitorCommands
 from monitor.config import load_config
 from monitor.errors import ConfigError, error_line
@@ -89,6 +91,7 @@ class MonitorApp(App[int]):
         self.export_dir = export_dir
         self.main = MainScreen()
         self.notified: deque[str] = deque(maxlen=NOTIFIED_KEPT)  # what notify() said, newest last
+        self.terminal_notifications: deque[str] = deque(maxlen=NOTIFIED_KEPT)  # sequences written
         self._poll_timer: Timer | None = None
         self._polling = False
         self._config_stamp = file_stamp(config_path)
@@ -146,6 +149,20 @@ class MonitorApp(App[int]):
         text = new_matches_message(report, [w.name for w in self.config.watchlists])
         if text:
             self.tell(text)
+        alert = build_alert(report.new_items, self.config.watchlists)
+        if alert is not None:
+            self.terminal_notify(terminal_sequence(alert, self.config.settings.notify, os.environ))
+
+    def terminal_notify(self, sequence: str) -> None:
+        """Write a desktop notification (or a bell) to the terminal, as Textual writes its
+        own OSC 52 clipboard sequence; feed text in it was cleaned by :mod:`monitor.alerts`."""
+        if not sequence:
+            return
+        self.terminal_notifications.append(sequence)
+        driver = self._driver
+        if driver is not None:
+            driver.write(sequence)
+            driver.flush()
 
     def _poll_ended(self) -> None:
         self._polling = False

@@ -13,6 +13,8 @@ from textual.message import Message
 from monitor.match import Matcher
 from monitor.models import Config, Item
 from monitor.poll import FeedReport, PollReport
+from monitor.stories.rows import StoryRows
+from monitor.trends import TrendRow
 from monitor.view import ViewData
 
 
@@ -93,3 +95,18 @@ class LinkOpened(Message):
     item: Item
     url: str
     opened: bool
+
+
+@dataclass
+class TrendsReady(Message):
+    """The Trends screen's rows, counted off the event loop for a range of ``days``."""
+
+    rows: list[TrendRow]
+    days: int
+
+
+@dataclass
+class StoriesReady(Message):
+    """The stories of the recent history, grouped off the event loop."""
+
+    stories: StoryRows

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 
+from monitor import timefmt
 from monitor.models import FeedState, Item
 from monitor.query import Query, QueryError, parse_query
 from monitor.search import SearchIndex
@@ -32,6 +33,7 @@ class ItemFilter:
     unread_only: bool = False
     folder: str | None = None  # a feeds.toml folder: every feed in it (``folder_feeds``)
     folder_feeds: frozenset[str] = frozenset()
+    since: datetime | None = None  # only items from then on (the Trends screen's range)
 
     @property
     def active(self) -> bool:
@@ -47,6 +49,8 @@ class ItemFilter:
             parts.append("flagged")
         if self.unread_only:
             parts.append("unread")
+        if self.since is not None:
+            parts.append(f"since {timefmt.iso_day(self.since)}")
         if self.feed:
             parts.append(f"feed: {self.feed}")
         if self.folder:
@@ -106,6 +110,9 @@ def live_filter(items: Sequence[Item], flt: ItemFilter, rows: Sequence[int] | No
         rows = [i for i in rows if items[i].flagged]
     if flt.unread_only:
         rows = [i for i in rows if not items[i].read]
+    if flt.since is not None:
+        since = flt.since
+        rows = [i for i in rows if items[i].time >= since]
     return rows if isinstance(rows, list) else list(rows)
 
 

@@ -98,6 +98,20 @@ def detail_text(
     return Text("\n", end="").join(parts)
 
 
+def sources_text(sources: Sequence[tuple[Item, bool]], label_style: Style) -> Text:
+    """The story's other items, one line each: outlet, time, title; "possible" marked."""
+    if not sources:
+        return Text("")
+    out = Text("\n\n", end="")
+    out.append(f"Also reported by {len(sources)} more", label_style)
+    for other, possible in sources:
+        out.append(f"\n  • {one_line(other.feed)}, {timefmt.full(other.time)}: ")
+        out.append(one_line(other.title) or "(untitled)")
+        if possible:
+            out.append(" (possible same story)", label_style)
+    return out
+
+
 class DetailPane(VerticalScroll, can_focus=True):
     """Scrollable detail of the item under the cursor."""
 
@@ -118,29 +132,31 @@ class DetailPane(VerticalScroll, can_focus=True):
         self.item: Item | None = None
         # Given an item, the spans the search box's query matched (None: no search).
         self.highlighter: Callable[[Item], Sequence[Span]] | None = None
+        self.sources: Sequence[tuple[Item, bool]] = ()  # the story's other outlets' items
 
     def compose(self) -> ComposeResult:
         yield Static(Text(PLACEHOLDER), id="detail-body")
 
-    def show(self, item: Item | None) -> None:
-        """Show ``item`` (None: the placeholder); back to the top only for another item."""
+    def show(self, item: Item | None, sources: Sequence[tuple[Item, bool]] = ()) -> None:
+        """Show ``item`` (None: the placeholder) and the other items of its story (each with
+        whether it is only possibly the same story); back to the top only for another item."""
         same = item is not None and self.item is not None and item.id == self.item.id
         self.item = item
+        self.sources = sources
         body = self.query_one("#detail-body", Static)
         if item is None:
             body.update(Text(PLACEHOLDER))
             return
         style = self.get_component_rich_style
-        body.update(
-            detail_text(
-                item,
-                match_style=style("detail--match"),
-                label_style=style("detail--label"),
-                tag_style=style("detail--tag"),
-                search_spans=self.highlighter(item) if self.highlighter is not None else (),
-                found_style=style("detail--found"),
-            )
+        text = detail_text(
+            item,
+            match_style=style("detail--match"),
+            label_style=style("detail--label"),
+            tag_style=style("detail--tag"),
+            search_spans=self.highlighter(item) if self.highlighter is not None else (),
+            found_style=style("detail--found"),
         )
+        body.update(text + sources_text(sources, style("detail--label")) if sources else text)
         if not same:
             self.scroll_home(animate=False)
 
@@ -149,7 +165,8 @@ class DetailPane(VerticalScroll, can_focus=True):
         item = self.item
         if item is None:
             return PLACEHOLDER
-        return detail_text(item, match_style=Style(), label_style=Style(), tag_style=Style()).plain
+        text = detail_text(item, match_style=Style(), label_style=Style(), tag_style=Style())
+        return (text + sources_text(self.sources, Style())).plain
 
     def action_back(self) -> None:
         self.app.query_one("#items").focus()

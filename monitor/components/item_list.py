@@ -6,7 +6,7 @@ cursor or filtering never builds widgets, so 100,000 items stay smooth.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,6 +53,7 @@ class ItemList(ScrollView, can_focus=True):
         "item-list--source",
         "item-list--tag",
         "item-list--match",
+        "item-list--story",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
@@ -91,6 +92,7 @@ class ItemList(ScrollView, can_focus=True):
         self._clock = clock
         self._items: Sequence[Item] = ()
         self._rows: list[int] = []
+        self._marks: Mapping[str, str] = {}  # item id -> story mark before its title
         self._highlighted_id: str | None = None
         self._highlighter: Callable[[str], Sequence[tuple[int, int]]] | None = None
 
@@ -121,12 +123,16 @@ class ItemList(ScrollView, can_focus=True):
         """The items the filter lets through, in display order."""
         return [self._items[i] for i in self._rows]
 
-    def set_rows(self, items: Sequence[Item], rows: list[int]) -> None:
+    def set_rows(
+        self, items: Sequence[Item], rows: list[int], marks: Mapping[str, str] | None = None
+    ) -> None:
         """Show ``rows`` (indices into ``items``); the cursor stays on the same item if it can,
-        else on the same row (clamped), so it lands on the item that took its place."""
+        else on the same row (clamped), so it lands on the item that took its place.
+        ``marks`` (item id -> text) go before titles: a story's outlets, its members."""
         keep = self.current.id if self.current is not None else None
         cursor = self.cursor
         self._items, self._rows = items, rows
+        self._marks = marks or {}
         self.virtual_size = Size(self.size.width, len(rows))
         if keep is not None and rows:
             cursor = next((n for n, i in enumerate(rows) if items[i].id == keep), cursor)
@@ -233,6 +239,9 @@ class ItemList(ScrollView, can_focus=True):
             match = style("item-list--match")
             for start, end in self._highlighter(title.plain):
                 title.stylize(match, start, end)
+        mark = self._marks.get(item.id)
+        if mark:
+            title = Text.assemble((mark, style("item-list--story")), title)
         title.truncate(room, overflow="ellipsis", pad=True)
         text.append_text(title)
         text.append_text(tags)

@@ -17,7 +17,7 @@ import threading
 import webbrowser
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
 from urllib.parse import urlsplit
 
@@ -49,6 +49,7 @@ from monitor.messages import (
     ExportWritten,
     LinkOpened,
     OpenInTerminal,
+    StoriesReady,
     ViewReady,
     WriteApplied,
 )
@@ -56,8 +57,12 @@ from monitor.models import Config, Item
 from monitor.query import QueryError, parse_query
 from monitor.screens.export import ExportRequest, ExportScreen, default_export_path
 from monitor.screens.help import HelpScreen, binding_rows
+from monitor.screens.trends import TrendChoice, TrendsScreen
 from monitor.search import Highlighter
 from monitor.store import History
+from monitor.stories import StoryIndex, StorySettings
+from monitor.stories.rows import StoryRows
+from monitor.trends import trend_zone
 from monitor.view import (
     ItemFilter,
     RowFilter,
@@ -72,6 +77,7 @@ if TYPE_CHECKING:
 
 PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
 SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
+STORY_DAYS = 14  # the list groups the stories of the last two weeks
 SIDEBAR_MIN_WIDTH = 100  # narrower terminals hide the sidebar until ``b``
 
 
@@ -121,6 +127,8 @@ class MainScreen(Screen[None]):
         Binding("y", "copy_link", "Copy link", show=False),
         Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
         Binding("ctrl+r", "app.reload_config", "Reload feeds.toml", show=False),
+        Binding("t", "trends", "Trends", show=False),
+        Binding("z", "toggle_story", "Expand/collapse a story", show=False),
     ]
 
     def __init__(self) -> None:
@@ -135,6 +143,11 @@ class MainScreen(Screen[None]):
         self._write_lock = threading.Lock()  # guards _writes and _draining
         self._draining = False  # a drainer is running: new writes join its queue
         self._sidebar_wanted: bool | None = None  # None: shown when the terminal is wide enough
+        self.stories = StoryRows()  # the recent stories of two or more items (a snapshot)
+        self.expanded: set[str] = set()  # story ids whose items are listed under their row
+        self._story_index: StoryIndex | None = None  # grown by the "stories" worker only
+        self._story_lock = threading.Lock()
+        self._positions: tuple[list[Item], dict[str, int]] | None = None
 
     @property
     def monitor(self) -> MonitorApp:
@@ -186,6 +199,7 @@ class MainScreen(Screen[None]):
         self.item_list.focus()
         self._place_sidebar()
         self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
+        self.refresh_stories()
         self.monitor.main_screen_ready()
 
     def on_resize(self, event: Resize) -> None:
@@ -223,6 +237,61 @@ class MainScreen(Screen[None]):
         self.show_view(message.view)
         if message.generation != self._writes_done:
             self.rebuild_view()  # a write landed while it was counting: count again
+        else:
+            self.refresh_stories()
+
+    # --- stories ------------------------------------------------------------------------
+
+    @work(thread=True, group="stories", exclusive=True, exit_on_error=False)
+    def refresh_stories(self) -> None:
+        """Group the recent items not grouped yet into stories (off the event loop).
+
+        Only the last STORY_DAYS are grouped: older items are each their own story here (the
+        export groups any period it is asked for)."""
+        cutoff = self.now() - timedelta(days=STORY_DAYS)
+        settings = StorySettings.from_settings(self.config.settings)
+        with self._story_lock:
+            index = self._story_index
+            if index is None or index.settings != settings:
+                index = self._story_index = StoryIndex(settings)
+            fresh = [i for i in self.history.items() if i.time >= cutoff and i.id not in index]
+            if not fresh and self.stories.story_of:
+                return
+            index.add(fresh)
+            rows = StoryRows.of(index)
+        self.post_message(StoriesReady(rows))
+
+    def on_stories_ready(self, message: StoriesReady) -> None:
+        self.stories = message.stories
+        self.refilter()
+        self.show_detail(self.item_list.current)
+
+    def story_sources(self, item: Item) -> list[tuple[Item, bool]]:
+        """The other items of ``item``'s story, for the detail pane."""
+        found = []
+        for other_id, possible in self.stories.sources(item.id):
+            other = self.history.get(other_id)
+            if other is not None:
+                found.append((other, possible))
+        return found
+
+    def show_detail(self, item: Item | None) -> None:
+        self.detail.show(item, self.story_sources(item) if item is not None else ())
+
+    def positions(self) -> dict[str, int]:
+        """Item id -> index in the current items (built when a story is first expanded)."""
+        if self._positions is None or self._positions[0] is not self.items:
+            self._positions = (self.items, {item.id: n for n, item in enumerate(self.items)})
+        return self._positions[1]
+
+    def action_toggle_story(self) -> None:
+        item = self.item_list.current
+        story = self.stories.story_of.get(item.id) if item is not None else None
+        if story is None:
+            self.monitor.tell("This item is not part of a story carried by other outlets.")
+            return
+        self.expanded ^= {story}
+        self.refilter()
 
     def show_view(self, view: ViewData) -> None:
         """Swap in a new snapshot and redraw what depends on it."""
@@ -239,7 +308,10 @@ class MainScreen(Screen[None]):
             self.update_status(filters=(*self.filter.describe(), "indexing…"))
             return
         rows = self.row_filter.rows(self.filter, now=self.now())
-        self.item_list.set_rows(self.items, rows)
+        rows, marks = self.stories.collapse(
+            self.items, rows, self.expanded, self.positions() if self.expanded else {}
+        )
+        self.item_list.set_rows(self.items, rows, marks)
         self.update_status(
             shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe())
         )
@@ -283,15 +355,17 @@ class MainScreen(Screen[None]):
             self.filter = self.filter.with_(**self._folder_filter(self.filter.folder))
         self.item_list.refresh()  # tags changed in place; the rest follows from the worker
         self.detail.show(self.item_list.current)
+        with self._story_lock:
+            self._story_index = None  # tags (anchors) or thresholds may have changed
         self.rebuild_view()
 
     @on(ItemList.Highlighted)
     def _show_detail(self, event: ItemList.Highlighted) -> None:
-        self.detail.show(event.item)
+        self.show_detail(event.item)
 
     @on(ItemList.Opened)
     def _open_item(self, event: ItemList.Opened) -> None:
-        self.detail.show(event.item)
+        self.show_detail(event.item)
         self.mark_read(event.item)
         self.detail.focus()
 
@@ -363,7 +437,7 @@ class MainScreen(Screen[None]):
         self._clear(ItemFilter(feed=self.filter.feed, watchlist=self.filter.watchlist,
                                folder=self.filter.folder, folder_feeds=self.filter.folder_feeds,
                                flagged_only=self.filter.flagged_only,
-                               unread_only=self.filter.unread_only))
+                               unread_only=self.filter.unread_only, since=self.filter.since))
 
     def action_clear_filters(self) -> None:
         """esc in the lists: the search first; with no search, every other filter."""
@@ -411,8 +485,16 @@ class MainScreen(Screen[None]):
             self.queue_write(lambda h, i=item.id: toggle_read(h, i), item)
 
     def mark_read(self, item: Item) -> None:
-        if not item.read:
+        """Mark ``item`` read, and the items of its story in its language (never those
+        linked across languages: those are only possibly the same story)."""
+        ids = [i for i in self.stories.same_language(item.id)
+               if (other := self.history.get(i)) is not None and not other.read]
+        if item.id not in ids and not item.read:
+            ids.append(item.id)
+        if len(ids) == 1 and ids[0] == item.id:
             self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
+        elif ids:  # several items: the view is recounted after the write
+            self.queue_write(lambda h, i=tuple(ids): h.set_read_many(i, True), None)
 
     def action_copy_link(self) -> None:
         item = self.item_list.current
@@ -456,6 +538,19 @@ class MainScreen(Screen[None]):
         else:
             self.monitor.tell(f"No browser opened {one_line(message.url)[:80]} (y copies the link)",
                               severity="warning")
+
+    # --- trends -------------------------------------------------------------------------
+
+    def action_trends(self) -> None:
+        names = [w.name for w in self.config.watchlists]
+        screen = TrendsScreen(self.items, names, self.now(), trend_zone(self.config))
+        self.app.push_screen(screen, self._trend_chosen)
+
+    def _trend_chosen(self, choice: TrendChoice | None) -> None:
+        """Enter on a Trends row: that watchlist's items over the range shown there."""
+        if choice is not None:
+            self.set_filter(watchlist=choice.watchlist, since=choice.since)
+        self.item_list.focus()
 
     # --- export -------------------------------------------------------------------------
 
@@ -538,7 +633,7 @@ class MainScreen(Screen[None]):
         item, was = message.item, message.was
         self._writes_done += 1
         self.item_list.refresh()
-        self.detail.show(self.item_list.current)
+        self.show_detail(self.item_list.current)
         counts = self.view.counts
         if (item is not None and was is not None and counts is not None
                 and self.history.get(item.id) is item):

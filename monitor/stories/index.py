@@ -303,6 +303,11 @@ class StoryIndex:
             return singleton_story_id(item_id)
         return singleton_story_id(self._entries[self._all.find(slot)].id)
 
+    def strand(self, item_id: str) -> int:
+        """Which strand (same-language part) of its story an item is in (-1: not indexed)."""
+        slot = self._slot.get(item_id)
+        return -1 if slot is None else self._strong.find(slot)
+
     def same_language(self, item_id: str) -> list[str]:
         """The items linked to this one by same-language (or same URL/title) evidence."""
         slot = self._slot.get(item_id)
