@@ -308,9 +308,11 @@ class MainScreen(Screen[None]):
             self.update_status(filters=(*self.filter.describe(), "indexing…"))
             return
         rows = self.row_filter.rows(self.filter, now=self.now())
-        rows, marks = self.stories.collapse(
-            self.items, rows, self.expanded, self.positions() if self.expanded else {}
-        )
+        marks: dict[str, str] = {}
+        if not self.filter.query:  # a search lists every item it finds
+            rows, marks = self.stories.collapse(
+                self.items, rows, self.expanded, self.positions() if self.expanded else {}
+            )
         self.item_list.set_rows(self.items, rows, marks)
         self.update_status(
             shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe())
