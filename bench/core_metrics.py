@@ -196,6 +196,25 @@ def run_desk(p: dict[str, Any]) -> Result:
     }
 
 
+def run_backtest(p: dict[str, Any]) -> Result:
+    """``monitor watchlist test "Drone Deal"``'s work over the history (loaded beforehand)."""
+    from monitor.backtest import backtest, find_watchlist
+    from synth import shipped_watchlists
+
+    history = History.open(Path(p["history"]))
+    items = history.items()
+    watchlist = find_watchlist(shipped_watchlists(), "Drone Deal")
+    assert watchlist is not None
+    t0 = time.perf_counter()
+    result = backtest(items, watchlist)
+    elapsed = time.perf_counter() - t0
+    return {
+        "metrics": {"backtest_100k_s": elapsed},
+        "notes": [f"backtest: {result.summary} over {result.total} items in {elapsed:.2f} s "
+                  "(history load not counted)"],
+    }
+
+
 def run_naive(p: dict[str, Any]) -> Result:
     """N one-by-one inserts: plain TinyDB (JSONStorage) versus History.add_items([item])."""
     from tinydb import TinyDB

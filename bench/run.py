@@ -49,6 +49,7 @@ TARGETS = [
     Target("max_ui_stall_ms", "longest loop stall while polling in TUI", 50, operator.le, "ms", "stall"),
     Target("filter_100k_ms", "search/watchlist filter in TUI (worst)", 100, operator.le, "ms", "tui"),
     Target("match_items_per_s", "Matcher.match, 200 terms, one core", 20_000, operator.ge, "/s", "match"),
+    Target("backtest_100k_s", "watchlist test of Drone Deal (terms + rules) over the history", 2, operator.le, "s", "backtest"),
     Target("search_100k_ms", "search query over the history (worst of a fixed set)", 100, operator.le, "ms", "search"),
     Target("peak_rss_mb", "peak RSS of the TUI with the history", 400, operator.le, "MB", "tui"),
     Target("trends_100k_ms", "Trends rows, 100k items, 20 watchlists", 100, operator.le, "ms", "desk"),
@@ -140,7 +141,7 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
         mb = sum(p.stat().st_size for p in (tmp / "feeds").iterdir()) / 1e6
         log(f"{len(files)} feeds ({mb:.1f} MB) in {time.perf_counter() - t0:.1f} s, served at {base}")
     params["config"] = str(write_config(tmp / "feeds.toml", base, files, lists))
-    if groups & {"ingest", "tui", "stall", "search", "desk"}:
+    if groups & {"ingest", "tui", "stall", "search", "desk", "backtest"}:
         t0 = time.perf_counter()
         names = [feed_name(n) for n in range(size["feeds"])]
         path = build_history(tmp / "history.json", maker, Matcher(lists), size["history_size"], names,

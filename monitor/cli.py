@@ -189,6 +189,23 @@ def build_parser() -> argparse.ArgumentParser:
     opml_export.add_argument("--out", type=Path, metavar="FILE",
                              help="write to FILE (atomically) instead of standard output")
 
+    watchlist = command(
+        "watchlist",
+        "try a watchlist edit on the history before saving it; get suggestions",
+        "Work on one watchlist: 'test' runs it as written in feeds.toml (or an edited copy "
+        "given with --config) over every stored item and prints the items it would gain and "
+        "lose against the tags of today, with what fired; nothing is written.",
+    )
+    watchlist_sub = watchlist.add_subparsers(dest="watchlist_command", metavar="ACTION",
+                                             required=True)
+    watchlist_test = watchlist_sub.add_parser(
+        "test", help="items a watchlist as written would gain and lose (writes nothing)",
+        description="Run the watchlist NAME as written in the config (--config FILE: an edited "
+        "copy) over the whole history and print the items it would gain and lose against "
+        "today's tags, with titles and the term or rule that fired. Exit status 0.")
+    _common(watchlist_test, suppress=True)
+    watchlist_test.add_argument("name", metavar="NAME", help="the watchlist (any case)")
+
     demo = sub.add_parser(
         "demo",
         help="open the UI on bundled sample feeds (offline)",
@@ -532,6 +549,25 @@ def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
     if plan.added and not args.dry_run:
         print(f"{path}: updated", file=out)
     return 1 if plan.invalid and not plan.added and not plan.duplicates else 0
+def cmd_watchlist(args: argparse.Namespace, out: TextIO) -> int:
+    """``watchlist test``: never writes the history."""
+    from monitor.backtest import backtest, find_watchlist, report_lines
+    from monitor.poll import open_history
+
+    path = _config_path(args)
+    config = _load(args, path)
+    watchlist = find_watchlist(config.watchlists, args.name)
+    if watchlist is None:
+        names = ", ".join(f'"{w.name}"' for w in config.watchlists) or "none"
+        raise UsageError(f'{path}: no watchlist "{args.name}" (watchlists: {names})')
+    history = open_history(config, args.db, create=False)
+    result = backtest(history.items(), watchlist)
+    for line in report_lines(result, source=str(path)):
+        print(line, file=out)
+    out.flush()
+    return 0
+
+
 def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
     """Never writes the history (like export)."""
     import json
@@ -639,6 +675,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_search(args, out)
         if args.command == "stories":
             return cmd_stories(args, out)
+        if args.command == "watchlist":
+            return cmd_watchlist(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

@@ -163,6 +163,25 @@ def _en_key(lower: str) -> str:
     return lower[:_EN_KEY_LEN].replace("y", "i")
 
 
+def _lexeme_keys(word: str) -> set[str]:
+    """Every form (as a prefilter key) of every dictionary paradigm ``word`` is a form of."""
+    morph = _analyzer()
+    d = morph.dictionary
+    keys: set[str] = set()
+    with _lock:
+        for fixed, parses in d.words.similar_items(word, morph.char_substitutes):
+            for para_id, idx in parses:
+                paradigm = d.paradigms[para_id]
+                n = len(paradigm) // 3
+                stem = d.build_stem(paradigm, idx, fixed)
+                keys.update(
+                    _uk_key(d.paradigm_prefixes[paradigm[2 * n + i]] + stem
+                            + d.suffixes[paradigm[i]])
+                    for i in range(n)
+                )
+    return keys
+
+
 class _Prefilter:
     """Whether a word could share a normal form with any term word, without lemmatising it.
 
@@ -185,18 +204,9 @@ class _Prefilter:
         morph = _analyzer()
         d = morph.dictionary
         keys = {_uk_key(w) for w in vocabulary}
+        for word in vocabulary:
+            keys |= _lexeme_keys(word)
         with _lock:
-            for word in vocabulary:
-                for fixed, parses in d.words.similar_items(word, morph.char_substitutes):
-                    for para_id, idx in parses:
-                        paradigm = d.paradigms[para_id]
-                        n = len(paradigm) // 3
-                        stem = d.build_stem(paradigm, idx, fixed)
-                        keys.update(
-                            _uk_key(d.paradigm_prefixes[paradigm[2 * n + i]] + stem
-                                    + d.suffixes[paradigm[i]])
-                            for i in range(n)
-                        )
             exceptions = {_stemmer.stemWord(w): w for w in _EN_EXCEPTIONS}
         self._uk_keys = frozenset(keys)
         self._en_keys = frozenset(
