@@ -27,6 +27,7 @@ from monitor.alerts import build_alert, terminal_sequence
 from monitor.components.commands import MonitorCommands
 from monitor.config import load_config
 from monitor.errors import ConfigError, error_line
+from monitor.backtest import backtest, edited_watchlists
 from monitor.match import Matcher
 from monitor.messages import (
     ConfigFailed,
@@ -34,11 +35,13 @@ from monitor.messages import (
     HistoryChanged,
     PollFinished,
     PollProgress,
+    WatchlistsEdited,
 )
 from monitor.models import Config, utcnow
 from monitor.paths import file_stamp
 from monitor.poll import FeedReport, next_due, poll
 from monitor.screens.main import MainScreen
+from monitor.screens.watchlist_review import WatchlistReviewScreen
 from monitor.store import History
 from monitor.summary import new_matches_message, poll_summary
 
@@ -95,6 +98,7 @@ class MonitorApp(App[int]):
         self._poll_timer: Timer | None = None
         self._polling = False
         self._config_stamp = file_stamp(config_path)
+        self.pending_edit: WatchlistsEdited | None = None  # waits for W, then a
 
     def get_default_screen(self) -> MainScreen:
         return self.main
@@ -221,11 +225,47 @@ class MonitorApp(App[int]):
         except ConfigError as exc:
             self.post_message(ConfigFailed("\n".join(exc.problems)))
             return
+        edited = edited_watchlists(self.config.watchlists, config.watchlists)
+        if edited and len(self.history):
+            # An edit of existing watchlists waits for the analyst: what it would gain and
+            # lose is shown first (W), and nothing is retagged until it is applied.
+            items = self.history.items()
+            self.post_message(WatchlistsEdited(config, [backtest(items, w) for w in edited]))
+            return
+        self.apply_config(config)
+
+    def apply_config(self, config: Config) -> None:
+        """Retag the history for ``config`` (in a worker thread) and switch to it."""
         matcher = Matcher(config.watchlists)
         changed = self.history.retag(matcher.apply, matcher.signature)
         self.post_message(ConfigReloaded(config, matcher, changed))
 
+    def on_watchlists_edited(self, message: WatchlistsEdited) -> None:
+        self.pending_edit = message
+        summary = "; ".join(r.summary for r in message.results)
+        self.tell(f"{self.config_path.name}: {summary}. W reviews the items and applies the "
+                  "edit (nothing is retagged until then)", timeout=30)
+
+    def action_review_watchlists(self) -> None:
+        """W: the gained and lost items of a pending watchlist edit; a applies it."""
+        pending = self.pending_edit
+        if pending is None:
+            self.tell("No watchlist edit waiting for review")
+            return
+
+        def done(apply: bool | None) -> None:
+            if apply and self.pending_edit is pending:
+                self.pending_edit = None
+                self.apply_pending(pending.config)
+
+        self.push_screen(WatchlistReviewScreen(pending.results, self.config_path.name), done)
+
+    @work(thread=True, group="config", exclusive=True, exit_on_error=False)
+    def apply_pending(self, config: Config) -> None:
+        self.apply_config(config)
+
     def on_config_reloaded(self, message: ConfigReloaded) -> None:
+        self.pending_edit = None
         self.config, self.matcher = message.config, message.matcher
         timefmt.set_zone(timefmt.resolve_zone(self.config.settings.timezone))
         self.main.config_changed()

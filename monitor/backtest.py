@@ -22,7 +22,7 @@ from monitor.models import Item, Match, Watchlist
 from monitor.text import one_line, shorten, strip_escapes
 
 __all__ = [
-    "Backtest", "Change", "backtest", "changed_watchlists", "find_watchlist", "report_lines",
+    "Backtest", "Change", "backtest", "edited_watchlists", "find_watchlist", "report_lines",
 ]
 
 
@@ -84,10 +84,19 @@ def backtest(items: Iterable[Item], watchlist: Watchlist, *, tagged_as: str | No
     return out
 
 
-def changed_watchlists(old: Sequence[Watchlist], new: Sequence[Watchlist]) -> list[Watchlist]:
-    """The watchlists of ``new`` that are new or differ from ``old`` (by name, any edit)."""
+def edited_watchlists(old: Sequence[Watchlist], new: Sequence[Watchlist]) -> list[Watchlist]:
+    """The watchlists of ``new`` that exist in ``old`` under the same name but differ in
+    what they match (terms, rules, exclude, case). New and removed ones are not edits."""
     before = {w.name: w for w in old}
-    return [w for w in new if before.get(w.name) != w]
+    return [
+        w for w in new
+        if w.name in before
+        and _matching(before[w.name]) != _matching(w)
+    ]
+
+
+def _matching(w: Watchlist) -> tuple[object, ...]:
+    return (w.terms, w.rules, w.exclude, w.case_sensitive)
 
 
 def _clean(text: str, limit: int) -> str:

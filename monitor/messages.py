@@ -10,6 +10,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from monitor.backtest import Backtest
 from monitor.match import Matcher
 from monitor.models import Config, Item
 from monitor.poll import FeedReport, PollReport
@@ -46,6 +47,16 @@ class ConfigReloaded(Message):
     config: Config
     matcher: Matcher
     retagged: int
+
+
+@dataclass
+class WatchlistsEdited(Message):
+    """feeds.toml is valid and changes existing watchlists: what they would gain and lose.
+
+    Nothing is retagged until the analyst applies the edit (the review screen)."""
+
+    config: Config
+    results: list[Backtest]
 
 
 @dataclass

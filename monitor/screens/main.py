@@ -127,6 +127,7 @@ class MainScreen(Screen[None]):
         Binding("y", "copy_link", "Copy link", show=False),
         Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
         Binding("ctrl+r", "app.reload_config", "Reload feeds.toml", show=False),
+        Binding("W", "app.review_watchlists", "Review a watchlist edit", show=False),
         Binding("t", "trends", "Trends", show=False),
         Binding("z", "toggle_story", "Expand/collapse a story", show=False),
     ]

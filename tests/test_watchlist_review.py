@@ -1,0 +1,66 @@
+"""The UI's review of a watchlist edit: "+N / −M", W to see the items, a to apply (pilot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.history import History
+from monitor.screens.watchlist_review import WatchlistReviewScreen
+from tests.app_fixtures import feeds_toml, make_app
+from tests.test_app import SIZE, until
+
+EDITED = """
+[[watchlists]]
+name = "Drone Deal"
+terms = ["drone", "frost"]
+
+[[watchlists]]
+name = "PURL"
+terms = ["PURL"]
+"""
+
+
+def tags_on_disk(app: object, title: str) -> list[str]:
+    history = History.open(app.history.path)  # type: ignore[attr-defined]
+    return next(i.tags for i in history.items() if i.title.startswith(title))
+
+
+async def test_an_edit_is_reviewed_before_the_history_is_retagged(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.config_path.write_text(feeds_toml(watchlists=EDITED), encoding="utf-8")
+        app.action_reload_config()
+        await until(pilot, lambda: any("Drone Deal: +1 / −1" in n for n in app.notified))
+        # Nothing retagged yet: "frost" gains the weather item, dropping "дрон" loses one.
+        assert tags_on_disk(app, "Weather") == []
+        assert tags_on_disk(app, "Міноборони") == ["Drone Deal"]
+        assert [t for t in app.config.watchlists[0].terms] == ["drone", "дрон"]
+
+        await pilot.press("W")
+        await until(pilot, lambda: isinstance(app.screen, WatchlistReviewScreen))
+        text = str(app.screen.query_one("#review-text").render())
+        gained, lost = text.split("Lost (1):")
+        assert "Gained (1):" in gained and "Weather service warns of frost" in gained
+        assert "term “frost”" in gained
+        assert "Міноборони отримало нові дрони" in lost and "was: term “дрон”" in lost
+
+        await pilot.press("escape")  # not now: still today's tags
+        await until(pilot, lambda: not isinstance(app.screen, WatchlistReviewScreen))
+        assert tags_on_disk(app, "Weather") == []
+
+        await pilot.press("W")
+        await until(pilot, lambda: isinstance(app.screen, WatchlistReviewScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified))
+        assert tags_on_disk(app, "Weather") == ["Drone Deal"]
+        assert tags_on_disk(app, "Міноборони") == []
+        assert app.config.watchlists[0].terms == ("drone", "frost")
+        assert app.pending_edit is None
+
+
+async def test_w_without_an_edit_says_so(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("W")
+        await until(pilot, lambda: "No watchlist edit waiting for review" in app.notified)
+        assert not isinstance(app.screen, WatchlistReviewScreen)
