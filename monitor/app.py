@@ -24,10 +24,10 @@ from textual.worker import Worker, WorkerState
 
 from monitor import timefmt
 from monitor.alerts import build_alert, terminal_sequence
+from monitor.backtest import backtest, edited_watchlists
 from monitor.components.commands import MonitorCommands
 from monitor.config import load_config
 from monitor.errors import ConfigError, error_line
-from monitor.backtest import backtest, edited_watchlists
 from monitor.match import Matcher
 from monitor.messages import (
     ConfigFailed,
