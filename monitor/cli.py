@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         "try a watchlist edit on the history before saving it; get suggestions",
         "Work on one watchlist: 'test' runs it as written in feeds.toml (or an edited copy "
         "given with --config) over every stored item and prints the items it would gain and "
-        "lose against the tags of today, with what fired; nothing is written.",
+        "lose against the tags of today, with what fired; 'suggest' proposes terms and rules "
+        "from the history. Nothing is written.",
     )
     watchlist_sub = watchlist.add_subparsers(dest="watchlist_command", metavar="ACTION",
                                              required=True)
@@ -205,6 +206,16 @@ def build_parser() -> argparse.ArgumentParser:
         "today's tags, with titles and the term or rule that fired. Exit status 0.")
     _common(watchlist_test, suppress=True)
     watchlist_test.add_argument("name", metavar="NAME", help="the watchlist (any case)")
+    watchlist_suggest = watchlist_sub.add_parser(
+        "suggest", help="words, phrases and NEAR pairs common in its hits (writes nothing)",
+        description="Mine the history for words and phrases (lemmas and stems, English and "
+        "Ukrainian) far more common in the items the watchlist NAME tags than in the others, "
+        "and propose candidate terms and rules with counts and sample titles of the untagged "
+        "items each would add. Nothing is written.")
+    _common(watchlist_suggest, suppress=True)
+    watchlist_suggest.add_argument("name", metavar="NAME", help="the watchlist (any case)")
+    watchlist_suggest.add_argument("--limit", type=_positive_limit, default=12, metavar="N",
+                                   help="candidates per section (default 12)")
 
     demo = sub.add_parser(
         "demo",
@@ -550,7 +561,8 @@ def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{path}: updated", file=out)
     return 1 if plan.invalid and not plan.added and not plan.duplicates else 0
 def cmd_watchlist(args: argparse.Namespace, out: TextIO) -> int:
-    """``watchlist test``: never writes the history."""
+    """``watchlist test`` and ``watchlist suggest``: never write anything."""
+    from monitor import suggest
     from monitor.backtest import backtest, find_watchlist, report_lines
     from monitor.poll import open_history
 
@@ -561,8 +573,12 @@ def cmd_watchlist(args: argparse.Namespace, out: TextIO) -> int:
         names = ", ".join(f'"{w.name}"' for w in config.watchlists) or "none"
         raise UsageError(f'{path}: no watchlist "{args.name}" (watchlists: {names})')
     history = open_history(config, args.db, create=False)
-    result = backtest(history.items(), watchlist)
-    for line in report_lines(result, source=str(path)):
+    if args.watchlist_command == "suggest":
+        found = suggest.suggest(history.items(), watchlist, limit=args.limit)
+        lines = suggest.report_lines(found)
+    else:
+        lines = report_lines(backtest(history.items(), watchlist), source=str(path))
+    for line in lines:
         print(line, file=out)
     out.flush()
     return 0
