@@ -43,7 +43,7 @@ from monitor.poll import FeedReport, next_due, poll
 from monitor.screens.main import MainScreen
 from monitor.screens.watchlist_review import WatchlistReviewScreen
 from monitor.store import History
-from monitor.summary import new_matches_message, poll_summary
+from monitor.summary import health_changes, new_matches_message, poll_summary
 
 CONFIG_CHECK_SECONDS = 1.0
 HISTORY_CHECK_SECONDS = 5.0
@@ -135,11 +135,12 @@ class MonitorApp(App[int]):
         def progress(report: FeedReport, done: int, total: int) -> None:
             self.post_message(PollProgress(report, done, total))
 
+        before = self.history.feed_states()
         report = await poll(
             self.config, self.history, self.matcher, now=self.clock(), force=force,
             progress=progress, retry=retry,
         )
-        self.post_message(PollFinished(report))
+        self.post_message(PollFinished(report, health_changes(before, report, self.clock())))
 
     def on_poll_progress(self, message: PollProgress) -> None:
         if self._polling:
@@ -153,6 +154,8 @@ class MonitorApp(App[int]):
         text = new_matches_message(report, [w.name for w in self.config.watchlists])
         if text:
             self.tell(text)
+        for failing, change in message.health:
+            self.tell(change, severity="warning" if failing else "information")
         alert = build_alert(report.new_items, self.config.watchlists)
         if alert is not None:
             self.terminal_notify(terminal_sequence(alert, self.config.settings.notify, os.environ))
@@ -269,6 +272,7 @@ class MonitorApp(App[int]):
         self.config, self.matcher = message.config, message.matcher
         timefmt.set_zone(timefmt.resolve_zone(self.config.settings.timezone))
         self.main.config_changed()
+        self.main.update_status(config_error=None)
         if not self._polling:
             self._arm_poll_timer()
         self.tell(f"Reloaded {self.config_path.name}: {message.retagged} items re-tagged")
@@ -276,6 +280,8 @@ class MonitorApp(App[int]):
     def on_config_failed(self, message: ConfigFailed) -> None:
         self.tell(f"{message.error}\n(keeping the previous configuration)", severity="error",
                   timeout=15)
+        # and in the status line until an edit fixes it: the toast alone is easily missed
+        self.main.update_status(config_error=message.error.splitlines()[0])
 
     # --- the one place worker failures are reported -------------------------------------
 

@@ -15,7 +15,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from monitor import timefmt
-from monitor.models import FeedConfig, FeedState, Item, from_iso, to_iso
+from monitor.models import FeedConfig, FeedState, Item
+from monitor.stamps import LAST_BRIEFING, read_stamp, write_stamp
 from monitor.text import one_line
 
 DEFAULT_TITLE = "Defence-policy briefing"
@@ -172,27 +173,12 @@ def coverage(
 # -- the previous briefing ------------------------------------------------------------------
 
 
-def stamp_path(history_path: Path) -> Path:
-    """Where the time of the last briefing written from this history is kept (beside it)."""
-    return history_path.with_name(history_path.name + ".last-briefing")
-
-
 def previous_briefing(history_path: Path | None) -> datetime | None:
     """When the last briefing from this history was written (None: never, or unreadable)."""
-    if history_path is None:
-        return None
-    try:
-        return from_iso(stamp_path(history_path).read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return None
+    return read_stamp(history_path, LAST_BRIEFING)
 
 
 def remember_briefing(history_path: Path | None, when: datetime) -> None:
     """Record that a briefing was written at ``when`` (best effort: a read-only history dir
     only loses the "new since the previous briefing" count)."""
-    if history_path is None:
-        return
-    try:
-        stamp_path(history_path).write_text((to_iso(when) or "") + "\n", encoding="utf-8")
-    except OSError:
-        pass
+    write_stamp(history_path, LAST_BRIEFING, when)

@@ -5,7 +5,7 @@ store, browser, export) answer the screen."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.message import Message
@@ -33,6 +33,7 @@ class PollFinished(Message):
     """The poll finished and its new items are in the history."""
 
     report: PollReport
+    health: list[tuple[bool, str]] = field(default_factory=list)  # summary.health_changes
 
 
 @dataclass
@@ -121,3 +122,11 @@ class StoriesReady(Message):
     """The stories of the recent history, grouped off the event loop."""
 
     stories: StoryRows
+
+
+@dataclass
+class LinkCopied(Message):
+    """The clipboard worker tried the system's clipboard tool; ``tool`` is None if none worked."""
+
+    link: str
+    tool: str | None

@@ -11,10 +11,12 @@ index (:mod:`monitor.search`, grown incrementally: a new snapshot indexes only u
 from __future__ import annotations
 
 import operator
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import cast
 
 from monitor import timefmt
 from monitor.models import FeedState, Item
@@ -125,6 +127,7 @@ class Counts:
     watchlists: dict[str, int]
     unread_all: int = 0
     flagged_all: int = 0
+    watchlists_unread: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -137,6 +140,32 @@ class ViewData:
     index: SearchIndex | None = None
     by_feed: dict[str, list[int]] | None = None
     by_watchlist: dict[str, list[int]] | None = None
+
+
+def display_order(items: list[Item]) -> list[Item]:
+    """Newest first, where an undated item (no published time: some pages give none) sorts
+    by when it was first seen, but never above news already out by then: it is placed no
+    higher than the newest dated item first seen at or before it, and after it on a tie.
+
+    ``items`` is the history's order (by ``Item.time``); without undated items it is kept."""
+    if all(item.published is not None for item in items):
+        return items
+    dated = sorted((i for i in items if i.published is not None), key=lambda i: i.first_seen)
+    seen_at = [i.first_seen for i in dated]
+    newest: list[datetime] = []
+    for item in dated:
+        published = cast(datetime, item.published)
+        newest.append(max(newest[-1], published) if newest else published)
+
+    def key(item: Item) -> tuple[datetime, int]:
+        if item.published is not None:
+            return item.published, 1
+        known = bisect_right(seen_at, item.first_seen)
+        if known and newest[known - 1] < item.first_seen:
+            return newest[known - 1], 0
+        return item.first_seen, 0
+
+    return sorted(items, key=key, reverse=True)
 
 
 def same_items(a: Sequence[Item], b: Sequence[Item]) -> bool:
@@ -155,6 +184,7 @@ def build_view(
     unread: dict[str, int] = {}
     flagged: dict[str, int] = {}
     tagged: dict[str, int] = {}
+    tagged_unread: dict[str, int] = {}
     by_feed: dict[str, list[int]] = {}
     by_watchlist: dict[str, list[int]] = {}
     unread_all = flagged_all = 0
@@ -175,13 +205,15 @@ def build_view(
             for tag in {m.watchlist for m in item.matches}:
                 tagged[tag] = tagged.get(tag, 0) + 1
                 by_watchlist.setdefault(tag, []).append(n)
+                if not item.read:
+                    tagged_unread[tag] = tagged_unread.get(tag, 0) + 1
         if not n & 0x3FFF and cancelled():
             return None
     if cancelled():
         return None
     if index is None or not index.covers(items):
         index = SearchIndex.build(items, previous=index)  # only unseen items are indexed
-    counts = Counts(unread, flagged, tagged, unread_all, flagged_all)
+    counts = Counts(unread, flagged, tagged, unread_all, flagged_all, tagged_unread)
     return ViewData(items, states, counts, index, by_feed, by_watchlist)
 
 
@@ -200,6 +232,8 @@ def adjust_counts(
         step = -1 if read else 1
         counts.unread[feed] = counts.unread.get(feed, 0) + step
         counts.unread_all += step
+        for tag in item.tags:
+            counts.watchlists_unread[tag] = counts.watchlists_unread.get(tag, 0) + step
     if flagged != was_flagged:
         step = 1 if flagged else -1
         counts.flagged[feed] = counts.flagged.get(feed, 0) + step

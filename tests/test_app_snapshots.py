@@ -34,3 +34,13 @@ def test_main_screen_in_80x24(snap_compare, tmp_path: Path) -> None:
 
 def test_sidebar_toggled_on_in_80x24(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(make_app(tmp_path), press=["b"], terminal_size=(80, 24))
+
+
+def test_main_screen_in_200x60(snap_compare, tmp_path: Path) -> None:
+    # The widest layout: the source column grows, the sidebar is at its widest.
+    assert snap_compare(make_app(tmp_path), terminal_size=(200, 60))
+
+
+def test_detail_after_enter_j_j_in_80x24(snap_compare, tmp_path: Path) -> None:
+    # enter opens; j j keep moving in the list and the detail follows the highlighted row.
+    assert snap_compare(make_app(tmp_path), press=["enter", "j", "j"], terminal_size=(80, 24))

@@ -41,6 +41,9 @@ def highlighted(
     return out
 
 
+FIELD_NAMES = {"title": "the title", "summary": "the summary", "text": "the article"}
+
+
 def detail_text(
     item: Item,
     *,
@@ -50,51 +53,59 @@ def detail_text(
     search_spans: Sequence[Span] = (),
     found_style: Style | None = None,
 ) -> Text:
-    """Everything about ``item`` as one ``Text``; nothing from the feed is read as markup.
+    """Everything about ``item`` as one ``Text``: what it says first (title, summary, the
+    analyst's note, the article text), then where it comes from and why it is here.
 
-    ``search_spans``: what the search matched (highlighted in ``found_style``)."""
+    ``search_spans``: what the search matched (highlighted in ``found_style``). Nothing from
+    the feed is read as markup."""
     title = highlighted(" ".join(item.title.split("\n")), item.matches, "title", match_style,
                         search_spans, found_style)
     title.stylize("bold")
     parts: list[Text] = [title, Text("")]
+    parts.append(highlighted(item.summary or "(no summary)", item.matches, "summary", match_style,
+                             search_spans, found_style))
+    if item.note.strip():
+        note = Text("Your note: ", style=label_style, end="")
+        note.append(one_line(item.note))
+        parts += [Text(""), note]
+    if item.text.strip():
+        parts += [Text(""), highlighted(item.text, item.matches, "text", match_style,
+                                        search_spans, found_style)]
+    parts.append(Text(""))
 
     def field(label: str, value: Text | str) -> None:
-        line = Text(f"{label:<10}", style=label_style, end="")
+        line = Text(f"{label:<11}", style=label_style, end="")
         line.append_text(value if isinstance(value, Text) else Text(one_line(value)))
         parts.append(line)
 
     field("Source", item.feed)
-    field("Published", timefmt.full(item.published))
-    if item.published is None or item.first_seen != item.published:
-        field("Seen", timefmt.full(item.first_seen))
+    if item.published is None:
+        field("Published", "no date given; first seen " + timefmt.full(item.first_seen))
+    else:
+        field("Published", timefmt.full(item.published))
+        if item.first_seen != item.published:
+            field("Seen", timefmt.full(item.first_seen))
     field("Link", item.link or "(none)")
-    state = []
-    state.append("flagged" + (" (by hand)" if item.flag_override is not None else ""))
-    if not item.flagged:
-        state[0] = "not flagged" + (" (by hand)" if item.flag_override is not None else "")
+    state = ["flagged" if item.flagged else "not flagged"]
+    if item.flag_override is not None:
+        state[0] += " (by hand)"
     state.append("read" if item.read else "unread")
+    if item.pinned:
+        state.append("pinned as a key development")
     field("State", ", ".join(state))
-    if item.tags:
-        tags = Text(end="")
-        for n, tag in enumerate(item.tags):
-            if n:
-                tags.append(" ")
-            tags.append(f"[{one_line(tag)}]", tag_style)
-        field("Tags", tags)
-        parts.append(Text(""))
-        parts.append(Text("Matches", style=label_style))
-        for m in item.matches:
+    for tag in item.tags:
+        line = Text(end="")
+        line.append(one_line(tag), tag_style)
+        hits = [m for m in item.matches if m.watchlist == tag]
+        said = []
+        for m in hits:
             source = {"title": item.title, "summary": item.summary}.get(m.field, item.text)
             found = one_line(source[m.start : m.end]) if 0 <= m.start < m.end <= len(source) else ""
-            line = Text("  • ", end="")
-            line.append(one_line(m.watchlist), tag_style)
-            line.append(f": {one_line(m.fired_by)} → ")
-            line.append(found or "?", match_style)
-            line.append(f" (in {m.field})")
-            parts.append(line)
-    parts.append(Text(""))
-    parts.append(highlighted(item.summary or "(no summary)", item.matches, "summary", match_style,
-                             search_spans, found_style))
+            what = f"“{m.rule}”" if m.rule else f"“{m.term}”"
+            words = f"“{found}” in {FIELD_NAMES.get(m.field, m.field)}" if found else ""
+            said.append(f"{words} (matches {what})" if words else f"matches {what}")
+        line.append(": " + "; ".join(dict.fromkeys(said)))
+        field("Watchlist", line)
     return Text("\n", end="").join(parts)
 
 

@@ -24,13 +24,21 @@ from monitor import timefmt
 from monitor.components.safe_text import one_line
 from monitor.models import Item, utcnow
 
-SOURCE_WIDTH = 14
-TIME_WIDTH = 11
+SOURCE_WIDTH = 14  # the source column at 80 columns; wider terminals give it more
+SOURCE_MAX = 30
+TIME_WIDTH = 12  # "~" (undated: the time first seen) and "10-01 12:00"
 MIN_TITLE_WIDTH = 24  # narrower than this, the tags give way (the detail pane shows them)
 
 
+def source_width(width: int) -> int:
+    """The source column: 14 cells at 80 columns, growing with the terminal up to 30."""
+    return max(SOURCE_WIDTH, min(SOURCE_MAX, width // 7))
+
+
 class ItemList(ScrollView, can_focus=True):
-    """Newest first; ``⚑`` marks flagged items, unread ones are bold with a ``●``."""
+    """Newest first. ``★`` pinned, ``⚑`` flagged; unread rows are bold with a ``●``, or a
+    ``✦`` when they arrived since the last look; ``~`` before the time: undated, the time
+    it was first seen."""
 
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", show=False),
@@ -94,6 +102,8 @@ class ItemList(ScrollView, can_focus=True):
         self._rows: list[int] = []
         self._marks: Mapping[str, str] = {}  # item id -> story mark before its title
         self._highlighted_id: str | None = None
+        self.new_since: datetime | None = None  # items first seen after this get a ✦
+        self.tag_rank: dict[str, int] = {}  # watchlist order, so tags keep one order
         self._highlighter: Callable[[str], Sequence[tuple[int, int]]] | None = None
 
     @property
@@ -180,6 +190,17 @@ class ItemList(ScrollView, can_focus=True):
     def action_page_up(self) -> None:
         self._set_cursor(self.cursor - max(1, self.scrollable_content_region.height - 1))
 
+    def move_to(self, wanted: Callable[[Item], bool], step: int) -> bool:
+        """Move to the next row (``step`` 1) or previous (-1) whose item is ``wanted``."""
+        items, rows = self._items, self._rows
+        row = self.cursor + step
+        while 0 <= row < len(rows):
+            if wanted(items[rows[row]]):
+                self._set_cursor(row)
+                return True
+            row += step
+        return False
+
     def action_open(self) -> None:
         item = self.current
         if item is not None:
@@ -216,17 +237,20 @@ class ItemList(ScrollView, can_focus=True):
         style = self.get_component_rich_style
         weight = style("item-list--unread" if not item.read else "item-list--read")
         text = Text(no_wrap=True, end="")
-        text.append("⚑" if item.flagged else " ", style("item-list--flag"))
-        text.append("●" if not item.read else " ", style("item-list--flag"))
+        text.append("★" if item.pinned else "⚑" if item.flagged else " ", style("item-list--flag"))
+        fresh = self.new_since is not None and item.first_seen > self.new_since
+        text.append(" " if item.read else "✦" if fresh else "●", style("item-list--flag"))
         text.append(" ")
-        text.append(timefmt.compact(item.time, self._clock()).ljust(TIME_WIDTH), style("item-list--time"))
+        when = timefmt.compact(item.time, self._clock())
+        text.append(("~" if item.published is None else " ") + when, style("item-list--time"))
         text.append(" ")
         source = Text(one_line(item.feed), style=style("item-list--source"))
-        source.truncate(SOURCE_WIDTH, overflow="ellipsis", pad=True)
+        source.truncate(source_width(width), overflow="ellipsis", pad=True)
         text.append_text(source)
         text.append(" ")
         tags = Text(end="")
-        for tag in item.tags:
+        rank = self.tag_rank
+        for tag in sorted(item.tags, key=lambda t: (rank.get(t, len(rank)), t)):
             tags.append(" ")
             tags.append(f"[{one_line(tag)}]", style("item-list--tag"))
         room = width - text.cell_len - tags.cell_len

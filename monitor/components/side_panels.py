@@ -392,7 +392,12 @@ def watchlist_entries(
     for wl in config.watchlists:
         line = Text(_marker(selected == wl.name), end="")
         line.append(one_line(wl.name), "bold")
-        line.append(f"  {counts.watchlists.get(wl.name, 0)}", "dim")
+        unread = counts.watchlists_unread.get(wl.name, 0)
+        if unread:
+            line.append(f"  {unread} unread", "bold")
+            line.append(f" of {counts.watchlists.get(wl.name, 0)}", "dim")
+        else:
+            line.append(f"  {counts.watchlists.get(wl.name, 0)}", "dim")
         line.truncate(width, overflow="ellipsis")
         entries.append((wl.name, line))
     return entries

@@ -20,6 +20,9 @@ class StatusState:
     shown: int = 0
     total: int = 0
     filters: tuple[str, ...] = field(default_factory=tuple)
+    down: int = 0  # enabled feeds failing now
+    down_since: datetime | None = None
+    config_error: str | None = None  # feeds.toml is broken: the last good config runs
 
     def with_(self, **changes: object) -> StatusState:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -42,11 +45,24 @@ def status_text(state: StatusState, now: datetime, width: int | None = None) -> 
         # before the first feed answers the poll does not know how many it will ask
         poll.append(f"polling {done} of {total} feeds" if total else "polling…", "bold yellow")
     elif state.next_poll is not None:
-        poll.append(f"next poll {timefmt.clock(state.next_poll, now)} {timefmt.zone_label(state.next_poll)}")
+        when = f"{timefmt.clock(state.next_poll, now)} {timefmt.zone_label(state.next_poll)}"
+        poll.append(f"next poll {when}")
     else:
         poll.append("no poll scheduled", "dim")
     last = Text("last poll " + one_line(state.last_poll), "dim", no_wrap=True, end="") if state.last_poll else None
     parts = [part for part in (shown, poll, last) if part is not None]
+    # What must stay in sight at any width: an outage and a broken feeds.toml.
+    sticky = Text(no_wrap=True, end="")
+    if state.down:
+        feeds = "feed" if state.down == 1 else "feeds"
+        since = f" since {timefmt.clock(state.down_since, now)}" if state.down_since else ""
+        sticky.append(f" {state.down} {feeds} down{since} ", "bold reverse red")
+    if state.config_error:
+        sticky.append(" feeds.toml broken (last good config in use): ", "bold red")
+        sticky.append(one_line(state.config_error), "red")
+    if sticky.cell_len:
+        # an outage and a broken config push the rest out, never the other way round
+        parts = [sticky, *parts]
     while True:
         text = Text(no_wrap=True, end="")
         text.append(" monitor ", "bold reverse")

@@ -67,14 +67,20 @@ class HelpScreen(ModalScreen[None]):
         Binding("k", "scroll('up')", "Scroll", show=False),
     ]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str]], more: Text | None = None) -> None:
+        """``more``: what follows the keys (the legend, the files in use)."""
         super().__init__()
         self.rows = rows
+        self.more = more
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box") as box:
             box.border_title = "Keys"
-            yield Static(help_text(self.rows), id="help-text")
+            text = help_text(self.rows)
+            if self.more is not None:
+                text.append("\n\n")
+                text.append_text(self.more)
+            yield Static(text, id="help-text")
 
     def action_scroll(self, direction: str) -> None:
         box = self.query_one("#help-box", VerticalScroll)

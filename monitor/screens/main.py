@@ -58,10 +58,13 @@ from monitor.query import QueryError, parse_query
 from monitor.screens.export import ExportRequest, ExportScreen, default_export_path
 from monitor.screens.help import HelpScreen, binding_rows
 from monitor.screens.trends import TrendChoice, TrendsScreen
+from monitor.screens.triage import TriageActions, help_more
 from monitor.search import Highlighter
+from monitor.stamps import LAST_LOOK, read_stamp, write_stamp
 from monitor.store import History
 from monitor.stories import StoryIndex, StorySettings
 from monitor.stories.rows import StoryRows
+from monitor.summary import feeds_down
 from monitor.trends import trend_zone
 from monitor.view import (
     ItemFilter,
@@ -69,6 +72,7 @@ from monitor.view import (
     ViewData,
     adjust_counts,
     build_view,
+    display_order,
     same_items,
 )
 
@@ -106,7 +110,7 @@ def terminal_browser() -> bool:
     )
 
 
-class MainScreen(Screen[None]):
+class MainScreen(TriageActions, Screen[None]):
     """Watch the feeds, read and flag items, export a briefing."""
 
     # Footer order: what must stay visible in 80 columns (export, quit) comes first.
@@ -125,6 +129,11 @@ class MainScreen(Screen[None]):
         Binding("u", "toggle_read", "Read/unread", show=False),
         Binding("o", "open_link", "Open link", show=False),
         Binding("y", "copy_link", "Copy link", show=False),
+        Binding("p", "pin", "Pin as a key development (first in the briefing)", show=False),
+        Binding("a", "note", "Add or edit a note (kept, shown in the briefing)", show=False),
+        Binding("n", "next_unread", "Next unread", show=False),
+        Binding("N", "previous_unread", "Previous unread", show=False),
+        Binding("A", "mark_view_read", "Mark every item in this view read", show=False),
         Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
         Binding("ctrl+r", "app.reload_config", "Reload feeds.toml", show=False),
         Binding("W", "app.review_watchlists", "Review a watchlist edit", show=False),
@@ -191,7 +200,9 @@ class MainScreen(Screen[None]):
         self.search_bar = self.query_one("#search", SearchBar)
         self.feeds_panel = self.query_one("#feeds", FilterPanel)
         self.watchlists_panel = self.query_one("#watchlists", FilterPanel)
-        items = self.history.items()
+        items = display_order(self.history.items())
+        self.item_list.new_since = read_stamp(self.history.path, LAST_LOOK)
+        self.item_list.tag_rank = {w.name: n for n, w in enumerate(self.config.watchlists)}
         if len(items) <= SYNC_VIEW_ITEMS:
             self.show_view(build_view(items, self.history.feed_states()) or ViewData(items))
         else:  # paint the rows now; counts and the search index follow from the worker
@@ -202,6 +213,10 @@ class MainScreen(Screen[None]):
         self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
         self.refresh_stories()
         self.monitor.main_screen_ready()
+
+    def on_unmount(self) -> None:
+        """What arrives after this is "new since you last looked" (✦) next time."""
+        write_stamp(self.history.path, LAST_LOOK, self.now())
 
     def on_resize(self, event: Resize) -> None:
         if hasattr(self, "item_list"):  # on_mount places it the first time
@@ -224,7 +239,7 @@ class MainScreen(Screen[None]):
         """Items, counts, rows per feed/watchlist and the search index, off the event loop."""
         worker = get_current_worker()
         generation = self._writes_done
-        items = self.history.items()
+        items = display_order(self.history.items())
         states = self.history.feed_states()
         current = self.view
         index = current.index  # reused: a new snapshot indexes only the items it has not seen
@@ -299,6 +314,8 @@ class MainScreen(Screen[None]):
         self.view = view
         self.items = view.items
         self.row_filter = RowFilter(view)
+        down, since = feeds_down(self.config.feeds, view.states)
+        self.status = self.status.with_(down=down, down_since=since)
         self.refilter()
         self.refresh_panels()
 
@@ -356,6 +373,7 @@ class MainScreen(Screen[None]):
             self.filter = self.filter.with_(feed=None)
         if self.filter.folder is not None:
             self.filter = self.filter.with_(**self._folder_filter(self.filter.folder))
+        self.item_list.tag_rank = {w.name: n for n, w in enumerate(self.config.watchlists)}
         self.item_list.refresh()  # tags changed in place; the rest follows from the worker
         self.detail.show(self.item_list.current)
         with self._story_lock:
@@ -368,9 +386,10 @@ class MainScreen(Screen[None]):
 
     @on(ItemList.Opened)
     def _open_item(self, event: ItemList.Opened) -> None:
+        # Focus stays in the list: j/k keep moving and every key acts on the highlighted
+        # row, which the detail pane follows (tab goes to the detail pane to scroll it).
         self.show_detail(event.item)
         self.mark_read(event.item)
-        self.detail.focus()
 
     @on(FilterPanel.Chosen, "#feeds")
     def _feed_chosen(self, event: FilterPanel.Chosen) -> None:
@@ -426,7 +445,8 @@ class MainScreen(Screen[None]):
                      if isinstance(b, Binding) and b.action.startswith("screen.")}
         here = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action not in delegated]
         sections = [("Everywhere", here), *widgets, ("Palette", [palette])]
-        self.app.push_screen(HelpScreen(binding_rows(sections)))
+        more = help_more(self.monitor.config_path.resolve(), self.history.path.resolve())
+        self.app.push_screen(HelpScreen(binding_rows(sections), more))
 
     def action_focus_items(self) -> None:
         self.item_list.focus()
@@ -498,12 +518,6 @@ class MainScreen(Screen[None]):
             self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
         elif ids:  # several items: the view is recounted after the write
             self.queue_write(lambda h, i=tuple(ids): h.set_read_many(i, True), None)
-
-    def action_copy_link(self) -> None:
-        item = self.item_list.current
-        if item is not None and item.link:
-            self.app.copy_to_clipboard(item.link)
-            self.monitor.tell(f"Copied {one_line(item.link)}")
 
     def action_open_link(self) -> None:
         item = self.item_list.current
