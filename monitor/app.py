@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import webbrowser
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -99,6 +100,13 @@ class MonitorApp(App[int]):
         self._polling = False
         self._config_stamp = file_stamp(config_path)
         self.pending_edit: WatchlistsEdited | None = None  # waits for W, then a
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands less the ones that mean nothing here (screenshots,
+        maximising a pane): theme, quit and keys stay."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Screenshot", "Maximize", "Minimize"):
+                yield command
 
     def get_default_screen(self) -> MainScreen:
         return self.main

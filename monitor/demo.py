@@ -15,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
-from contextlib import ExitStack
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -44,6 +46,21 @@ __all__ = [
 KYIV = timezone(timedelta(hours=2))  # fixed offset: what UNN and mod.gov.ua print in winter
 UNAVAILABLE_PATH = "/unavailable.xml"
 RETRY_AFTER_SECONDS = 120
+LIVE_EVERY_SECONDS = 90.0  # the English feed gains an item this often, so a poll finds news
+LIVE_CHANNEL = "unn_en"
+# What the live items say (invented, like the rest); some match the demo's watchlists.
+LIVE_ITEMS = (
+    ("Drone Deal: partners agree on the first production site", "Drone Deal",
+     "Officials said the Drone Deal's first joint production site was agreed on Tuesday."),
+    ("Air defence training for new crews completed", "Defence",
+     "The training of new air defence crews was completed ahead of schedule, the ministry said."),
+    ("Another ally joins PURL with a new contribution", "PURL",
+     "A new contribution under PURL will pay for air defence missiles, the minister said."),
+    ("Parliament committee hears the defence procurement report", "Parliament",
+     "The committee heard the quarterly report on defence procurement."),
+    ("Interceptor drones delivered under the Drone Deal", "Drone Deal",
+     "The first interceptor drones under the Drone Deal reached the units, officials said."),
+)
 
 Runner = Callable[[Path, Path], int]
 
@@ -266,6 +283,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, send_body: bool) -> None:
         path = self.path.split("?", 1)[0].split("#", 1)[0]
+        if self.server.before_answer is not None:
+            self.server.before_answer(path)
         doc = self.server.documents.get(path)
         self.server.count(path)
         if doc is None:
@@ -319,6 +338,7 @@ class _HTTPServer(ThreadingHTTPServer):
     documents: dict[str, Document]
     hits: dict[str, int]
     lock: threading.Lock
+    before_answer: Callable[[str], None] | None = None  # brings a live document up to date
 
     def count(self, path: str) -> None:
         with self.lock:
@@ -331,9 +351,25 @@ class _HTTPServer(ThreadingHTTPServer):
 class DemoServer:
     """Serves the demo documents on 127.0.0.1 (a free port) from a daemon thread."""
 
-    def __init__(self, documents: dict[str, Document] | None = None) -> None:
+    def __init__(
+        self,
+        documents: dict[str, Document] | None = None,
+        *,
+        live_every: float | None = LIVE_EVERY_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``live_every``: seconds between the English feed's new items (None: none, and
+        always with ``documents`` given); ``clock`` is monotonic seconds (tests)."""
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.documents = documents if documents is not None else build_documents()
+        self._live: _Live | None = None
+        if documents is None:
+            started = utcnow().replace(microsecond=0)
+            sample = load_sample()
+            documents = build_documents(started, sample)
+            if live_every:
+                self._live = _Live(sample[LIVE_CHANNEL], started, live_every, clock, clock())
+                self._httpd.before_answer = self._refresh
+        self._httpd.documents = documents
         self._httpd.hits = {}
         self._httpd.lock = threading.Lock()
         host, port = self._httpd.server_address[:2]
@@ -349,6 +385,26 @@ class DemoServer:
     @property
     def documents(self) -> dict[str, Document]:
         return self._httpd.documents
+
+    def _refresh(self, path: str) -> None:
+        """Re-render the live channel when another item has come due (under the lock, so
+        concurrent requests see one version)."""
+        live = self._live
+        if live is None or path != live.channel["path"]:
+            return
+        with self._httpd.lock:
+            due = live.due()
+            if due == live.shown:
+                return
+            live.shown = due
+            channel = {**live.channel, "items": [*live.items(due), *live.channel["items"]]}
+            encoding = channel.get("encoding", "utf-8")
+            stamp = live.started + timedelta(seconds=due * live.every)
+            self._httpd.documents[path] = Document(
+                render_rss(channel, live.started),
+                f"application/rss+xml; charset={encoding}",
+                last_modified=stamp,
+            )
 
     def url(self, path: str) -> str:
         return self.base + (path if path.startswith("/") else "/" + path)
@@ -377,6 +433,37 @@ class DemoServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass(slots=True)
+class _Live:
+    """The channel that gains an item every ``every`` seconds after ``started``."""
+
+    channel: dict[str, Any]
+    started: datetime
+    every: float
+    clock: Callable[[], float]
+    clock_start: float
+    shown: int = 0
+
+    def due(self) -> int:
+        return max(0, int((self.clock() - self.clock_start) // self.every))
+
+    def items(self, count: int) -> list[dict[str, Any]]:
+        """The first ``count`` live items, newest first, dated when each came due."""
+        out = []
+        for n in range(count):
+            title, category, lead = LIVE_ITEMS[n % len(LIVE_ITEMS)]
+            if n >= len(LIVE_ITEMS):
+                title = f"{title} (update {n // len(LIVE_ITEMS)})"
+            out.append({
+                "slug": f"live-{n + 1}",
+                "hours": -(n + 1) * self.every / 3600,  # after start-up: render_rss's "now"
+                "category": category,
+                "title": title,
+                "body": [lead],
+            })
+        return out[::-1]
 
 
 # --- config and entry point -------------------------------------------------------------
@@ -424,6 +511,27 @@ def _run_app(config_path: Path, history_path: Path) -> int:
     return run_app(config_path, history_path)
 
 
+@contextmanager
+def _exit_on_hangup() -> Iterator[None]:
+    """Turn SIGHUP (the terminal closed) and SIGTERM into SystemExit while the demo runs, so
+    its temporary folder and server are cleaned up as on a normal quit (their default
+    action would end the process on the spot)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, leave) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run_demo(
     *,
     directory: Path | None = None,
@@ -438,6 +546,7 @@ def run_demo(
     out = out or sys.stdout
     runner = runner or _run_app
     with ExitStack() as stack:
+        stack.enter_context(_exit_on_hangup())
         if directory is not None:
             where = Path(directory)
         else:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from monitor import timefmt
-from monitor.models import FeedConfig, FeedState
+from monitor.models import FeedConfig, FeedState, Item
 from monitor.poll import PollReport
 from monitor.text import one_line
 
@@ -60,3 +60,81 @@ def feeds_down(
     down = [s for f in feeds if f.enabled and (s := states.get(f.name)) and s.failures > 0]
     since = [s.down_since or s.last_attempt for s in down]
     return len(down), min((t for t in since if t is not None), default=None)
+
+
+def empty_reason(
+    feeds: Sequence[FeedConfig],
+    states: Mapping[str, FeedState],
+    total: int,
+    feed: str | None,
+    filters: Sequence[str],
+) -> str:
+    """Why the item list is empty, in words: what to do about it, or what went wrong."""
+    enabled = [f for f in feeds if f.enabled]
+    if feed is not None:
+        state = states.get(feed)
+        if state is None or state.last_attempt is None:
+            return f"{one_line(feed)} has not been polled yet (r polls now)."
+        if state.last_success is None:
+            error = one_line(state.last_error or "no answer")
+            return f"{one_line(feed)} has never answered ({error})."
+    if total == 0:
+        if not enabled:
+            return "No feeds are enabled in feeds.toml."
+        asked = [states[f.name] for f in enabled if f.name in states]
+        if not asked or all(s.last_attempt is None for s in asked):
+            return "Nothing yet: no feed has been polled (r polls now)."
+        if len(asked) == len(enabled) and all(s.failures and not s.last_success for s in asked):
+            error = one_line(asked[0].last_error or "no answer")
+            return f"All feeds failed: offline? ({error})"
+        return "No items yet: the feeds answered with none."
+    if filters:
+        return f"No items match {' · '.join(one_line(f) for f in filters)} (esc clears)."
+    return "No items."
+
+
+def feed_facts(
+    feed: FeedConfig, state: FeedState | None, items: Iterable[Item], now: datetime, days: int = 14
+) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
+    """What the feed detail view says: ``(label, value)`` facts (the last error in full),
+    and the items per day of the last ``days`` days (the display zone's days, newest first)."""
+    facts = [("URL", feed.url), ("Kind", "HTML page" if feed.kind == "page" else "RSS/Atom feed"),
+             ("Interval", _duration(feed.interval))]
+    if not feed.enabled:
+        facts.append(("State", "disabled in feeds.toml"))
+    if state is None or state.last_attempt is None:
+        facts.append(("Last asked", "never (not polled yet)"))
+    else:
+        facts.append(("Last asked", timefmt.full(state.last_attempt)))
+        facts.append(("Last success", timefmt.full(state.last_success) if state.last_success
+                      else "never"))
+        if state.failures:
+            since = state.down_since or state.last_attempt
+            facts.append(("Failing", f"{state.failures} time{'s' if state.failures != 1 else ''}"
+                          f" in a row, since {timefmt.full(since)}"))
+        if state.retry_after is not None and state.retry_after > now:
+            facts.append(("Retry-After", f"the server asked for a pause until "
+                          f"{timefmt.full(state.retry_after)}"))
+        elif state.retry_at is not None and state.retry_at > now:
+            facts.append(("Next try", f"{timefmt.full(state.retry_at)} (r asks now)"))
+        if state.last_error:
+            facts.append(("Last error", one_line(state.last_error)))
+        warning = getattr(state, "last_warning", None)
+        if warning:
+            facts.append(("Warning", one_line(warning)))
+    today = timefmt.day(now)
+    counts = Counter(
+        timefmt.day(item.time) for item in items if item.feed == feed.name
+    )
+    per_day = []
+    for back in range(days):
+        day = today - timedelta(days=back)
+        per_day.append((day.isoformat(), counts.get(day, 0)))
+    return facts, per_day
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"

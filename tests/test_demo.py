@@ -196,3 +196,74 @@ def test_run_demo_in_a_given_directory_makes_no_temporary_one(tmp_path: Path, mo
     code = run_demo(directory=tmp_path, runner=lambda config, history: seen.append(history) or 0,
                     out=io.StringIO())
     assert code == 0 and [p.parent for p in seen] == [tmp_path]
+
+
+def _demo_in_a_terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``monitor demo`` on a real pseudo-terminal: (process, its temporary folder)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    main_fd, child_fd = pty.openpty()
+    env = dict(os.environ, TMPDIR=str(tmp_path), TERM="xterm-256color", HOME=str(tmp_path))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "demo"], stdin=child_fd, stdout=child_fd,
+        stderr=child_fd, env=env, cwd=tmp_path, start_new_session=True,
+    )
+    os.close(child_fd)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and b"(deleted when you quit)" not in seen:
+        try:
+            seen += os.read(main_fd, 4096)
+        except OSError:
+            break
+    folder = re.search(rb"temporary history at (\S+)/history\.json", seen)
+    assert folder, seen[-500:]
+    path = Path(folder[1].decode())
+    # let the UI start and poll (the history appears) before the terminal goes away
+    while time.monotonic() < deadline and not (path / "history.json").exists():
+        time.sleep(0.1)
+    return proc, path, main_fd
+
+
+@pytest.mark.parametrize("signame", ["SIGHUP", "SIGTERM"])
+def test_the_demo_cleans_up_when_its_terminal_closes(tmp_path: Path, signame: str) -> None:
+    import os
+    import signal
+
+    proc, folder, main_fd = _demo_in_a_terminal(tmp_path)
+    try:
+        assert folder.is_dir() and folder.parent == tmp_path
+        proc.send_signal(getattr(signal, signame))
+        proc.wait(timeout=30)
+        assert not folder.exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main_fd)
+
+
+def test_the_english_demo_feed_gains_an_item_every_interval() -> None:
+    ticks = [0.0]
+    server = DemoServer(live_every=90.0, clock=lambda: ticks[0]).start()
+    try:
+        url = server.url("/en/rss/politics_en.xml")
+        with httpx.Client(timeout=5) as client:
+            first = client.get(url)
+            titles = [e.title for e in feedparser.parse(first.content).entries]
+            ticks[0] = 100.0  # a poll later: one new item, and a new ETag
+            second = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+            assert second.status_code == 200
+            entries = feedparser.parse(second.content).entries
+            assert [e.title for e in entries[1:]] == titles
+            assert entries[0].title == "Drone Deal: partners agree on the first production site"
+            third = client.get(url, headers={"If-None-Match": second.headers["etag"]})
+            assert third.status_code == 304  # nothing more until the next interval
+            ticks[0] = 200.0
+            fourth = client.get(url)
+            assert len(feedparser.parse(fourth.content).entries) == len(titles) + 2
+    finally:
+        server.stop()

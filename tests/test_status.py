@@ -95,3 +95,23 @@ async def test_watchlists_show_their_unread_counts(tmp_path: Path) -> None:
         await until(pilot, lambda: History.open(path).get("UNN English:1").read)
         await pilot.pause()
         assert any("Drone Deal  1 unread of 2" in line for line in panel_lines(app))
+
+
+async def test_the_feed_detail_view_has_the_url_the_whole_error_and_items_per_day(
+    tmp_path: Path,
+) -> None:
+    from monitor.screens.feed import FeedScreen
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("j", "i")  # the highlighted item's feed: MoD Ukraine
+        assert isinstance(app.screen, FeedScreen)
+        text = app.screen.query_one("#feed-text").render().plain
+        assert "MoD Ukraine" in text and "http://127.0.0.1:9/mod.xml" in text
+        assert "Last success 2025-10-06 09:00 UTC" in text
+        assert "Last error   HTTP 503 Service Unavailable" in text
+        assert "Failing      2 times in a row" in text
+        assert "2025-10-06     1  █" in text and "2025-10-04     1  █" in text
+        assert "2025-10-03     0  \n" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, FeedScreen)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from monitor.components.safe_text import one_line
 from monitor.screens.help import key_label
 
 
@@ -22,13 +24,41 @@ class MonitorCommands(Provider):
             seen[binding.action] = (name, binding.action, binding.tooltip or binding.description)
         return list(seen.values())
 
+    def _filters(self) -> list[tuple[str, Callable[[], object], str]]:
+        """One command per filter the sidebar and the keys offer: each feed, each
+        watchlist, all of them, flagged/unread only, and clearing every filter."""
+        screen = self.screen
+        set_filter = getattr(screen, "set_filter", None)
+        config = getattr(self.app, "config", None)
+        if set_filter is None or config is None:
+            return []
+        out: list[tuple[str, Callable[[], object], str]] = [
+            ("Show all feeds", partial(set_filter, feed=None), "Drop the feed filter"),
+            ("Show all watchlists", partial(set_filter, watchlist=None),
+             "Drop the watchlist filter"),
+        ]
+        for feed in config.feeds:
+            name = one_line(feed.name)
+            out.append((f"Show feed: {name}", partial(set_filter, feed=feed.name),
+                        f"Only the items of {name}"))
+        for watchlist in config.watchlists:
+            name = one_line(watchlist.name)
+            out.append((f"Show watchlist: {name}", partial(set_filter, watchlist=watchlist.name),
+                        f"Only the items {name} matched"))
+        return out
+
+    def _all(self) -> list[tuple[str, Callable[[], object], str]]:
+        commands = [(name, partial(self.app.run_action, action, self.screen), help_text)
+                    for name, action, help_text in self._commands()]
+        return commands + self._filters()
+
     async def discover(self) -> Hits:
-        for name, action, help_text in self._commands():
-            yield DiscoveryHit(name, partial(self.app.run_action, action, self.screen), help=help_text)
+        for name, run, help_text in self._all():
+            yield DiscoveryHit(name, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, action, help_text in self._commands():
+        for name, run, help_text in self._all():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), partial(self.app.run_action, action, self.screen), help=help_text)
+                yield Hit(score, matcher.highlight(name), run, help=help_text)

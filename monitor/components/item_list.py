@@ -115,6 +115,7 @@ class ItemList(ScrollView, can_focus=True):
     def highlighter(self, value: Callable[[str], Sequence[tuple[int, int]]] | None) -> None:
         self._highlighter = value
         self.refresh()
+        self.empty_reason = ""  # said on the first line when no row is shown
 
     # --- data ---------------------------------------------------------------------------
 
@@ -223,6 +224,11 @@ class ItemList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         if row >= len(self._rows):
+            if not self._rows and row == 0 and self.empty_reason:
+                reason = Text(" " + self.empty_reason, style="italic", no_wrap=True, end="")
+                reason.truncate(width, overflow="ellipsis")
+                segments = list(reason.render(self.app.console))
+                return Strip(Segment.apply_style(segments, base)).crop_extend(0, width, base)
             return Strip.blank(width, base)
         item = self._items[self._rows[row]]
         text = self.row_text(item, width)

@@ -64,7 +64,7 @@ from monitor.stamps import LAST_LOOK, read_stamp, write_stamp
 from monitor.store import History
 from monitor.stories import StoryIndex, StorySettings
 from monitor.stories.rows import StoryRows
-from monitor.summary import feeds_down
+from monitor.summary import empty_reason, feeds_down
 from monitor.trends import trend_zone
 from monitor.view import (
     ItemFilter,
@@ -134,6 +134,8 @@ class MainScreen(TriageActions, Screen[None]):
         Binding("n", "next_unread", "Next unread", show=False),
         Binding("N", "previous_unread", "Previous unread", show=False),
         Binding("A", "mark_view_read", "Mark every item in this view read", show=False),
+        Binding("i", "feed_details", "Feed details (URL, last success, full error, items per day)",
+                show=False),
         Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
         Binding("ctrl+r", "app.reload_config", "Reload feeds.toml", show=False),
         Binding("W", "app.review_watchlists", "Review a watchlist edit", show=False),
@@ -158,6 +160,7 @@ class MainScreen(TriageActions, Screen[None]):
         self._story_index: StoryIndex | None = None  # grown by the "stories" worker only
         self._story_lock = threading.Lock()
         self._positions: tuple[list[Item], dict[str, int]] | None = None
+        self._was_wide: bool | None = None  # which side of SIDEBAR_MIN_WIDTH the last size was
 
     @property
     def monitor(self) -> MonitorApp:
@@ -220,6 +223,12 @@ class MainScreen(TriageActions, Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         if hasattr(self, "item_list"):  # on_mount places it the first time
+            wide = self.size.width >= SIDEBAR_MIN_WIDTH
+            if wide != self._was_wide:
+                # b chose for one side of the breakpoint: crossing it, the width decides
+                # again, so a sidebar hidden while narrow comes back when there is room.
+                self._sidebar_wanted = None
+            self._was_wide = wide
             self._place_sidebar()
 
     def _place_sidebar(self) -> None:
@@ -326,6 +335,11 @@ class MainScreen(TriageActions, Screen[None]):
             self.update_status(filters=(*self.filter.describe(), "indexing…"))
             return
         rows = self.row_filter.rows(self.filter, now=self.now())
+        if not rows:
+            self.item_list.empty_reason = empty_reason(
+                self.config.feeds, self.view.states, len(self.items), self.filter.feed,
+                self.filter.describe(),
+            )
         marks: dict[str, str] = {}
         if not self.filter.query:  # a search lists every item it finds
             rows, marks = self.stories.collapse(

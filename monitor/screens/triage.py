@@ -22,6 +22,8 @@ from monitor.clipboard import copy_with_tool
 from monitor.components.safe_text import one_line
 from monitor.messages import LinkCopied
 from monitor.models import Item
+from monitor.screens.feed import FeedScreen
+from monitor.summary import feed_facts
 
 if TYPE_CHECKING:
     from monitor.screens.main import MainScreen
@@ -156,6 +158,24 @@ class TriageActions:
                                  mark)
         else:
             mark()
+
+    def action_feed_details(self: MainScreen) -> None:
+        """The feed highlighted in the feeds panel (when it has focus), else the feed of
+        the highlighted item, else the feed filter."""
+        name = None
+        if self.focused is self.feeds_panel:
+            highlighted = self.feeds_panel.highlighted
+            if highlighted is not None:
+                name = self.feeds_panel.names[highlighted]
+        if name is None and self.item_list.current is not None:
+            name = self.item_list.current.feed
+        name = name or self.filter.feed
+        feed = self.config.feed(name) if name else None
+        if feed is None:
+            self.monitor.tell("No feed to show: highlight one in the feeds panel.")
+            return
+        facts, per_day = feed_facts(feed, self.view.states.get(feed.name), self.items, self.now())
+        self.app.push_screen(FeedScreen(feed.name, facts, per_day))
 
     def action_copy_link(self: MainScreen) -> None:
         item = self.item_list.current
