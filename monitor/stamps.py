@@ -38,3 +38,26 @@ def write_stamp(history_path: Path | None, name: str, when: datetime) -> None:
         stamp_path(history_path, name).write_text((to_iso(when) or "") + "\n", encoding="utf-8")
     except OSError:
         pass
+
+
+LAST_EXPORT_FOLDER = "last-export-folder"
+
+
+def read_note(history_path: Path | None, name: str) -> str | None:
+    """One line of text kept under ``name`` (None: none, or unreadable)."""
+    if history_path is None:
+        return None
+    try:
+        return stamp_path(history_path, name).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def write_note(history_path: Path | None, name: str, text: str) -> None:
+    """Keep one line of text under ``name`` (best effort)."""
+    if history_path is None:
+        return
+    try:
+        stamp_path(history_path, name).write_text(text.strip() + "\n", encoding="utf-8")
+    except OSError:
+        pass

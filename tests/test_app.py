@@ -214,7 +214,7 @@ async def test_export_dialog_writes_the_briefing(tmp_path: Path) -> None:
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
         path_input = app.screen.query_one("#export-path")
-        assert path_input.value == str(tmp_path / "monitor-briefing-2025-10-06.md")
+        assert path_input.value == str(tmp_path / "briefing-2025-10-06.md")
         path_input.value = str(target)
         await pilot.press("enter")
         await until(pilot, lambda: any(n.startswith("Wrote ") for n in app.notified))

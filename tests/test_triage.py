@@ -151,3 +151,44 @@ async def test_tags_keep_the_watchlists_order(tmp_path: Path) -> None:
         await pilot.pause()
         row = screen_rows(app).splitlines()[0]
         assert row.index("[Drone Deal]") < row.index("[PURL]")  # config order, not hit order
+
+
+async def test_the_export_dialog_starts_from_the_view_counts_and_remembers_the_folder(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from textual.widgets import Input, Select, Static
+
+    from monitor.screens.export import ExportScreen
+
+    app = make_app(tmp_path)
+    out = tmp_path / "briefings"
+    out.mkdir()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.main.set_filter(watchlist="Drone Deal")
+        await pilot.press("e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportScreen)
+        assert dialog.query_one("#export-watchlist", Select).value == "Drone Deal"
+        path = dialog.query_one("#export-path", Input)
+        assert path.value == str(tmp_path / "briefing-drone-deal-2025-10-06.md")
+        await pilot.pause()
+        count = dialog.query_one("#export-count", Static).render()
+        assert str(count) == "2 items will be written."
+        dialog.query_one("#export-format", Select).value = "json"
+        await pilot.pause()
+        assert path.value == str(tmp_path / "briefing-drone-deal-2025-10-06.jsonl")
+        path.value = str(out / "drones.jsonl")
+        await pilot.press("enter")
+        await until(pilot, lambda: any(n.startswith("Wrote 2 items") for n in app.notified))
+        rows = [json.loads(line) for line in (out / "drones.jsonl").read_text().splitlines()]
+        assert {r["title"] for r in rows} == {"Ukraine signs drone deal with Denmark",
+                                              "Міноборони отримало нові дрони"}
+        app.main.set_filter(watchlist=None, feed="MoD Ukraine")
+        await pilot.press("e")  # the last folder used, the feed of the view
+        dialog = app.screen
+        assert dialog.query_one("#export-path", Input).value == str(out / "briefing-2025-10-06.md")
+        await pilot.pause()
+        assert str(dialog.query_one("#export-count", Static).render()) == (
+            "2 items from MoD Ukraine will be written.")

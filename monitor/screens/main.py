@@ -18,6 +18,7 @@ import webbrowser
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 from urllib.parse import urlsplit
 
@@ -44,7 +45,7 @@ from monitor.components.side_panels import (
 )
 from monitor.components.status import StatusLine, StatusState
 from monitor.errors import MonitorError
-from monitor.export import parse_since, select_items, to_markdown
+from monitor.export import parse_since, select_items, to_jsonl, to_markdown
 from monitor.messages import (
     ExportWritten,
     LinkOpened,
@@ -60,7 +61,14 @@ from monitor.screens.help import HelpScreen, binding_rows
 from monitor.screens.trends import TrendChoice, TrendsScreen
 from monitor.screens.triage import TriageActions, help_more
 from monitor.search import Highlighter
-from monitor.stamps import LAST_LOOK, read_stamp, write_stamp
+from monitor.stamps import (
+    LAST_EXPORT_FOLDER,
+    LAST_LOOK,
+    read_note,
+    read_stamp,
+    write_note,
+    write_stamp,
+)
 from monitor.store import History
 from monitor.stories import StoryIndex, StorySettings
 from monitor.stories.rows import StoryRows
@@ -586,10 +594,23 @@ class MainScreen(TriageActions, Screen[None]):
     # --- export -------------------------------------------------------------------------
 
     def action_export(self) -> None:
+        """The dialog starts from the current view: its watchlist and feed, flagged items,
+        a file named for them in the last folder used."""
         now = self.now()
-        path = default_export_path(now, self.monitor.export_dir)
+        kept = read_note(self.history.path, LAST_EXPORT_FOLDER)
+        folder = Path(kept) if kept else self.monitor.export_dir
+        flt = self.filter
+        start = ExportRequest("7d", flt.watchlist, default_export_path(now, folder, flt.watchlist),
+                              feed=flt.feed)
         names = [w.name for w in self.config.watchlists]
-        self.app.push_screen(ExportScreen(path, names, now), self._export_chosen)
+        self.app.push_screen(ExportScreen(folder, names, now, start=start,
+                                          count=lambda r: len(self._export_items(r, now))),
+                             self._export_chosen)
+
+    def _export_items(self, request: ExportRequest, now: datetime) -> list[Item]:
+        items = select_items(self.history.items(), since=parse_since(request.since, now),
+                             watchlist=request.watchlist, include_all=not request.flagged_only)
+        return [i for i in items if request.feed is None or i.feed == request.feed]
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
         if request is not None:
@@ -604,25 +625,30 @@ class MainScreen(TriageActions, Screen[None]):
             w.name for w in config.watchlists
         }:
             raise MonitorError(f"export: no watchlist named {request.watchlist!r}")
-        items = select_items(self.history.items(), since=since, watchlist=request.watchlist)
-        text = to_markdown(
-            items,
-            now=now,
-            feeds_order=[f.name for f in config.feeds],
-            watchlist_order=[w.name for w in config.watchlists],
-            since=since,
-            watchlist=request.watchlist,
-            previous=briefing.previous_briefing(self.history.path),
-            feeds=config.feeds,
-            states=self.history.feed_states(),
-        )
+        items = self._export_items(request, now)
+        if request.format == "json":
+            text = to_jsonl(items)
+        else:
+            text = to_markdown(
+                items,
+                now=now,
+                feeds_order=[f.name for f in config.feeds],
+                watchlist_order=[w.name for w in config.watchlists],
+                since=since,
+                watchlist=request.watchlist,
+                previous=briefing.previous_briefing(self.history.path),
+                feeds=config.feeds,
+                states=self.history.feed_states(),
+            )
         path = request.path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise MonitorError(f"export: cannot write {path}: {exc.strerror or exc}") from None
-        briefing.remember_briefing(self.history.path, now)  # the next one counts what is new
+        if request.format == "markdown":
+            briefing.remember_briefing(self.history.path, now)  # the next one counts what is new
+        write_note(self.history.path, LAST_EXPORT_FOLDER, str(path.parent.resolve()))
         self.post_message(ExportWritten(path, len(items)))
 
     def on_export_written(self, message: ExportWritten) -> None:
