@@ -458,7 +458,7 @@ async def test_a_narrow_terminal_hides_the_sidebar_until_b(tmp_path: Path) -> No
     (tmp_path / "wide").mkdir()
     wide = make_app(tmp_path / "wide")
     async with wide.run_test(size=(130, 36)) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: "Quit" in wide.export_screenshot())  # the footer paints late
         assert wide.query_one("#sidebar").display
         footer = wide.export_screenshot()
         assert "Export" in footer and "Quit" in footer
