@@ -123,7 +123,7 @@ async def test_a_poll_of_the_demo_shows_every_part_of_the_product(demo) -> None:
     assert not any("\x1b" in i.title or "\x1b" in i.summary for i in items)
     # Navigation links on the listing page are not news.
     mod_links = [i.link for i in items if i.feed == "Ministry of Defence"]
-    assert len(mod_links) == 18 and all(re.search(r"/news/[a-z0-9-]+$", u) for u in mod_links)
+    assert len(mod_links) == 19 and all(re.search(r"/news/[a-z0-9-]+$", u) for u in mod_links)
 
     second = await poll(config, History.open(history_path), matcher, force=True)
     again = {r.feed: r for r in second.feeds}

@@ -170,6 +170,47 @@ def test_same_number_different_event_stays_apart() -> None:
     assert not together(index, odesa, kharkiv_uk)
 
 
+def test_a_name_at_the_start_of_a_title_still_tells_stories_apart() -> None:
+    dutch = item(
+        "UNN (English)",
+        "Netherlands announces new PURL package worth EUR 250 million",
+        "The Netherlands will allocate another 250 million euros for US weapons.",
+        0,
+    )
+    swedish = item(
+        "Other EN",
+        "Sweden announces new PURL package worth EUR 250 million",
+        "The money from Sweden will buy air defence for Ukraine.",
+        1,
+    )
+    dutch_uk = item(
+        "UNN (Ukrainian)",
+        "Нідерланди виділять 250 млн євро в рамках PURL",
+        "Нідерланди спрямують ще 250 млн євро на закупівлю американської зброї.",
+        2,
+    )
+    index = group_stories([*background(), dutch, swedish, dutch_uk])
+    assert not together(index, dutch, swedish)
+    assert together(index, dutch, dutch_uk)  # PURL and 250 million: possibly the same
+
+
+def test_same_words_in_ukrainian_different_story_stay_apart() -> None:
+    drones = item(
+        "UNN (Ukrainian)",
+        "Данія та Україна домовилися про спільне виробництво дронів",
+        "Українські виробники відкриють лінії в Данії.",
+        0,
+    )
+    pilots = item(
+        "Ministry of Defence",
+        "Данія та Україна домовилися про спільну підготовку пілотів",
+        "Сторони погодили програму навчання льотчиків.",
+        1,
+    )
+    index = group_stories([*background(), drones, pilots])
+    assert not together(index, drones, pilots)
+
+
 def test_daily_reports_with_other_numbers_or_days_stay_apart() -> None:
     monday = item(
         "UNN (English)",
@@ -283,8 +324,11 @@ def recent_story() -> list[Item]:
     for it in (*the_story(), *background()):
         it.published = now - (T0 + timedelta(hours=3) - it.time)
         out.append(it)
-    near = item("Other EN", "Ukraine and Denmark sign agreement on energy cooperation",
-                "The energy ministers signed a memorandum in Copenhagen.")
+    near = item(
+        "Other EN",
+        "Ukraine and Denmark sign agreement on energy cooperation",
+        "The energy ministers signed a memorandum in Copenhagen.",
+    )
     near.published = now - timedelta(minutes=30)
     return [*out, near]
 
@@ -298,8 +342,9 @@ def test_export_json_rows_carry_their_story(
 
     items = recent_story()
     config, db = write_history(tmp_path, items)
-    assert main(["export", "--all", "--format", "json", "--config", str(config),
-                 "--db", str(db)]) == 0
+    assert (
+        main(["export", "--all", "--format", "json", "--config", str(config), "--db", str(db)]) == 0
+    )
     rows = {r["title"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert len(rows) == len(items) and all(r["story"].startswith("s") for r in rows.values())
     en, uk, mod = (rows[t.title] for t in items[:3])
@@ -318,8 +363,9 @@ def test_briefing_lists_a_story_once_with_its_sources(
 
     items = recent_story()
     config, db = write_history(tmp_path, items)
-    assert main(["export", "--watchlist", "Drone Deal", "--config", str(config),
-                 "--db", str(db)]) == 0
+    assert (
+        main(["export", "--watchlist", "Drone Deal", "--config", str(config), "--db", str(db)]) == 0
+    )
     text = capsys.readouterr().out
     section = text.split("## Drone Deal", 1)[1].split("\n## ", 1)[0]
     assert section.count("#### ") == 1  # three tagged items, one story

@@ -164,6 +164,7 @@ _TRANSLIT = str.maketrans(
 )
 _SKELETON_PAIRS = (
     ("shch", "s"),
+    ("d", "t"),
     ("kh", "h"),
     ("zh", "z"),
     ("ts", "c"),
@@ -178,27 +179,21 @@ _SKELETON_PAIRS = (
     ("g", "h"),
     ("j", "i"),
 )
-# Capitalised words in nearly every item here, which would make every pair share an anchor:
-# Ukraine, Russia(n), Minister/Ministry, President, Defence/Defense, Forces, General, Staff.
-_COMMON_SKELETONS = frozenset(
-    {
-        "ukrn",
-        "rsn",
-        "rsi",
-        "mnstr",
-        "prsdnt",
-        "dfns",
-        "dfnk",
-        "frks",
-        "frs",
-        "jnrl",
-        "hnrl",
-        "stf",
-        "zsu",
-        "zbrin",
-        "ukrnsk",
-    }
-)
+# Capitalised words in nearly every item here, which would make every pair share an anchor.
+_COMMON_NAMES = """Ukraine Ukrainian Україна Russia Russian Росія Minister Ministry Міністр
+Міністерство President Президент Defence Defense Оборона Forces Сили General Генеральний Staff
+Штаб Kyiv Київ Government Уряд Armed ЗСУ Parliament Рада Verkhovna Верховна""".split()
+_common: set[str] = set()
+
+
+def _common_skeletons() -> set[str]:
+    if not _common:
+        for word in _COMMON_NAMES:
+            _common.update(_skeletons_of(word))
+        _common.add("")
+    return _common
+
+
 _VOWELS = re.compile(r"[aeiouy]")
 
 
@@ -239,7 +234,7 @@ def _skeleton(latin: str) -> str:
         return ""
     s = s[0] + _VOWELS.sub("", s[1:])
     s = "".join(c for i, c in enumerate(s) if i == 0 or c != s[i - 1])  # doubled letters
-    return s.replace("h", "") if len(s) > 1 else s
+    return s[0] + s[1:].replace("h", "")
 
 
 _skeleton_cache: dict[str, frozenset[str]] = {}
@@ -257,13 +252,18 @@ def _name_skeletons(word: str) -> frozenset[str]:
 
 def _skeletons_of(word: str) -> set[str]:
     lower = word.lower()
-    forms = normalise_token(word) if _CYRILLIC.search(lower) else {lower}
+    cyrillic = bool(_CYRILLIC.search(lower))
+    forms = set(normalise_token(word)) if cyrillic else {lower}
+    if not cyrillic and len(lower) > 5 and lower.endswith("s"):
+        forms.add(lower[:-1])  # "Netherlands" / "Нідерланди"
     out = set()
+    if word.isupper() and len(word) >= 3:  # an acronym: NATO / НАТО, PURL / PURL
+        out.add("=" + lower.translate(_TRANSLIT))
     for form in forms | {lower}:
         latin = form.translate(_TRANSLIT) if _CYRILLIC.search(form) else form
         if latin.isascii() and latin.isalpha():
             sk = _skeleton(latin)
-            if sum(1 for c in sk[1:]) >= 3:
+            if len(sk) > 3:
                 out.add(sk)
     return out
 
@@ -295,6 +295,7 @@ def _unit(word: str | None, language: str) -> str | None:
 class Features:
     language: str
     words: tuple[frozenset[str], ...]  # each significant word's normal forms (title and lead)
+    n_title: int  # the first n_title of words are the title's
     numbers: frozenset[str]  # bare numbers in the title (for the veto only)
     lead_numbers: frozenset[str]  # and in the lead
     names: tuple[frozenset[str], ...]  # the title's capitalised words (not the first)
@@ -353,6 +354,9 @@ def features(item: Item) -> Features:
     lead_numbers: set[str] = set()
     names: dict[frozenset[str], None] = {}
     context: set[str] = set()
+    midsentence: set[str] = set()  # capitalised where a sentence does not start: a name
+    first: frozenset[str] | None = None
+    n_title = 0
     for part, tokens in ((0, title_tokens), (1, lead_tokens)):
         for index, word in enumerate(tokens):
             if _NUMBER_TOKEN.search(word):
@@ -361,10 +365,18 @@ def features(item: Item) -> Features:
             if forms is None:
                 continue
             words[forms] = None
+            if not part:
+                n_title = len(words)
             if word[:1].isupper():
                 context.update(forms)
-                if not part and index and (not title_case or word.isupper()):
-                    names[forms] = None
+                if index and (not title_case or word.isupper()):
+                    midsentence.update(forms)
+                    if not part:
+                        names[forms] = None
+                elif not part and not index:
+                    first = forms
+    if first is not None and not first.isdisjoint(midsentence):
+        names[first] = None  # "Netherlands announces …", as "The Netherlands will …" shows
     quantities: set[str] = set()
     skeletons: set[str] = set()
     for text in (title, lead):
@@ -382,10 +394,11 @@ def features(item: Item) -> Features:
     for word in title_tokens + lead_tokens:
         if word[:1].isupper() and not _NUMBER_TOKEN.search(word) and _significant(word):
             skeletons.update(_name_skeletons(word))
-    skeletons -= _COMMON_SKELETONS
+    skeletons -= _common_skeletons()
     return Features(
         language=language,
         words=tuple(words),
+        n_title=n_title,
         numbers=frozenset(numbers),
         lead_numbers=frozenset(lead_numbers | numbers),
         names=tuple(names),
@@ -402,6 +415,14 @@ def anchors(f: Features) -> set[str]:
         | {f"n:{s}" for s in f.name_skeletons}
         | {f"q:{q}" for q in f.quantities}
     )
+
+
+def named(shared: set[str]) -> bool:
+    """Whether shared anchors are enough across languages: a name (a person, a place, by its
+    skeleton) and another anchor, or two names. A watchlist or an acronym is a topic, not a
+    story, and a number is a coincidence: together they never link (numbers alone never do)."""
+    names = sum(1 for a in shared if a.startswith("n:") and not a.startswith("n:="))
+    return names >= 2 or (names == 1 and len(shared) >= 2)
 
 
 def conflict(a: Features, b: Features) -> bool:

@@ -20,9 +20,11 @@ from monitor.stories.features import (
     canonical_url,
     conflict,
     features,
+    named,
     title_key,
 )
 
+TOPIC_WORDS = 2  # title words only one side mentions, on each side, that make two stories
 MAX_CANDIDATES = 12  # items compared with a new one, per kind of evidence, most shared first
 CROWDED = 48  # a word in more items than this around an item's time is not looked up
 CONFLICT_CHECKS = 24  # newest members of each story compared before two stories join
@@ -216,9 +218,8 @@ class StoryIndex:
                     counts[other] = counts.get(other, 0) + 1
         need = max(min(2, need), need - crowded)
         found = [(n, o) for o, n in counts.items() if n >= need]
-        if len(found) > MAX_CANDIDATES:  # the most shared first: a story's items share most
-            found = heapq.nlargest(MAX_CANDIDATES, found)
-        return [o for _, o in found]
+        # the most shared first (a story's items share most), at most MAX_CANDIDATES
+        return [o for _, o in heapq.nlargest(MAX_CANDIDATES, found)]
 
     def _candidates(
         self,
@@ -276,15 +277,19 @@ class StoryIndex:
             if conflict(fa, fb):
                 return None
             shared = anchors(fa) & anchors(fb)
-            enough = len(shared) >= self.settings.min_anchors
-            # numbers alone never link: a watchlist or a name must be among the anchors
-            return False if enough and any(not a.startswith("q:") for a in shared) else None
+            return False if len(shared) >= self.settings.min_anchors and named(shared) else None
         shared_b = [w for w in fb.words if not w.isdisjoint(a_keys)]
         if len(shared_b) < self.settings.min_words or conflict(fa, fb):
             return None
         b_keys = fb.keys()
         shared_a = [w for w in fa.words if not w.isdisjoint(b_keys)]
         if len(shared_a) < self.settings.min_words:
+            return None
+        # Each title says two things the other item never mentions: another story on the
+        # same template ("… sign agreement on energy" / "… on drone production").
+        own_a = sum(1 for w in fa.words[: fa.n_title] if w.isdisjoint(b_keys))
+        own_b = sum(1 for w in fb.words[: fb.n_title] if w.isdisjoint(a_keys))
+        if own_a >= TOPIC_WORDS and own_b >= TOPIC_WORDS:
             return None
 
         def weight(forms: frozenset[str]) -> float:
