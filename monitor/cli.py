@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="random stories to show besides the ten biggest (default 20)")
 
     command(
+        "compact",
+        "fold the history's journal into its snapshot now",
+        "Write the history's journal of recent changes into a new snapshot (the TinyDB file) "
+        "and start an empty journal. monitor does this by itself when the journal grows and "
+        "when poll --loop is idle; the previous snapshot is kept as HISTORY.bak.",
+    )
+    command(
         "check",
         "validate feeds.toml and report every problem",
         "Read feeds.toml and report every problem found, one per line, naming the line, "
@@ -414,6 +421,7 @@ def _poll_loop(
             due = next_due(config, history, now)
             interval = max(1.0, config.settings.poll_interval)
             delay = interval if due is None else (due - now).total_seconds()
+            history.compact_when_idle()
             time.sleep(min(max(delay, 1.0), interval))
             try:
                 config = _load(args, path)
@@ -426,6 +434,18 @@ def _poll_loop(
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_compact(args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.history import open_history
+
+    config = _load(args, _config_path(args))
+    history = open_history(config, args.db, create=False)
+    folded = history.journal_bytes
+    done = history.compact()
+    what = f"{folded:,} bytes of journal folded in" if done else "nothing to fold"
+    print(f"{history.path}: {len(history):,} items, {what}", file=out)
+    return 0
 
 
 def _main_thread() -> bool:
@@ -693,6 +713,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_stories(args, out)
         if args.command == "watchlist":
             return cmd_watchlist(args, out)
+        if args.command == "compact":
+            return cmd_compact(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

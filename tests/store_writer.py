@@ -4,6 +4,8 @@
     python tests/store_writer.py adder PATH GO N       # after GO exists: N batches of 10 new items
     python tests/store_writer.py flagger PATH GO N     # after GO exists: flag/read items s:0..s:N-1
     python tests/store_writer.py hold PATH             # die (when killed) holding the history lock
+    python tests/store_writer.py compactor PATH        # commit a batch, compact, repeat until killed
+    python tests/store_writer.py compact_loop PATH GO N  # after GO exists: compact N times
 
 Every mode prints progress lines and flushes them, so the parent knows what was committed.
 Each mode stops on its own after MAX_SECONDS, so a crashed test cannot leave it running.
@@ -18,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from monitor.history import History  # noqa: E402
 from monitor.models import FeedState, Item  # noqa: E402
-from monitor.store import History  # noqa: E402
 
 MAX_SECONDS = 30.0
 T0 = datetime(2025, 10, 1, tzinfo=timezone.utc)
@@ -86,6 +88,32 @@ def flagger(path: Path, go: Path, count: int, deadline: float) -> None:
     say(f"done caught_up={len(sizes) - 1}")
 
 
+def compactor(path: Path, deadline: float) -> None:
+    """Commit, then compact: most of the time is spent rewriting the snapshot, so kills
+    land in the middle of compactions (and of appends in between)."""
+    history = History.open(path)
+    done = {int(i.id.split(":")[1]) for i in history.items() if i.id.startswith("w:")}
+    batch = max(done, default=-1) + 1
+    say("ready")
+    while time.monotonic() < deadline:
+        items = [make_item(f"w:{batch}:{j}", batch * BATCH + j) for j in range(BATCH)]
+        history.commit(items, [FeedState(name="unn-en", last_new=batch)])
+        say(f"committed {batch}")
+        history.compact()
+        say(f"compacted {batch}")
+        batch += 1
+
+
+def compact_loop(path: Path, go: Path, count: int, deadline: float) -> None:
+    history = History.open(path)
+    wait_for(go, deadline)
+    for n in range(count):
+        history.compact()
+        say(f"compacted {n}")
+        time.sleep(0.01)
+    say("done")
+
+
 def hold(path: Path, deadline: float) -> None:
     history = History.open(path)
 
@@ -109,6 +137,10 @@ def main(argv: list[str]) -> None:
         flagger(path, Path(argv[2]), int(argv[3]), deadline)
     elif mode == "hold":
         hold(path, deadline)
+    elif mode == "compactor":
+        compactor(path, deadline)
+    elif mode == "compact_loop":
+        compact_loop(path, Path(argv[2]), int(argv[3]), deadline)
     else:
         raise SystemExit(f"unknown mode {mode}")
 

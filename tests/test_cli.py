@@ -379,15 +379,18 @@ def test_export_never_writes_the_history(
     copy_dir.mkdir()
     copy = copy_dir / "history.json"
     copy.write_bytes(db.read_bytes())
+    journal = copy_dir / "history.json.journal"  # the changes since the last compaction
+    journal.write_bytes(db.with_name(db.name + ".journal").read_bytes())
     os.utime(copy, ns=(1_000_000_000, 1_000_000_000))
-    before = copy.read_bytes()
+    before = copy.read_bytes() + journal.read_bytes()
     text = config.read_text(encoding="utf-8") + '\n[[watchlists]]\nname = "Weather"\nterms = ["weather"]\n'
     config.write_text(text, encoding="utf-8")
     capsys.readouterr()
     assert main(["export", "--config", str(config), "--db", str(copy), "--watchlist", "Weather"]) == 0
     assert "#### Weather in Kyiv" in capsys.readouterr().out  # tagged by the new watchlist
-    assert copy.read_bytes() == before and copy.stat().st_mtime_ns == 1_000_000_000
-    assert sorted(p.name for p in copy_dir.iterdir()) == ["history.json"]
+    assert copy.read_bytes() + journal.read_bytes() == before
+    assert copy.stat().st_mtime_ns == 1_000_000_000
+    assert sorted(p.name for p in copy_dir.iterdir()) == ["history.json", "history.json.journal"]
 
 
 def test_export_out_keeps_an_existing_files_mode_and_uses_the_umask(
@@ -431,3 +434,19 @@ def test_config_errors_print_one_line_per_problem(tmp_path: Path, capsys: pytest
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(": ", 2)[1] for line in lines] == [f"{config}:2", f"{config}:3"]
     assert "\n" not in str(ConfigError(["a: one", "b: two"]))  # str() of any MonitorError is one line
+
+
+def test_compact_folds_the_journal_into_the_snapshot(
+    polled: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, db = polled
+    journal = db.with_name(db.name + ".journal")
+    grown = journal.stat().st_size
+    capsys.readouterr()
+    assert main(["compact", "--config", str(config), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{db}: 3 items, ") and "bytes of journal folded in" in out
+    assert journal.stat().st_size < grown
+    assert len(json.loads(db.read_text(encoding="utf-8"))["items"]) == 3  # TinyDB sees them all
+    assert main(["compact", "--config", str(config), "--db", str(db)]) == 0
+    assert capsys.readouterr().out == f"{db}: 3 items, nothing to fold\n"

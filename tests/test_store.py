@@ -60,7 +60,7 @@ def test_open_creates_an_empty_history_and_its_directories(path: Path) -> None:
     assert len(history) == 0 and history.items() == [] and history.feed_states() == {}
     assert history.matcher_signature is None
     meta = TinyDB(path).table("meta").all()  # a plain TinyDB database
-    assert meta == [{"schema": 1, "app": "monitor", "matcher": None}]
+    assert meta == [{"schema": 2, "app": "monitor", "matcher": None, "journal": meta[0]["journal"]}]
 
 
 def test_open_without_create_refuses_a_missing_file(path: Path) -> None:
@@ -97,7 +97,9 @@ def test_items_round_trip_exactly(path: Path) -> None:
     original.text = "The article's own text.\nSecond paragraph."
     original.matches.append(Match("Drones", "drone NEAR/3 deal", "text", 4, 9, "…", "drone NEAR/3 deal"))
     History.open(path).add_items([original])
-    assert History.open(path).get("x") == original
+    assert History.open(path).get("x") == original  # from the journal
+    History.open(path).compact()
+    assert History.open(path).get("x") == original  # from the snapshot
     stored = TinyDB(path).table("items").all()
     assert stored == [original.to_dict()]
 
@@ -251,13 +253,16 @@ def test_a_locked_history_gives_a_clear_error_and_is_left_alone(path: Path) -> N
     assert history.set_flag("a", True).flagged  # fine once the lock is free
 
 
-def test_the_previous_version_is_kept_as_a_backup(path: Path) -> None:
-    History.open(path).add_items([make_item("a")])
-    first = path.read_bytes()
+def test_a_compaction_keeps_the_previous_snapshot_and_journal_as_backups(path: Path) -> None:
     history = History.open(path)
-    history.add_items([make_item("b")])
-    history.add_items([make_item("c")])  # one backup per session: still the version before "b"
-    assert Path(str(path) + ".bak").read_bytes() == first
+    history.add_items([make_item("a")])
+    history.add_items([make_item("b")])  # appends write no backup
+    assert not Path(str(path) + ".bak").exists()
+    snapshot, journal = path.read_bytes(), history.journal_path.read_bytes()
+    history.compact()
+    assert Path(str(path) + ".bak").read_bytes() == snapshot
+    assert Path(str(history.journal_path) + ".bak").read_bytes() == journal
+    assert path.read_bytes() != snapshot and {i.id for i in History.open(path).items()} == {"a", "b"}
 
 
 # -- files we refuse to touch ---------------------------------------------------------------
@@ -279,8 +284,8 @@ def _valid_history_bytes(path: Path) -> bytes:
         ("other app", b'{"meta": {"1": {"app": "other", "schema": 1}}}', "is not a monitor history"),
         (
             "newer schema",
-            b'{"meta": {"1": {"app": "monitor", "schema": 2}}, "items": {}, "feeds": {}}',
-            "was written by a newer monitor (schema 2; this one reads up to 1); it was left untouched. "
+            b'{"meta": {"1": {"app": "monitor", "schema": 3}}, "items": {}, "feeds": {}}',
+            "was written by a newer monitor (schema 3; this one reads up to 2); it was left untouched. "
             "Upgrade monitor",
         ),
         ("bad schema", b'{"meta": {"1": {"app": "monitor", "schema": "one"}}}', "invalid schema version ('one')"),
@@ -318,7 +323,8 @@ def test_unusable_files_raise_one_clear_line_and_stay_untouched(
 
 def test_truncated_history_names_the_position_and_the_backup(path: Path) -> None:
     full = _valid_history_bytes(path)
-    History.open(path).add_items([make_item("c")])  # leaves history.json.bak behind
+    History.open(path).add_items([make_item("c")])
+    History.open(path).compact()  # leaves history.json.bak behind
     truncated = full[: len(full) // 2]
     path.write_bytes(truncated)
     with pytest.raises(HistoryError) as caught:
@@ -362,17 +368,19 @@ def test_an_unreadable_file_is_refused(path: Path) -> None:
 def test_a_failed_write_keeps_the_previous_version(path: Path) -> None:
     history = History.open(path)
     history.add_items([make_item("a")])
+    history.set_flag("a", True)
     before = path.read_bytes()
     blocker = path.with_name(".history.json.tmp")  # the temp file cannot be created
     blocker.mkdir()
     (blocker / "x").touch()
     with pytest.raises(HistoryError, match=f"cannot write history {path} .*; the previous version was left intact"):
-        history.set_flag("a", True)
+        history.compact()
     assert path.read_bytes() == before
     (blocker / "x").unlink()
     blocker.rmdir()
-    assert history.refresh() is True  # memory had the unsaved flag: it is reloaded from the file
-    assert history.get("a").flag_override is None
+    assert history.refresh() is True  # memory had the new generation: it is reloaded from the files
+    assert history.get("a").flag_override is True
+    assert History.open(path).get("a").flag_override is True
 
 
 def test_a_symlinked_history_stays_a_symlink(tmp_path: Path) -> None:
@@ -390,6 +398,7 @@ def test_written_file_is_compact_json_tinydb_can_read(path: Path) -> None:
     history = History.open(path)
     history.add_items([make_item(f"i{n}", n) for n in range(5)])
     history.set_flag("i3", True)
+    history.compact()
     data = orjson.loads(path.read_bytes())
     assert set(data) == {"items", "feeds", "meta"}
     docs = TinyDB(path).table("items").all()
@@ -427,6 +436,7 @@ def local_time_is_not_utc(monkeypatch: pytest.MonkeyPatch):
 def test_naive_times_in_the_file_are_utc(path: Path, local_time_is_not_utc: None) -> None:
     """A hand-edited time without an offset means UTC, as models.from_iso reads it."""
     History.open(path).add_items([make_item("a")])
+    History.open(path).compact()
     data = orjson.loads(path.read_bytes())
     (doc,) = data["items"].values()
     doc["published"] = doc["first_seen"] = "2025-10-01T08:30:00"

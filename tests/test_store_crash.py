@@ -169,3 +169,57 @@ def test_lock_left_by_a_killed_writer_does_not_block(tmp_path: Path) -> None:
     assert reopened.get("after") is not None
     assert reopened.get("blocked") is None
     assert reopened.get("s:0") is not None and reopened.get("s:0").read is False  # half-done change never landed
+
+
+def test_writer_killed_during_compactions_never_loses_a_commit(tmp_path: Path) -> None:
+    """SIGKILL at random moments of commit + compact cycles: every acknowledged commit is
+    kept, no batch is half there, and the history always opens (the journal of a killed
+    compaction is either the old one, already folded in, or the new one)."""
+    path = tmp_path / "history.json"
+    History.open(path).add_items(item(f"s:{n}", n) for n in range(2500))
+    rng = random.Random(20251202)
+    committed: set[int] = set()
+    kills = 0
+    deadline = time.monotonic() + 20.0
+    while kills < 30 and time.monotonic() < deadline:
+        with writer("compactor", str(path)) as w:
+            w.wait_line("ready")
+            time.sleep(rng.uniform(0.0, 0.3))
+            w.kill()
+        kills += 1
+        committed |= {int(line.split()[1]) for line in w.seen if line.startswith("committed ")}
+
+        history = History.open(path)  # must load, whatever moment the kill hit
+        ids = {i.id for i in history.items()}
+        missing = [b for b in sorted(committed) if not all(f"w:{b}:{j}" in ids for j in range(5))]
+        assert not missing, f"batches reported committed but lost after kill {kills}: {missing}"
+        batches = {i.split(":")[1] for i in ids if i.startswith("w:")}
+        torn = [b for b in batches if not all(f"w:{b}:{j}" in ids for j in range(5))]
+        assert not torn, f"partially written batches after kill {kills}: {torn}"
+        assert len([i for i in ids if i.startswith("s:")]) == 2500
+        assert len(history) == 2500 + 5 * len(batches)  # nothing replayed twice
+    assert kills >= 10, f"only {kills} kills fitted in the time budget"
+    assert committed, "the writer never committed anything"
+
+
+def test_one_process_compacts_while_another_appends(tmp_path: Path) -> None:
+    path = tmp_path / "history.json"
+    go = tmp_path / "go"
+    History.open(path).add_items(item(f"s:{n}", n) for n in range(100))
+    with writer("adder", str(path), str(go), "40") as adder, \
+            writer("compact_loop", str(path), str(go), "30") as compactor, \
+            writer("flagger", str(path), str(go), "100") as flagger:
+        go.touch()
+        adder.finish()
+        compactor.finish()
+        flagger.finish()
+
+    history = History.open(path)
+    for batch in range(40):
+        for j in range(10):
+            assert history.get(f"a:{batch}:{j}") is not None, f"item a:{batch}:{j} was lost"
+    for n in range(100):
+        seed = history.get(f"s:{n}")
+        assert seed is not None
+        assert (seed.flag_override is True) if n % 2 == 0 else seed.read, f"change to s:{n} was lost"
+    assert len(history) == 100 + 400

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,15 +34,23 @@ from .files import Stamp, atomic_write, backup_path, stamp
 
 __all__ = ["APP", "SCHEMA_VERSION", "Contents", "OrjsonStorage", "normalise_times", "read_contents"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the snapshot may have a journal beside it (meta "journal": its generation)
 APP = "monitor"
 
 ITEMS, FEEDS, META = "items", "feeds", "meta"
 
 Tables = dict[str, dict[str, Any]]
 
-# Migrations from an older schema, keyed by the version they upgrade from (none yet).
-_MIGRATIONS: dict[int, Callable[[Tables], None]] = {}
+
+
+def _journal_capable(data: Tables) -> None:
+    """1 -> 2: no item changes; the schema number keeps monitors without a journal away."""
+
+
+# Migrations from an older schema, keyed by the version they upgrade from.
+_MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _journal_capable}
+# Versions whose file the streamed reader reads as it is (their migrations change nothing).
+_STREAMABLE = frozenset((1, SCHEMA_VERSION))
 
 CHUNK_BYTES = 1 << 20  # parse this much JSON per orjson call (~800 items, a few ms)
 CHUNK_ITEMS = 1000  # serialise this many items per orjson call
@@ -55,6 +63,8 @@ MATCH_KEYS = frozenset(f.name for f in fields(Match))
 # (documents written by hand or by an early monitor; ``Item.from_dict`` agrees).
 _ITEM_FALLBACK: dict[str, Any] = {"title": "", "link": "", "summary": "", "published": None}
 _MATCH_FALLBACK: dict[str, Any] = {"snippet": ""}
+# Item fields a journal "set" never carries (they have their own record kinds or never change).
+_NOT_PLAIN = frozenset(("id", "feed", "matches", "published", "first_seen"))
 _UTC = UTC
 
 
@@ -88,7 +98,7 @@ class _Layout(Exception):
 class Contents:
     """The tables of one history file: items as :class:`Item` objects, the rest as JSON."""
 
-    __slots__ = ("doc_ids", "extras", "feeds", "items", "meta", "next_id", "others")
+    __slots__ = ("doc_ids", "extras", "feeds", "items", "meta", "next_id", "others", "schema")
 
     def __init__(self) -> None:
         self.items: dict[str, Item] = {}  # item id -> item, in file order
@@ -98,6 +108,7 @@ class Contents:
         self.meta: dict[str, dict[str, Any]] = {"1": {"schema": SCHEMA_VERSION, "app": APP, "matcher": None}}
         self.others: dict[str, Any] = {}  # tables of a newer version, kept as they are
         self.next_id = 1
+        self.schema = SCHEMA_VERSION  # the version of the file read (older until compacted)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -126,6 +137,7 @@ class Contents:
                 raise _unusable(path, f"has a malformed feed state (document {key})")
         self.feeds, self.meta = feeds, meta  # type: ignore[assignment]
         self.others = {k: v for k, v in head.items() if k not in (FEEDS, META, ITEMS)}
+        self.schema = schema
         return schema
 
     def add_docs(self, path: Path, docs: dict[str, Any]) -> None:
@@ -168,6 +180,89 @@ class Contents:
 
     def finish(self) -> None:
         self.next_id = max(map(int, self.doc_ids.values()), default=0) + 1
+
+    # -- changing (live, and when replaying the journal) ------------------------------------
+
+    def meta_doc(self) -> dict[str, Any]:
+        """The meta document naming app "monitor" (an empty dict when there is none)."""
+        return next((d for d in self.meta.values() if isinstance(d, dict) and d.get("app") == APP), {})
+
+    def set_meta(self, fields: dict[str, Any]) -> None:
+        doc = self.meta_doc()
+        if doc:
+            doc.update(fields)
+        else:
+            key = str(max((int(k) for k in self.meta if k.isdigit()), default=0) + 1)
+            self.meta[key] = {"schema": SCHEMA_VERSION, "app": APP, "matcher": None, **fields}
+
+    def insert(self, items: Iterable[Item]) -> None:
+        """Add items whose ids are new, each under the next document number."""
+        for item in items:
+            if item.id not in self.items:
+                normalise_times(item)
+                self.items[item.id] = item
+                self.doc_ids[item.id] = str(self.next_id)
+                self.next_id += 1
+
+    def drop(self, ids: Iterable[str]) -> None:
+        for item_id in ids:
+            if self.items.pop(item_id, None) is not None:
+                del self.doc_ids[item_id]
+                self.extras.pop(item_id, None)
+
+    def put_states(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Merge feed state documents by name; returns what changed (name + changed keys)."""
+        feeds = self.feeds
+        by_name = {doc["name"]: doc for doc in feeds.values()}
+        next_id = max(map(int, feeds), default=0) + 1
+        changes = []
+        for doc in docs:
+            old = by_name.get(doc["name"])
+            if old is None:
+                feeds[str(next_id)] = by_name[doc["name"]] = dict(doc)
+                next_id += 1
+                changes.append(doc)
+                continue
+            diff = {k: v for k, v in doc.items() if k not in old or old[k] != v}
+            if diff:
+                old.update(diff)
+                changes.append({"name": doc["name"], **diff})
+        return changes
+
+    def set_fields(self, ids: Iterable[str], values: dict[str, Any]) -> None:
+        """Set plain fields (flags, read, pins, notes...) of these items; unknown ids are skipped.
+
+        A field this version does not know (a newer monitor's) is kept with the item's extras."""
+        known = {k: v for k, v in values.items() if k in ITEM_KEYS and k not in _NOT_PLAIN}
+        unknown = {k: v for k, v in values.items() if k not in ITEM_KEYS}
+        for item_id in ids:
+            item = self.items.get(item_id)
+            if item is None:
+                continue
+            for name, value in known.items():
+                setattr(item, name, value)
+            if unknown:
+                self.extras.setdefault(item_id, {}).update(unknown)
+
+    def apply(self, record: dict[str, Any]) -> None:
+        """Replay one journal record (see :mod:`.journal`)."""
+        items = record.get("items")
+        if items:
+            start = self.next_id
+            self.add_docs(Path("<journal>"), {str(start + n): doc for n, doc in enumerate(items)})
+            self.next_id = start + len(items)
+        for ids, values in record.get("set", ()):
+            self.set_fields(ids, values)
+        for item_id, matches in (record.get("matches") or {}).items():
+            item = self.items.get(item_id)
+            if item is not None:
+                item.matches = _to_matches(matches)
+        if record.get("drop"):
+            self.drop(record["drop"])
+        if record.get("feeds"):
+            self.put_states(record["feeds"])
+        if record.get("meta"):
+            self.set_meta(record["meta"])
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -270,7 +365,7 @@ def _read_streamed(path: Path, fh: IO[bytes]) -> Contents:
     if not isinstance(head, dict) or ITEMS in head or META not in head:
         raise _Layout  # e.g. tables in another order (``jq -S``): the whole parse decides
     contents = Contents()
-    if contents.check_head(path, head) != SCHEMA_VERSION:
+    if contents.check_head(path, head) not in _STREAMABLE:
         raise _Layout  # migrations work on the whole file
     for chunk in _chunks(fh, buf[at + len(_ITEMS_START) :]):
         docs = _loads(b"{" + chunk + b"}")

@@ -1,23 +1,33 @@
-"""The :class:`History`: every item seen, the feed states and a little metadata, in one file.
+"""The :class:`History`: every item seen, the feed states and a little metadata, on disk.
 
-TinyDB reads and rewrites the whole file on every operation, which is quadratic for a
-history of tens of thousands of items, so :class:`History` does not go through TinyDB:
-it keeps each item once, as an :class:`Item`, with an ``item id -> doc id`` index, and
-reads and writes the file itself (see :mod:`.format`). Every change is one transaction:
+On disk a history is a snapshot (the TinyDB file, :mod:`.format`) and a journal beside it
+(:mod:`.journal`). TinyDB reads and rewrites the whole file on every operation, which is
+quadratic for tens of thousands of items, so :class:`History` does not go through TinyDB:
+it keeps each item once, as an :class:`Item`, and writes changes itself. Every change is
+one transaction:
 
 1. take ``<history>.lock`` (:class:`.files.HistoryLock`);
-2. reload the file if another process replaced it since we read it;
+2. catch up: reload if another process replaced the snapshot (a compaction), else replay
+   the journal records appended since we last looked (by offset);
 3. apply the change to the items in memory;
-4. write the whole file once with :func:`.files.atomic_write`.
+4. append ONE journal record with what changed, ``fsync`` it.
 
-The first write of a session first keeps the previous file as ``<history>.bak`` (a hard
-link, so it costs nothing). A file that cannot be used (corrupt, foreign, newer schema,
-unreadable) raises :class:`HistoryError` and is never written over.
+When the journal passes :data:`COMPACT_BYTES` (or a quarter of the snapshot), or on
+:meth:`History.compact`, the journal is folded into a new snapshot: ``<history>.bak``
+becomes the old snapshot (a hard link, so it costs nothing; ``<history>.journal.bak`` its
+journal), the new snapshot is written with :func:`.files.atomic_write` under a new
+generation, then a fresh journal of that generation replaces the old one. A kill at any
+point leaves a snapshot and a journal that together hold every acknowledged write.
+
+A history written before the journal existed (schema 1) opens as it is and is upgraded
+by a compaction at its first write. A file that cannot be used (corrupt, foreign, newer
+schema, unreadable) raises :class:`HistoryError` and is never written over.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -29,23 +39,28 @@ from monitor.errors import HistoryError
 from monitor.models import FeedState, Item
 
 from . import memory
-from .files import HistoryLock, Stamp, atomic_write, keep_backup, stamp
-from .format import APP, SCHEMA_VERSION, Contents, normalise_times, read_contents
+from .files import HistoryLock, Stamp, atomic_write, backup_path, keep_backup, stamp
+from .format import SCHEMA_VERSION, Contents, read_contents
+from .journal import JOURNAL_VERSION, Journal, encode
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "History"]
+__all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "History"]
 
 DEFAULT_LOCK_TIMEOUT = 15.0  # seconds; a poll holds the lock for well under a second
+COMPACT_BYTES = 8 << 20  # fold the journal into the snapshot past this size (or 1/4 snapshot)
+IDLE_COMPACT_BYTES = 1 << 20  # ...or past this one when poll --loop is idle
 
 T = TypeVar("T")
+Record = dict[str, Any]
 
 
 class History:
     """The item history of one file, safe to share between processes.
 
     Items are kept as live :class:`Item` objects: treat them as read-only and change them
-    through the methods here (which persist the change). After another process wrote the
-    file, the next write (or :meth:`refresh`) reloads it, with new Item objects. Methods
-    take an internal lock, so one History may be shared between threads.
+    through the methods here (which persist the change). What another process appended is
+    replayed onto them at the next write (or :meth:`refresh`); after another process
+    compacted, the history is reloaded, with new Item objects. Methods take an internal
+    lock, so one History may be shared between threads.
     """
 
     def __init__(
@@ -60,9 +75,12 @@ class History:
         self._data = Contents()
         self._items = self._data.items  # item id -> Item: every item is held once, here
         self._sorted: list[Item] | None = None
-        self._stamp: Stamp | None = None
-        self._dirty = False
-        self._backed_up = False
+        self._stamp: Stamp | None = None  # the snapshot we hold
+        self._journal = Journal(self.path)
+        self._journal_ino: int | None = None  # the journal of our snapshot's generation...
+        self._journal_end = 0  # ...and where its last whole record we applied ends
+        self._journal_seen: tuple[int, int] | None = None  # (inode, size) at our last look
+        self._tx: Record = {}  # the record of the transaction under way
         if not os.path.lexists(self.path):
             if not create:
                 raise HistoryError(
@@ -110,20 +128,52 @@ class History:
         """The signature of the watchlists the items were last tagged with."""
         return self._meta_doc().get("matcher")
 
+    @property
+    def journal_path(self) -> Path:
+        return self._journal.path
+
+    @property
+    def journal_bytes(self) -> int:
+        """How much of the journal holds changes not yet folded into the snapshot."""
+        return self._journal_end if self._journal_ino is not None else 0
+
     def changed_on_disk(self) -> bool:
-        """Whether the file is not the version we last read or wrote (a cheap ``stat``)."""
+        """Whether another process wrote since we last looked (two cheap ``stat`` calls)."""
         try:
-            return stamp(os.stat(self.path)) != self._stamp
+            if stamp(os.stat(self.path)) != self._stamp:
+                return True
         except OSError:
             return True
+        return self._journal.stat() != self._journal_seen
 
     def refresh(self) -> bool:
-        """Reload the file if another process wrote it since; True if it was reloaded."""
+        """Catch up with what other processes wrote since; True if anything changed here."""
         with self._mutex:
             if not self.changed_on_disk():
                 return False
-            self._load()
+            return self._catch_up()
+
+    def compact_when_idle(self) -> bool:
+        """Compact if the journal holds more than :data:`IDLE_COMPACT_BYTES` (``poll --loop``
+        between cycles): a lower bar than during writes, never a rewrite per poll."""
+        with self._mutex:
+            if self.changed_on_disk():
+                self.refresh()
+            if self.journal_bytes < IDLE_COMPACT_BYTES:
+                return False
+        return self.compact()
+
+    def compact(self) -> bool:
+        """Fold the journal into a new snapshot now; False when there was nothing to fold."""
+
+        def change() -> bool:
+            current = self._gen is not None and self._data.schema == SCHEMA_VERSION
+            if current and self._journal_ino is not None and self._journal_end <= self._head_size:
+                return False
+            self._compact()
             return True
+
+        return self._transaction(change, compact=False)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -172,7 +222,7 @@ class History:
             item = self._require(item_id)
             if item.flag_override is not value:
                 item.flag_override = value
-                self._rewrite([item])
+                self._changed([item], flag_override=value)
             return item
 
         return self._transaction(change)
@@ -184,7 +234,7 @@ class History:
             item = self._require(item_id)
             if item.read != read:
                 item.read = read
-                self._rewrite([item])
+                self._changed([item], read=read)
             return item
 
         return self._transaction(change)
@@ -202,7 +252,7 @@ class History:
             item = self._require(item_id)
             if getattr(item, name) != value:
                 setattr(item, name, value)
-                self._rewrite([item])
+                self._changed([item], **{name: value})
             return item
 
         return self._transaction(change)
@@ -219,7 +269,7 @@ class History:
             changed = [it for i in ids if (it := self._items.get(i)) is not None and it.read != read]
             for it in changed:
                 it.read = read
-            self._rewrite(changed)
+            self._changed(changed, read=read)
             return len(changed)
 
         return self._transaction(change)
@@ -232,7 +282,8 @@ class History:
 
         def change() -> int:
             changed = [it for it in self._items.values() if apply(it)]
-            self._rewrite(changed)
+            if changed:
+                self._tx.setdefault("matches", {}).update((it.id, it.matches) for it in changed)
             if signature is not None and signature != self.matcher_signature:
                 self._set_meta(matcher=signature)
             return len(changed)
@@ -255,13 +306,10 @@ class History:
         def change() -> int:
             old = [it for it in self._items.values() if not it.flagged and it.first_seen < cutoff]
             if old:
-                data = self._data
-                for it in old:
-                    del data.items[it.id]
-                    del data.doc_ids[it.id]
-                    data.extras.pop(it.id, None)
+                ids = [it.id for it in old]
+                self._data.drop(ids)
+                self._tx.setdefault("drop", []).extend(ids)
                 self._sorted = None
-                self._dirty = True
             return len(old)
 
         return self._transaction(change)
@@ -269,8 +317,7 @@ class History:
     # -- internals -----------------------------------------------------------------------
 
     def _meta_doc(self) -> dict[str, Any]:
-        meta = self._data.meta
-        return next((doc for doc in meta.values() if isinstance(doc, dict) and doc.get("app") == APP), {})
+        return self._data.meta_doc()
 
     def _require(self, item_id: str) -> Item:
         item = self._items.get(item_id)
@@ -286,75 +333,97 @@ class History:
                 fresh[item.id] = item
         if not fresh:
             return []
-        for item_id, item in fresh.items():
-            normalise_times(item)
-            data.items[item_id] = item
-            data.doc_ids[item_id] = str(data.next_id)
-            data.next_id += 1
+        data.insert(fresh.values())
+        self._tx.setdefault("items", []).extend(fresh.values())
         self._sorted = None
-        self._dirty = True
         return list(fresh.values())
 
-    def _rewrite(self, items: list[Item]) -> None:
-        """Note that these items changed (they are written as they are now)."""
+    def _changed(self, items: list[Item], **values: Any) -> None:
+        """Record that these items' plain fields now hold ``values``."""
         if items:
-            for item in items:
-                normalise_times(item)
-            self._dirty = True
+            self._tx.setdefault("set", []).append([[it.id for it in items], values])
 
     def _put_states(self, states: list[FeedState]) -> None:
-        if not states:
-            return
-        feeds = self._data.feeds
-        by_name = {doc["name"]: doc for doc in feeds.values()}
-        next_id = max(map(int, feeds), default=0) + 1
-        for state in states:
-            doc = state.to_dict()
-            if state.name in by_name:
-                by_name[state.name].update(doc)
-            else:
-                feeds[str(next_id)] = by_name[state.name] = doc
-                next_id += 1
-        self._dirty = True
+        if states:
+            changes = self._data.put_states([state.to_dict() for state in states])
+            if changes:  # only what changed: a poll of 200 unchanged feeds records ~20 KB
+                self._tx.setdefault("feeds", []).extend(changes)
 
     def _set_meta(self, **fields: Any) -> None:
-        doc = self._meta_doc()
-        if doc:
-            doc.update(fields)
-        else:
-            meta = self._data.meta
-            key = str(max((int(k) for k in meta if k.isdigit()), default=0) + 1)
-            meta[key] = {"schema": SCHEMA_VERSION, "app": APP, "matcher": None, **fields}
-        self._dirty = True
+        self._data.set_meta(fields)
+        self._tx.setdefault("meta", {}).update(fields)
 
-    def _transaction(self, change: Callable[[], T]) -> T:
-        """Lock, catch up with the file, apply ``change`` in memory, write once if it changed."""
+    @property
+    def _head_size(self) -> int:
+        return len(encode({"v": JOURNAL_VERSION, "gen": self._gen or ""}))
+
+    @property
+    def _gen(self) -> str | None:
+        gen = self._data.meta_doc().get("journal")
+        return gen if isinstance(gen, str) and gen else None
+
+    def _transaction(self, change: Callable[[], T], *, compact: bool = True) -> T:
+        """Lock, catch up with the files, apply ``change`` in memory, append what changed."""
         with self._mutex, self._lock.held():
             if self.changed_on_disk():
-                self._load()
-            self._dirty = False
+                self._catch_up()
+            self._tx = {}
             try:
                 result = change()
-                if self._dirty:
-                    self._write()
+                if self._tx:
+                    self._append(self._tx)
+                    if compact and self._journal_end > max(COMPACT_BYTES, self._stamp_size() // 4):
+                        self._compact()
             except BaseException:
-                # Memory may now be ahead of the file: catch up from the file next time.
+                # Memory may now be ahead of the files: reload from them next time.
                 self._stamp = None
                 raise
             finally:
-                self._dirty = False
+                self._tx = {}
             return result
 
-    def _write(self) -> None:
-        if not self._backed_up and self._stamp is not None:
-            keep_backup(self.path)  # the file we are replacing is the one we read and checked
-            self._backed_up = True
+    def _stamp_size(self) -> int:
+        return self._stamp[1] if self._stamp is not None else 0
+
+    def _append(self, tx: Record) -> None:
+        """Append one record (the caller holds the lock and has caught up)."""
+        if self._gen is None or self._data.schema < SCHEMA_VERSION:
+            self._compact()  # a history from before the journal: upgrade it first
+        try:
+            if self._journal_ino is None:  # none yet, or one a compaction already folded in
+                self._journal_ino = self._journal.start(self._gen or "")
+                self._journal_end = self._head_size
+            ino, end = self._journal.append([encode({"v": JOURNAL_VERSION, **tx})], self._journal_end)
+        except OSError as exc:
+            raise HistoryError(
+                f"cannot write history journal {self._journal.path} ({exc.strerror or exc}); "
+                "the change was not saved"
+            ) from None
+        if ino != self._journal_ino:  # replaced under us despite the lock: never append blind
+            self._stamp = None
+            raise HistoryError(f"history journal {self._journal.path} was replaced while locked; try again")
+        self._journal_end = end
+        self._journal_seen = (ino, end)
+
+    def _compact(self) -> None:
+        """Fold everything into a new snapshot of a new generation (the caller holds the lock)."""
+        gen = secrets.token_hex(8)
+        self._data.set_meta({"schema": SCHEMA_VERSION, "journal": gen})
+        if self._stamp is not None:  # the files we are replacing are the ones we read and checked
+            keep_backup(self.path)
+            if self._journal_ino is not None:
+                keep_backup(self._journal.path)
         try:
             self._stamp = atomic_write(self.path, self._data.chunks())
+            self._data.schema = SCHEMA_VERSION
+            self._journal_ino = self._journal.start(gen)
         except OSError as exc:
+            self._stamp = None
             raise HistoryError(
                 f"cannot write history {self.path} ({exc.strerror or exc}); the previous version was left intact"
             ) from None
+        self._journal_end = self._head_size
+        self._journal_seen = (self._journal_ino, self._journal_end)
 
     def _create(self) -> None:
         try:
@@ -364,18 +433,59 @@ class History:
         with self._mutex, self._lock.held():
             if os.path.lexists(self.path):  # another process created it meanwhile
                 return
+            data = Contents()
+            gen = secrets.token_hex(8)
+            data.set_meta({"journal": gen})
             try:
-                atomic_write(self.path, Contents().chunks())
+                atomic_write(self.path, data.chunks())
+                self._journal.start(gen)
             except OSError as exc:
                 raise HistoryError(f"cannot create history {self.path} ({exc.strerror or exc})") from None
 
+    def _catch_up(self) -> bool:
+        """Reload after a compaction elsewhere, else replay the journal's new records."""
+        try:
+            replaced = stamp(os.stat(self.path)) != self._stamp
+        except OSError:
+            replaced = True
+        if replaced:
+            self._load()
+            return True
+        return self._replay()
+
+    def _replay(self) -> bool:
+        """Apply the journal records appended since our offset; True if any were."""
+        got = self._journal.read_from(self._journal_ino, self._journal_end)
+        if got is None:
+            self._journal_seen = None
+            if self._journal_ino is not None:  # our journal vanished (moved aside by hand)
+                self._journal_ino, self._journal_end = None, 0
+            return False
+        ino, tail = got
+        records = tail.records
+        if ino != self._journal_ino:  # a new journal: ours only if its head names our snapshot
+            if not records or records[0].get("gen") != self._gen or self._gen is None:
+                self._journal_ino, self._journal_end = None, 0  # stale: already folded in
+                self._journal_seen = (ino, tail.size)
+                return False
+            records = records[1:]
+        self._journal_ino, self._journal_end = ino, tail.end
+        self._journal_seen = (ino, tail.size)
+        if not records:
+            return False
+        with memory.gc_paused():
+            for record in records:
+                self._data.apply(record)
+        self._sorted = None
+        return True
+
     def _load(self) -> None:
-        """Read the file and rebuild the in-memory state from it."""
+        """Read the snapshot and the journal, and rebuild the in-memory state from them."""
         with self._mutex:
             try:
                 big = memory.is_big(os.stat(self.path).st_size)
             except OSError:
-                big = False  # _read_contents words the error
+                big = False  # read_contents words the error
             if big:
                 memory.before_big_load()
             with memory.gc_paused():
@@ -383,6 +493,13 @@ class History:
                 old = self._data
                 self._data, self._items = data, data.items
                 self._stamp, self._sorted = version, None
+                self._journal_ino, self._journal_end, self._journal_seen = None, 0, None
                 memory.release(old.items)
+                self._replay()
             if big:
                 memory.after_big_load()
+
+
+def backups(path: Path) -> list[Path]:
+    """The files a compaction keeps of the previous snapshot (restore both together)."""
+    return [backup_path(path), backup_path(Journal(path).path)]
