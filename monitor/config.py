@@ -38,6 +38,7 @@ SETTINGS_KEYS = (
     "concurrency",
     "per_host",
     "timezone",
+    "parser",
     "notify",
     "notify_command",
     "max_text_chars",
@@ -326,6 +327,12 @@ class _Validator:
                     values[key] = value
                 else:
                     bad(key, f"must be a whole number, {minimum} or more, got {value!r}")
+        if "parser" in raw:
+            value = raw["parser"]
+            if value in ("auto", "feedparser"):
+                values["parser"] = value
+            else:
+                bad("parser", f'must be "auto" or "feedparser", got {value!r}')
         if "timezone" in raw:
             value = raw["timezone"]
             try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 FeedKind = Literal["feed", "page", "sitemap"]
+ParserChoice = Literal["auto", "feedparser"]  # [settings] parser
 Outcome = Literal["ok", "not_modified", "error", "skipped"]
 
 DEFAULT_USER_AGENT = (
@@ -95,6 +96,7 @@ class Settings:
     story_window: float = 120 * 3600.0  # stories: items further apart are never one story
     story_min_words: int = 3  # stories: significant title words two items must share
     story_similarity: float = 0.5  # stories: weighted share of their words to share
+    parser: ParserChoice = "auto"  # "feedparser": never the fast feed parser
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,7 +189,7 @@ async def poll(
 
     # A source whose articles are read is a parse per article: as much work as several feeds.
     work = len(due) + sum(PROCESS_MIN_FEEDS for f in due if f.fetches_articles)
-    parser = BodyParser(work, matcher)
+    parser = BodyParser(work, matcher, config.settings.parser)
 
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)

@@ -36,3 +36,27 @@ def _times_in_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     timefmt.set_zone(None)
     yield
     timefmt.set_zone(None)
+
+
+@pytest.fixture(autouse=True)
+def fast_parse_agrees_with_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every feed any test parses in this process on the fast path is parsed again by
+    feedparser, and the items must be identical (tests/test_parse_differential.py has the
+    generated and synthetic feeds; this covers every fixture of every other test)."""
+    from datetime import datetime, timezone
+
+    import monitor.parse.feed as feed_module
+
+    fast_entries = feed_module.fast_entries
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def checked(body: bytes, headers: dict[str, str], url: str) -> object:
+        entries = fast_entries(body, headers, url)
+        if entries is not None:
+            fast = feed_module._unique_items(entries, "F", now)
+            ref = feed_module.parse_feed(body, headers, url, "F", now, parser="feedparser")
+            assert (ref.error, ref.warning) == (None, None), (ref, body[:300])
+            assert fast == ref.items, f"fast path differs from feedparser on {body[:300]!r}"
+        return entries
+
+    monkeypatch.setattr(feed_module, "fast_entries", checked)

@@ -291,3 +291,13 @@ def test_true_false_settings_must_be_booleans(tmp_path: Path) -> None:
         f'{path}:5: feed "a": enabled must be true or false, got ' + repr("yes"),
         f'{path}:10: watchlist "W": case_sensitive must be true or false, got 1',
     ]
+
+
+def test_parser_setting_is_auto_or_feedparser(tmp_path: Path) -> None:
+    feed = '[[feeds]]\nname = "A"\nurl = "https://example.org/rss"\n'
+    assert load_config(write(tmp_path, feed)).settings.parser == "auto"
+    path = write(tmp_path, '[settings]\nparser = "feedparser"\n' + feed)
+    assert load_config(path).settings.parser == "feedparser"
+    (problem,) = problems(write(tmp_path, '[settings]\nparser = "fast"\n' + feed))
+    assert problem.startswith(f"{tmp_path / 'feeds.toml'}:2: ")
+    assert 'parser must be "auto" or "feedparser", got \'fast\'' in problem

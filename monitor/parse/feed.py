@@ -7,7 +7,7 @@ import functools
 import hashlib
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 from xml.sax import SAXParseException
@@ -15,7 +15,8 @@ from xml.sax import SAXParseException
 import feedparser
 import feedparser.mixin
 
-from monitor.models import Item
+from monitor.models import Item, ParserChoice
+from monitor.parse.fast import fast_entries
 from monitor.parse.items import (
     MAX_SUMMARY,
     MAX_TITLE,
@@ -149,14 +150,35 @@ def _entry_item(entry: Any, feed_name: str, now: datetime) -> Item:
     )
 
 
+def _unique_items(entries: Iterable[Any], feed_name: str, now: datetime) -> list[Item]:
+    """Items of the entries in document order, the first of each id kept."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry in entries:
+        item = _entry_item(entry, feed_name, now)
+        if item.id not in seen:
+            seen.add(item.id)
+            items.append(item)
+    return items
+
+
 def parse_feed(
-    body: bytes, headers: Mapping[str, str], url: str, feed_name: str, now: datetime
+    body: bytes, headers: Mapping[str, str], url: str, feed_name: str, now: datetime,
+    *, parser: ParserChoice = "auto",
 ) -> ParseResult:
     """Items of an RSS/Atom/RDF document; a broken document that still yields items gives
-    them plus a ``warning``; one that yields nothing gives an ``error``."""
+    them plus a ``warning``; one that yields nothing gives an ``error``.
+
+    ``parser="auto"`` reads plain documents with the fast path (:mod:`monitor.parse.fast`,
+    proven to give the same items) and everything else with feedparser;
+    ``parser="feedparser"`` always uses feedparser."""
     refused = screen_xml(body)
     if refused:
         return ParseResult(error=refused, error_kind="xml")
+    if parser == "auto":
+        entries = fast_entries(body, headers, url)
+        if entries is not None:
+            return ParseResult(items=_unique_items(entries, feed_name, now))
     parsed = feedparser.parse(
         io.BytesIO(body),  # never a str: feedparser would treat it as a URL or path
         response_headers=_feed_headers(headers, url),
@@ -167,13 +189,7 @@ def parse_feed(
         sanitize_html=False,
     )
     exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    items: list[Item] = []
-    seen: set[str] = set()
-    for entry in parsed.entries:
-        item = _entry_item(entry, feed_name, now)
-        if item.id not in seen:
-            seen.add(item.id)
-            items.append(item)
+    items = _unique_items(parsed.entries, feed_name, now)
     if items:
         warning = None
         if exc is not None and not _is_benign(exc):

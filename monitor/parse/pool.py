@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from monitor.match import Matcher
-from monitor.models import FeedConfig, Watchlist
+from monitor.models import FeedConfig, ParserChoice, Watchlist
 from monitor.parse.feed import parse_feed
 from monitor.parse.items import ParseResult
 from monitor.parse.page import parse_page
@@ -40,13 +40,14 @@ _worker_matchers: dict[tuple[Watchlist, ...], Matcher] = {}  # in each worker pr
 
 def parse_body(
     body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, matcher: Matcher,
-    now: datetime,
+    now: datetime, parser: ParserChoice = "auto",
 ) -> ParseResult:
-    """One response body to matched items, by the feed's kind (pure; any thread or process)."""
+    """One response body to matched items, by the feed's kind (pure; any thread or process).
+    ``parser`` is ``[settings] parser`` (see :func:`monitor.parse.feed.parse_feed`)."""
     if feed.kind == "page":
         parsed = parse_page(body, headers, url, feed.links or ".", feed.name, now)
     else:
-        parsed = parse_feed(body, headers, url, feed.name, now)
+        parsed = parse_feed(body, headers, url, feed.name, now, parser=parser)
     for item in parsed.items:
         matcher.apply(item)
     return parsed
@@ -60,8 +61,9 @@ class BodyParser:
     feed answers 304 (or fails) costs no worker processes.
     """
 
-    def __init__(self, due: int, matcher: Matcher) -> None:
+    def __init__(self, due: int, matcher: Matcher, parser: ParserChoice = "auto") -> None:
         self._matcher = matcher
+        self._parser = parser
         self._in_processes = _use_processes(due, matcher)
         self._warming: asyncio.Future[None] | None = None
 
@@ -79,10 +81,11 @@ class BodyParser:
             parsed = None
             if self._in_processes:
                 await asyncio.shield(self._start())
-                parsed = await _parse_in_process(body, headers, url, feed, self._matcher, now)
+                parsed = await _parse_in_process(body, headers, url, feed, self._matcher, now,
+                                                 self._parser)
             if parsed is None:
                 parsed = await asyncio.to_thread(
-                    parse_body, body, headers, url, feed, self._matcher, now
+                    parse_body, body, headers, url, feed, self._matcher, now, self._parser
                 )
         except Exception as exc:  # a parser bug must not take the other feeds down
             parsed = ParseResult([], error=f"could not read the feed: {exc}", error_kind="xml")
@@ -123,10 +126,10 @@ class BodyParser:
 
 def _worker_parse(
     body: bytes, headers: dict[str, str], url: str, feed: FeedConfig,
-    watchlists: tuple[Watchlist, ...], now: datetime,
+    watchlists: tuple[Watchlist, ...], now: datetime, parser: ParserChoice,
 ) -> ParseResult:
     """Runs in a worker process."""
-    return parse_body(body, headers, url, feed, _worker_matcher(watchlists), now)
+    return parse_body(body, headers, url, feed, _worker_matcher(watchlists), now, parser)
 
 
 def _worker_call(
@@ -241,7 +244,7 @@ def _use_processes(due: int, matcher: Matcher) -> bool:
 
 async def _parse_in_process(
     body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, matcher: Matcher,
-    now: datetime,
+    now: datetime, parser: ParserChoice,
 ) -> ParseResult | None:
     """Parse + match in the pool; None when the pool cannot be used (then use a thread).
 
@@ -252,7 +255,7 @@ async def _parse_in_process(
     if pool is None:
         return None
     loop = asyncio.get_running_loop()
-    args = (body, dict(headers), url, feed, matcher.watchlists, now)
+    args = (body, dict(headers), url, feed, matcher.watchlists, now, parser)
     try:
         future = loop.run_in_executor(pool, _worker_parse, *args)
     except BrokenProcessPool:

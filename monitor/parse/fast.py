@@ -1,0 +1,294 @@
+"""The fast path: plain, well-formed UTF-8 RSS 2.0 / Atom 1.0 read by feedparser-rs.
+
+feedparser stays the parser of record. This module only answers for documents where the
+differential tests (tests/test_parse_differential.py) show that feedparser-rs, followed by
+the same link and date handling feedparser applies, gives the very same entries; for
+anything else it returns None and the caller uses feedparser:
+
+- not well-formed XML (feedparser's lenient recovery is the reference), a DOCTYPE, an
+  ``xml:base`` attribute;
+- an encoding other than UTF-8 declared anywhere (HTTP charset, XML prolog, a BOM);
+- an element outside the known vocabulary below (extensions feedparser maps to titles,
+  summaries or dates in its own way: ``itunes:summary``, ``media:title``...);
+- a relative entry id in a feed whose guids mix ``isPermaLink`` true and false (feedparser
+  joins ids to the base URL unless ``isPermaLink="false"``; feedparser-rs does not say which
+  entry had which, so the scan below records it per document);
+- a root other than RSS 2.0 or Atom 1.0, a feedparser-rs error or ``bozo`` flag, no entries.
+
+Entries come back as plain dicts with the keys :func:`monitor.parse.feed._entry_item` reads,
+filled as feedparser fills them: links joined to the final URL with feedparser's own
+``_urljoin``, dates parsed from the raw strings by feedparser's own date parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from xml.parsers import expat
+
+from feedparser.datetimes import _parse_date
+from feedparser.html import _cp1252
+from feedparser.urls import _urljoin
+
+try:  # an optional accelerator: without it every feed takes feedparser's path
+    import feedparser_rs
+except ImportError:  # pragma: no cover - a platform without a wheel
+    feedparser_rs = None
+
+__all__ = ["fast_entries", "AVAILABLE"]
+
+AVAILABLE = feedparser_rs is not None
+
+_ATOM = "http://www.w3.org/2005/Atom"
+_DC = "http://purl.org/dc/elements/1.1/"
+_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+_XHTML_PREFIX = "http://www.w3.org/1999/xhtml "
+
+_RSS_NAMES = frozenset(
+    "rss channel title link description language copyright managingEditor webMaster pubDate "
+    "lastBuildDate category generator docs ttl image url width height item author comments "
+    "enclosure guid source".split()
+)
+_ATOM_NAMES = frozenset(
+    "feed title subtitle id updated link author name email uri contributor category generator "
+    "icon logo rights entry published summary content".split()
+)
+# Elements read the same way by both parsers (expat's "namespace local" names).
+_RSS_VOCABULARY = _RSS_NAMES | {
+    f"{_DC} creator", f"{_DC} subject", f"{_DC} date", f"{_CONTENT} encoded",
+    f"{_ATOM} link",
+}
+_ATOM_VOCABULARY = frozenset(f"{_ATOM} {name}" for name in _ATOM_NAMES)
+
+_PROLOG_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_UTF8 = frozenset({"utf-8", "utf8"})
+_BOM = b"\xef\xbb\xbf"
+
+
+def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
+    """UTF-8 by every account: no other charset in the HTTP header, the prolog or a BOM."""
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            found = _CHARSET.search(value)
+            if found and found.group(1).lower() not in _UTF8:
+                return False
+    head = body[3:] if body.startswith(_BOM) else body
+    if not head.startswith(b"<"):
+        return False  # UTF-16/32 (a BOM or NULs), leading whitespace or text: feedparser
+    declared = _PROLOG_ENCODING.match(head[:200])
+    return declared is None or declared.group(1).decode("ascii", "replace").lower() in _UTF8
+
+
+class _Scan:
+    """One expat pass over the document: whether it is well-formed, every element name
+    (expat's ``"namespace local"`` form) and, per entry, the text of the elements that make
+    its id, link and dates, read here as feedparser reads them (feedparser-rs drops dates it
+    cannot parse and links it cannot parse as URLs; feedparser keeps both). ``unusual`` is
+    set by anything only feedparser reads as feedparser does."""
+
+    def __init__(self, parser: Any) -> None:
+        self._parser = parser
+        self._text: list[str] | None = None  # the text of the element being captured
+        self.names: set[str] = set()
+        self.unusual = False
+        self.entries: list[_EntryScan] = []
+        self._entry_depth = 0  # depth of the open item/entry element, 0 outside one
+        self._depth = 0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        self._depth += 1
+        self.names.add(name)
+        if self._text is not None:
+            self.unusual = True  # markup inside a link, id or date
+        if name in ("item", _ATOM_ENTRY):
+            self._entry_depth = self._depth
+            self.entries.append(_EntryScan())
+        elif name == _ATOM_LINK:
+            self._atom_link(attrs)
+        elif self._entry_depth and name in _CAPTURED:
+            if name in self.entries[-1].texts:
+                self.unusual = True  # two of one kind: which wins is feedparser's business
+            if name == "guid":
+                self._guid(attrs)
+            self._text = []
+            self._parser.CharacterDataHandler = self._text.append
+
+    def end(self, name: str) -> None:
+        if self._text is not None and name in _CAPTURED:
+            self.entries[-1].texts[name] = "".join(self._text).strip()
+            self._text = None
+            self._parser.CharacterDataHandler = None
+        if self._depth == self._entry_depth:
+            self._entry_depth = 0
+        self._depth -= 1
+
+    def _guid(self, attrs: dict[str, str]) -> None:
+        for key, value in attrs.items():
+            if key.lower() == "ispermalink":
+                # feedparser ignores the attribute's case, feedparser-rs does not
+                if key != "isPermaLink" or value not in ("true", "false"):
+                    self.unusual = True
+                self.entries[-1].permalink = value == "true"
+
+    def _atom_link(self, attrs: dict[str, str]) -> None:
+        if "rss" in self.names:  # atom:link in RSS: only rel="self" leaves entries alone
+            if attrs.get("rel") != "self":
+                self.unusual = True
+            return
+        if not self._entry_depth:
+            return
+        if "href" not in attrs or any(k not in ("href", "rel", "type", "title", "hreflang",
+                                                "length") for k in attrs):
+            self.unusual = True  # <link>text</link>, url=/uri= or odd attributes
+            return
+        rel = attrs.get("rel", "alternate").lower()
+        kind = attrs.get("type", "application/atom+xml" if rel == "self" else "text/html")
+        kind = _CONTENT_TYPES.get(kind.lower(), kind.lower())
+        if rel == "alternate" and kind in ("text/html", "application/xhtml+xml"):
+            self.entries[-1].alternate = attrs["href"]  # feedparser keeps the last one
+
+
+class _EntryScan:
+    __slots__ = ("alternate", "permalink", "texts")
+
+    def __init__(self) -> None:
+        # feedparser joins a guid (an Atom id: a guid without isPermaLink) to the base URL
+        # and makes it the link unless isPermaLink="false"
+        self.permalink = True
+        self.alternate: str | None = None  # Atom: href of the last text/html alternate link
+        self.texts: dict[str, str] = {}  # captured element -> its text, stripped
+
+
+_DC_DATE = f"{_DC} date"
+_ATOM_PUBLISHED = f"{_ATOM} published"
+_ATOM_UPDATED = f"{_ATOM} updated"
+_ATOM_ENTRY = f"{_ATOM} entry"
+_ATOM_ID = f"{_ATOM} id"
+_ATOM_LINK = f"{_ATOM} link"
+_CAPTURED = frozenset({"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED,
+                       _ATOM_UPDATED})
+_CONTENT_TYPES = {"text": "text/plain", "plain": "text/plain", "html": "text/html",
+                  "xhtml": "application/xhtml+xml"}
+
+
+def _scan(body: bytes) -> _Scan | None:
+    """The scan of ``body``, or None when it is not well-formed XML."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    scan = _Scan(parser)
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    try:
+        parser.Parse(body, True)
+    except expat.ExpatError:
+        return None
+    return scan
+
+
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _text(value: str | None) -> str | None:
+    """What feedparser makes of every element's text in a UTF-8 document: Latin-1-only text
+    that is also valid UTF-8 is "repaired" (publishers who double-encode), and C1 controls
+    become their windows-1252 characters."""
+    if not value:
+        return value
+    try:
+        value = value.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    # str.translate looks every character up in a dict: only when there is one to map
+    return value.translate(_cp1252) if _C1.search(value) else value
+
+
+# Absolute http(s) URLs that urllib's urljoin gives back unchanged (its urlparse/urlunparse
+# round trip drops an empty "?" or "#", ";params", lowercases the scheme, checks the host).
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\x00-\x20\x7f;?#]*)?"
+    r"(?:\?[^\x00-\x20\x7f#]+)?(?:#[^\x00-\x20\x7f]+)?"
+)
+
+
+def _join(base: str, value: str) -> str:
+    """feedparser's ``_urljoin(base, value)``, skipped where it is the identity."""
+    return value if _PLAIN_URL.fullmatch(value) else _urljoin(base, value)
+
+
+_ENTITY_LEFT = re.compile("&([A-Za-z0-9_]+);")
+
+
+def _link_text(value: str) -> str:
+    """feedparser's clean-up of link text (``&amp;`` and ``&name;`` left by double escaping)."""
+    return _ENTITY_LEFT.sub(r"&\g<1>", value.replace("&amp;", "&"))
+
+
+def _date(raw: Any) -> Any:
+    return _parse_date(raw) if raw else None
+
+
+def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict[str, Any]] | None:
+    """feedparser-shaped entries of a plain RSS 2.0 / Atom 1.0 document, or None when
+    feedparser must read it (see the module docstring)."""
+    if feedparser_rs is None or not _plain_utf8(body, headers):
+        return None
+    if b"<!DOCTYPE" in body[:4096] or b"<!doctype" in body[:4096] or b"xml:base" in body:
+        return None
+    scan = _scan(body)
+    if scan is None or scan.unusual:
+        return None
+    if "rss" in scan.names:
+        atom = False
+        if not scan.names <= _RSS_VOCABULARY:
+            return None
+    elif f"{_ATOM} feed" in scan.names:
+        atom = True
+        # XHTML inside type="xhtml" text constructs is kept as markup by both parsers
+        if any(not n.startswith(_XHTML_PREFIX) for n in scan.names - _ATOM_VOCABULARY):
+            return None
+    else:
+        return None
+    try:
+        parsed = feedparser_rs.parse(body, sanitize_html=False, resolve_relative_uris=False)
+        entries = parsed.entries
+        if (parsed.bozo or parsed.version != ("atom10" if atom else "rss20") or not entries
+                or len(entries) != len(scan.entries)):
+            return None
+        return [_entry(e, s, url, atom) for e, s in zip(entries, scan.entries, strict=True)]
+    except Exception:  # any surprise in the accelerator: the reference parser decides
+        return None
+
+
+def _entry(e: Any, scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
+    """One entry as feedparser gives it (the order of the steps is feedparser's ``pop``):
+    title, summary and content from feedparser-rs, the rest from the scan."""
+    texts = scan.texts
+    guid = texts.get(_ATOM_ID if atom else "guid")
+    entry_id = _join(url, guid) if guid and scan.permalink else guid
+    entry_id = _text(entry_id)
+    # feedparser: a permalink guid is the link until a link element says otherwise
+    id_link = entry_id if scan.permalink else None
+    if atom:
+        link = _join(url, scan.alternate) if scan.alternate is not None else id_link
+    elif "link" in texts:
+        link = texts["link"]
+        link = _link_text(_text(_join(url, link)) or "") if link else ""
+    else:
+        link = id_link
+    if atom:
+        published, updated = texts.get(_ATOM_PUBLISHED), texts.get(_ATOM_UPDATED)
+    else:
+        published, updated = texts.get("pubDate"), texts.get(_DC_DATE)
+    published, updated = _text(published), _text(updated)
+    return {
+        "id": entry_id or None,
+        "link": link or None,
+        "title": _text(e.title),
+        "summary": _text(e.summary),
+        "content": [{"value": _text(c.value)} for c in (e.content or ())],
+        "published": published,
+        "updated": updated,
+        "published_parsed": _date(published),
+        "updated_parsed": _date(updated),
+    }
