@@ -36,7 +36,9 @@ def run_poll(p: dict[str, Any]) -> Result:
     outcomes = {r.outcome for r in report.feeds}
     if outcomes != {"ok"} or len(report.new_items) != expected:
         errors = [f"{r.feed}: {r.outcome} {r.error}" for r in report.feeds if r.outcome != "ok"][:3]
-        raise RuntimeError(f"cold poll: {len(report.new_items)}/{expected} new, outcomes {outcomes}, {errors}")
+        raise RuntimeError(
+            f"cold poll: {len(report.new_items)}/{expected} new, outcomes {outcomes}, {errors}"
+        )
     matched = sum(1 for i in report.new_items if i.matches)
 
     t0 = time.perf_counter()
@@ -44,10 +46,14 @@ def run_poll(p: dict[str, Any]) -> Result:
     warm = time.perf_counter() - t0
     outcomes = {r.outcome for r in report.feeds}
     if outcomes != {"not_modified"} or report.new_items:
-        raise RuntimeError(f"warm poll: outcomes {outcomes}, {len(report.new_items)} new (expected all 304)")
+        raise RuntimeError(
+            f"warm poll: outcomes {outcomes}, {len(report.new_items)} new (expected all 304)"
+        )
     return {
         "metrics": {"poll_cold_s": cold, "poll_warm_s": warm},
-        "notes": [f"cold poll: {len(report.feeds)} feeds, {expected} new items, {matched} matched a watchlist"],
+        "notes": [
+            f"cold poll: {len(report.feeds)} feeds, {expected} new items, {matched} matched a watchlist"
+        ],
     }
 
 
@@ -152,8 +158,11 @@ def run_desk(p: dict[str, Any]) -> Result:
     history = History.open(Path(p["history"]))
     items = history.items()
     # The synthetic 10 lists of 20 terms, halved into 20 lists of 10, items re-tagged (untimed).
-    lists = [Watchlist(f"{wl.name}{half}", wl.terms[k::2])
-             for wl in p["lists"] for k, half in ((0, "a"), (1, "b"))]
+    lists = [
+        Watchlist(f"{wl.name}{half}", wl.terms[k::2])
+        for wl in p["lists"]
+        for k, half in ((0, "a"), (1, "b"))
+    ]
     matcher = Matcher(lists)
     for item in items:
         matcher.apply(item)
@@ -165,8 +174,10 @@ def run_desk(p: dict[str, Any]) -> Result:
         rows = compute_trends(items, names, now=NOW)
         runs.append(time.perf_counter() - t0)
     hits = sum(sum(r.counts) for r in rows)
-    notes = [f"trends: {len(items)} items, {len(names)} watchlists, {hits} hits in 30 days; "
-             f"5 runs {', '.join(f'{r * 1e3:.0f}' for r in runs)} ms (min reported)"]
+    notes = [
+        f"trends: {len(items)} items, {len(names)} watchlists, {hits} hits in 30 days; "
+        f"5 runs {', '.join(f'{r * 1e3:.0f}' for r in runs)} ms (min reported)"
+    ]
 
     # Stories: the index over the whole history (built once per process, untimed), then a
     # poll's 200 new items, dated within the last day, grouped against it.
@@ -188,8 +199,10 @@ def run_desk(p: dict[str, Any]) -> Result:
     grouped = time.perf_counter() - t0
     stories = index.stories()
     multi = sum(1 for s in stories.values() if len(s.items) > 1)
-    notes.append(f"stories: index of {len(items)} items built in {built:.1f} s; 200 new grouped "
-                 f"in {grouped * 1e3:.0f} ms; {multi} stories of 2+ items")
+    notes.append(
+        f"stories: index of {len(items)} items built in {built:.1f} s; 200 new grouped "
+        f"in {grouped * 1e3:.0f} ms; {multi} stories of 2+ items"
+    )
     return {
         "metrics": {"trends_100k_ms": min(runs) * 1e3, "group_200_into_100k_ms": grouped * 1e3},
         "notes": notes,
@@ -198,8 +211,9 @@ def run_desk(p: dict[str, Any]) -> Result:
 
 def run_backtest(p: dict[str, Any]) -> Result:
     """``monitor watchlist test "Drone Deal"``'s work over the history (loaded beforehand)."""
-    from monitor.backtest import backtest, find_watchlist
     from synth import shipped_watchlists
+
+    from monitor.backtest import backtest, find_watchlist
 
     history = History.open(Path(p["history"]))
     items = history.items()
@@ -210,8 +224,10 @@ def run_backtest(p: dict[str, Any]) -> Result:
     elapsed = time.perf_counter() - t0
     return {
         "metrics": {"backtest_100k_s": elapsed},
-        "notes": [f"backtest: {result.summary} over {result.total} items in {elapsed:.2f} s "
-                  "(history load not counted)"],
+        "notes": [
+            f"backtest: {result.summary} over {result.total} items in {elapsed:.2f} s "
+            "(history load not counted)"
+        ],
     }
 
 

@@ -28,7 +28,15 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synth import TextMaker, build_history, feed_name, vocabulary, watchlists, write_config, write_feeds  # noqa: E402
+from synth import (
+    TextMaker,
+    build_history,
+    feed_name,
+    vocabulary,
+    watchlists,
+    write_config,
+    write_feeds,
+)  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -44,17 +52,65 @@ class Target:
 TARGETS = [
     Target("poll_cold_s", "poll() feeds x items, empty history", 3, operator.le, "s", "poll"),
     Target("poll_warm_s", "the same again, all 304", 0.5, operator.le, "s", "poll"),
-    Target("ingest_10k_into_100k_s", "add_items of new items into history", 1, operator.le, "s", "ingest"),
+    Target(
+        "ingest_10k_into_100k_s",
+        "add_items of new items into history",
+        1,
+        operator.le,
+        "s",
+        "ingest",
+    ),
     Target("open_100k_s", "TUI launch to item list painted", 1, operator.le, "s", "tui"),
-    Target("max_ui_stall_ms", "longest loop stall while polling in TUI", 50, operator.le, "ms", "stall"),
-    Target("filter_100k_ms", "search/watchlist filter in TUI (worst)", 100, operator.le, "ms", "tui"),
-    Target("match_items_per_s", "Matcher.match, 200 terms, one core", 20_000, operator.ge, "/s", "match"),
-    Target("backtest_100k_s", "watchlist test of Drone Deal (terms + rules) over the history", 2, operator.le, "s", "backtest"),
-    Target("search_100k_ms", "search query over the history (worst of a fixed set)", 100, operator.le, "ms", "search"),
+    Target(
+        "max_ui_stall_ms", "longest loop stall while polling in TUI", 50, operator.le, "ms", "stall"
+    ),
+    Target(
+        "filter_100k_ms", "search/watchlist filter in TUI (worst)", 100, operator.le, "ms", "tui"
+    ),
+    Target(
+        "match_items_per_s",
+        "Matcher.match, 200 terms, one core",
+        20_000,
+        operator.ge,
+        "/s",
+        "match",
+    ),
+    Target(
+        "backtest_100k_s",
+        "watchlist test of Drone Deal (terms + rules) over the history",
+        2,
+        operator.le,
+        "s",
+        "backtest",
+    ),
+    Target(
+        "search_100k_ms",
+        "search query over the history (worst of a fixed set)",
+        100,
+        operator.le,
+        "ms",
+        "search",
+    ),
     Target("peak_rss_mb", "peak RSS of the TUI with the history", 400, operator.le, "MB", "tui"),
-    Target("trends_100k_ms", "Trends rows, 100k items, 20 watchlists", 100, operator.le, "ms", "desk"),
-    Target("group_200_into_100k_ms", "story grouping of 200 new items, 100k indexed", 50, operator.le, "ms", "desk"),
-    Target("naive_tinydb_ratio", "naive TinyDB inserts / ours (one by one)", float("nan"), operator.ge, "x", "naive"),
+    Target(
+        "trends_100k_ms", "Trends rows, 100k items, 20 watchlists", 100, operator.le, "ms", "desk"
+    ),
+    Target(
+        "group_200_into_100k_ms",
+        "story grouping of 200 new items, 100k indexed",
+        50,
+        operator.le,
+        "ms",
+        "desk",
+    ),
+    Target(
+        "naive_tinydb_ratio",
+        "naive TinyDB inserts / ours (one by one)",
+        float("nan"),
+        operator.ge,
+        "x",
+        "naive",
+    ),
 ]
 KEYS = [t.key for t in TARGETS]
 
@@ -102,11 +158,24 @@ def log(msg: str) -> None:
 def run_worker(group: str, params: dict[str, Any], tmp: Path) -> dict[str, Any]:
     params_file, out_file = tmp / f"{group}.params.pickle", tmp / f"{group}.result.json"
     params_file.write_bytes(pickle.dumps(params))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", group, str(params_file), str(out_file)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        group,
+        str(params_file),
+        str(out_file),
+    ]
     start = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, timeout=WORKER_TIMEOUT)
+        proc = subprocess.run(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=WORKER_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"worker {group} timed out after {WORKER_TIMEOUT} s"}
     log(f"{group} done in {time.perf_counter() - start:.1f} s")
@@ -139,16 +208,26 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
         server = FeedServer(tmp / "feeds")
         base = server.base
         mb = sum(p.stat().st_size for p in (tmp / "feeds").iterdir()) / 1e6
-        log(f"{len(files)} feeds ({mb:.1f} MB) in {time.perf_counter() - t0:.1f} s, served at {base}")
+        log(
+            f"{len(files)} feeds ({mb:.1f} MB) in {time.perf_counter() - t0:.1f} s, served at {base}"
+        )
     params["config"] = str(write_config(tmp / "feeds.toml", base, files, lists))
     if groups & {"ingest", "tui", "stall", "search", "desk", "backtest"}:
         t0 = time.perf_counter()
         names = [feed_name(n) for n in range(size["feeds"])]
-        path = build_history(tmp / "history.json", maker, Matcher(lists), size["history_size"], names,
-                             feeds=min(24, size["feeds"]))
+        path = build_history(
+            tmp / "history.json",
+            maker,
+            Matcher(lists),
+            size["history_size"],
+            names,
+            feeds=min(24, size["feeds"]),
+        )
         params["history"] = str(path)
-        log(f"history of {size['history_size']} items ({path.stat().st_size / 1e6:.0f} MB) "
-            f"in {time.perf_counter() - t0:.1f} s")
+        log(
+            f"history of {size['history_size']} items ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
     return params, server
 
 
@@ -164,7 +243,9 @@ def fmt(value: float | None, unit: str) -> str:
     return f"{value:.3f} {unit}"
 
 
-def table(results: dict[str, float | None], only: list[str], notes: list[str], errors: list[str]) -> str:
+def table(
+    results: dict[str, float | None], only: list[str], notes: list[str], errors: list[str]
+) -> str:
     rows = [("key", "measured", "target", "met?")]
     for t in TARGETS:
         if t.key not in only:
@@ -192,8 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small run (CI): under a minute")
     parser.add_argument("--json", action="store_true", help="print one JSON object {key: value}")
-    parser.add_argument("--only", metavar="KEY[,KEY]", help="measure only these keys: " + ", ".join(KEYS))
-    parser.add_argument("--profile", metavar="DIR", type=Path, help="write pyinstrument profiles to DIR")
+    parser.add_argument(
+        "--only", metavar="KEY[,KEY]", help="measure only these keys: " + ", ".join(KEYS)
+    )
+    parser.add_argument(
+        "--profile", metavar="DIR", type=Path, help="write pyinstrument profiles to DIR"
+    )
     args = parser.parse_args(argv)
     only = KEYS if not args.only else [k.strip() for k in args.only.split(",") if k.strip()]
     unknown = [k for k in only if k not in KEYS]
@@ -231,8 +316,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if server is not None:
                 server.stop()
-    notes.append(f"total {time.perf_counter() - started:.1f} s ({'quick' if args.quick else 'full'} run: "
-                 + ", ".join(f"{k}={v}" for k, v in size.items()) + ")")
+    notes.append(
+        f"total {time.perf_counter() - started:.1f} s ({'quick' if args.quick else 'full'} run: "
+        + ", ".join(f"{k}={v}" for k, v in size.items())
+        + ")"
+    )
     if args.json:
         print(json.dumps(results))
         for line in notes + [f"ERROR {e}" for e in errors]:

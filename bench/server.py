@@ -18,7 +18,9 @@ RSS = "application/rss+xml; charset=utf-8"
 
 
 def serve(directory: Path) -> None:
-    documents = {f"/feeds/{p.name}": Document(p.read_bytes(), RSS) for p in sorted(directory.glob("*.xml"))}
+    documents = {
+        f"/feeds/{p.name}": Document(p.read_bytes(), RSS) for p in sorted(directory.glob("*.xml"))
+    }
     with DemoServer(documents) as server:
         print(server.base, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or dies)
@@ -30,7 +32,9 @@ class FeedServer:
     def __init__(self, directory: Path) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), str(directory)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()

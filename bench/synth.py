@@ -64,7 +64,9 @@ def vocabulary(seed: int = 1) -> Vocabulary:
     for lemma in UK_DOMAIN:
         forms = sorted({p.word for p in morph.parse(lemma)[0].lexeme})[:10]
         uk_forms[lemma] = forms or [lemma]
-    uk_generic = [w for w, *_ in itertools.islice(morph.dictionary.iter_known_words(), 0, 200_000, 50)]
+    uk_generic = [
+        w for w, *_ in itertools.islice(morph.dictionary.iter_known_words(), 0, 200_000, 50)
+    ]
     letters = "abcdefghiklmnoprstuvwy"
     en_generic = ["".join(rng.choices(letters, k=rng.randint(3, 10))) for _ in range(4000)]
     uk_domain = [f for forms in uk_forms.values() for f in forms]
@@ -133,8 +135,10 @@ class TextMaker:
         hit = rng.random() < HIT_SHARE
         in_title = hit and rng.random() < 0.5
         title = self.sentence(uk, rng.randint(8, 14), in_title)
-        paras = [self.sentence(uk, rng.randint(18, 30), hit and not in_title and i == 0) + "."
-                 for i in range(rng.randint(2, 3))]
+        paras = [
+            self.sentence(uk, rng.randint(18, 30), hit and not in_title and i == 0) + "."
+            for i in range(rng.randint(2, 3))
+        ]
         return title, paras
 
 
@@ -198,7 +202,9 @@ def write_config(path: Path, base_url: str, files: list[str], lists: list[Watchl
     """A feeds.toml for the served feeds (default settings) and the watchlists."""
     out = ['[settings]\npoll_interval = "15m"\n']
     for n, name in enumerate(files):
-        out.append(f"[[feeds]]\nname = {_toml(feed_name(n))}\nurl = {_toml(f'{base_url}/feeds/{name}')}\n")
+        out.append(
+            f"[[feeds]]\nname = {_toml(feed_name(n))}\nurl = {_toml(f'{base_url}/feeds/{name}')}\n"
+        )
     for wl in lists:
         terms = ", ".join(_toml(t) for t in wl.terms)
         out.append(f"[[watchlists]]\nname = {_toml(wl.name)}\nterms = [{terms}]\n")
@@ -216,11 +222,18 @@ def make_items(maker: TextMaker, n: int, start: int = 0, feeds: int = 24) -> lis
         title, paras = maker.item_text(uk)
         when = NOW - timedelta(seconds=rng.randrange(90 * 86400))
         link = f"https://unn.ua/{'' if uk else 'en/'}news/hist-{k:07d}"
-        items.append(Item(
-            id=f"{feed_name(f)}:{link}", feed=feed_name(f), title=title, link=link,
-            summary="\n\n".join(paras), published=when, first_seen=when + timedelta(minutes=3),
-            read=rng.random() < 0.6,
-        ))
+        items.append(
+            Item(
+                id=f"{feed_name(f)}:{link}",
+                feed=feed_name(f),
+                title=title,
+                link=link,
+                summary="\n\n".join(paras),
+                published=when,
+                first_seen=when + timedelta(minutes=3),
+                read=rng.random() < 0.6,
+            )
+        )
     return items
 
 
@@ -230,8 +243,9 @@ def just_polled(names: list[str]) -> list[FeedState]:
     return [FeedState(n, last_attempt=now, last_success=now, last_outcome="ok") for n in names]
 
 
-def build_history(path: Path, maker: TextMaker, matcher: Matcher, n: int, feed_names: list[str],
-                  feeds: int = 24) -> Path:
+def build_history(
+    path: Path, maker: TextMaker, matcher: Matcher, n: int, feed_names: list[str], feeds: int = 24
+) -> Path:
     """A history of ``n`` matched items, written through the real History (one commit).
 
     Every configured feed has a state saying it was just polled: a TUI opened on it does

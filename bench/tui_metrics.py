@@ -13,10 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from synth import just_polled
+
 from monitor.config import load_config
 from monitor.match import Matcher
 from monitor.store import History
-from synth import just_polled
 
 Result = dict[str, Any]
 SIZE = (160, 48)
@@ -45,8 +46,9 @@ def _app(config_path: Path, history: History, workdir: Path):  # type: ignore[no
 
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
-    return MonitorApp(config, config_path, history, matcher, autopoll=False, watch_files=False,
-                      export_dir=workdir)
+    return MonitorApp(
+        config, config_path, history, matcher, autopoll=False, watch_files=False, export_dir=workdir
+    )
 
 
 async def _open_and_filter(p: dict[str, Any]) -> Result:
@@ -70,7 +72,9 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
         rows = app.main.item_list.row_count
         if rows != len(history):
             raise RuntimeError(f"open: the list shows {rows} rows for {len(history)} items")
-        notes.append(f"open: History.open {t_history:.3f} s of {open_s:.3f} s to first painted row ({rows} rows)")
+        notes.append(
+            f"open: History.open {t_history:.3f} s of {open_s:.3f} s to first painted row ({rows} rows)"
+        )
 
         # Counts and the search index are built by the view worker after the first paint; a
         # search typed before then waits for it. Filters are measured once it is ready.
@@ -78,7 +82,9 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
             await asyncio.sleep(0.005)
         if app.main.view.index is None:
             raise RuntimeError("open: the view worker never finished the search index")
-        notes.append(f"open: counts and search index ready {time.perf_counter() - t0:.3f} s after launch")
+        notes.append(
+            f"open: counts and search index ready {time.perf_counter() - t0:.3f} s after launch"
+        )
 
         timings: dict[str, float] = {}
 
@@ -102,7 +108,9 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
         timed("clear all", watchlist=None, flagged_only=False)
         await pilot.pause()
         if not 0 < shown < rows or not 0 < shown_wl < rows:
-            raise RuntimeError(f"filter: search showed {shown}, watchlist {shown_wl} of {rows} rows")
+            raise RuntimeError(
+                f"filter: search showed {shown}, watchlist {shown_wl} of {rows} rows"
+            )
         notes.append("filter (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
         filter_ms = max(timings.values())
         if app.main.status.last_poll is not None:
@@ -119,7 +127,9 @@ def run_tui(p: dict[str, Any]) -> Result:
     return asyncio.run(_open_and_filter(p))
 
 
-async def _stall(history_path: Path, config_path: Path, workdir: Path) -> tuple[float, float, float, int]:
+async def _stall(
+    history_path: Path, config_path: Path, workdir: Path
+) -> tuple[float, float, float, int]:
     """(max lateness ms, its time after the poll started s, poll duration s, new items)."""
     history = History.open(history_path)
     if not history.feed_states():  # as if just polled: no scheduled poll during the measurement
@@ -159,10 +169,15 @@ async def _stall(history_path: Path, config_path: Path, workdir: Path) -> tuple[
         if errors:
             raise RuntimeError(f"stall: {errors[0]}")
         new = len(app.history) - before
-        failing = [f"{s.name}: {s.last_error}" for s in app.history.feed_states().values()
-                   if s.last_outcome == "error"]
+        failing = [
+            f"{s.name}: {s.last_error}"
+            for s in app.history.feed_states().values()
+            if s.last_outcome == "error"
+        ]
         if failing:
-            raise RuntimeError(f"stall: {len(failing)} feeds failed in the TUI poll, e.g. {failing[0]}")
+            raise RuntimeError(
+                f"stall: {len(failing)} feeds failed in the TUI poll, e.g. {failing[0]}"
+            )
     return worst["late"] * 1e3, worst["at"], duration, new
 
 
@@ -175,7 +190,9 @@ def run_stall(p: dict[str, Any]) -> Result:
     empty_ms, at, dur, new = asyncio.run(_stall(workdir / "stall-empty.json", config, workdir))
     if new != expected:
         raise RuntimeError(f"stall: {new} of {expected} items stored")
-    notes.append(f"stall, empty history: max {empty_ms:.0f} ms at +{at:.2f} s; poll in TUI {dur:.2f} s")
+    notes.append(
+        f"stall, empty history: max {empty_ms:.0f} ms at +{at:.2f} s; poll in TUI {dur:.2f} s"
+    )
     metric = empty_ms
     if p.get("history"):
         path = workdir / "stall-big.json"
@@ -183,7 +200,9 @@ def run_stall(p: dict[str, Any]) -> Result:
         big_ms, at, dur, new = asyncio.run(_stall(path, config, workdir))
         if new != expected:
             raise RuntimeError(f"stall: {new} of {expected} items stored")
-        notes.append(f"stall, {p['history_size']}-item history: max {big_ms:.0f} ms at +{at:.2f} s; "
-                     f"poll in TUI {dur:.2f} s (this is the reported figure)")
+        notes.append(
+            f"stall, {p['history_size']}-item history: max {big_ms:.0f} ms at +{at:.2f} s; "
+            f"poll in TUI {dur:.2f} s (this is the reported figure)"
+        )
         metric = big_ms
     return {"metrics": {"max_ui_stall_ms": metric}, "notes": notes}

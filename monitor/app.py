@@ -50,9 +50,15 @@ CONFIG_CHECK_SECONDS = 1.0
 HISTORY_CHECK_SECONDS = 5.0
 NOTIFIED_KEPT = 100
 MAX_TIMER_SECONDS = 6 * 3600.0
-WORKER_NAMES = {"poll": "Poll", "store": "Saving", "config": "Reload", "export": "Export",
-                "view": "Updating the list", "history": "Reloading the history",
-                "browser": "Opening the link"}
+WORKER_NAMES = {
+    "poll": "Poll",
+    "store": "Saving",
+    "config": "Reload",
+    "export": "Export",
+    "view": "Updating the list",
+    "history": "Reloading the history",
+    "browser": "Opening the link",
+}
 
 Severity = Literal["information", "warning", "error"]
 
@@ -119,8 +125,9 @@ class MonitorApp(App[int]):
         if self.autopoll:
             self.run_poll(force=False)
 
-    def tell(self, message: str, *, severity: Severity = "information",
-             timeout: float | None = None) -> None:
+    def tell(
+        self, message: str, *, severity: Severity = "information", timeout: float | None = None
+    ) -> None:
         """notify() for text that may hold feed or file data: never read as markup."""
         self.notified.append(message)
         self.notify(message, severity=severity, timeout=timeout, markup=False)
@@ -145,8 +152,13 @@ class MonitorApp(App[int]):
 
         before = self.history.feed_states()
         report = await poll(
-            self.config, self.history, self.matcher, now=self.clock(), force=force,
-            progress=progress, retry=retry,
+            self.config,
+            self.history,
+            self.matcher,
+            now=self.clock(),
+            force=force,
+            progress=progress,
+            retry=retry,
         )
         self.post_message(PollFinished(report, health_changes(before, report, self.clock())))
 
@@ -254,8 +266,11 @@ class MonitorApp(App[int]):
     def on_watchlists_edited(self, message: WatchlistsEdited) -> None:
         self.pending_edit = message
         summary = "; ".join(r.summary for r in message.results)
-        self.tell(f"{self.config_path.name}: {summary}. W reviews the items and applies the "
-                  "edit (nothing is retagged until then)", timeout=30)
+        self.tell(
+            f"{self.config_path.name}: {summary}. W reviews the items and applies the "
+            "edit (nothing is retagged until then)",
+            timeout=30,
+        )
 
     def action_review_watchlists(self) -> None:
         """W: the gained and lost items of a pending watchlist edit; a applies it."""
@@ -286,8 +301,9 @@ class MonitorApp(App[int]):
         self.tell(f"Reloaded {self.config_path.name}: {message.retagged} items re-tagged")
 
     def on_config_failed(self, message: ConfigFailed) -> None:
-        self.tell(f"{message.error}\n(keeping the previous configuration)", severity="error",
-                  timeout=15)
+        self.tell(
+            f"{message.error}\n(keeping the previous configuration)", severity="error", timeout=15
+        )
         # and in the status line until an edit fixes it: the toast alone is easily missed
         self.main.update_status(config_error=message.error.splitlines()[0])
 

@@ -120,8 +120,14 @@ async def fetch_articles(
         timeouts = 0
         try:
             read, why = await run(
-                read_article, result.body, result.headers, result.final_url or item.link, item,
-                authoritative, now, settings.max_text_chars,
+                read_article,
+                result.body,
+                result.headers,
+                result.final_url or item.link,
+                item,
+                authoritative,
+                now,
+                settings.max_text_chars,
             )
         except Exception as exc:  # an extractor bug costs this article, nothing else
             read, why = item, f"could not extract the article ({type(exc).__name__}: {exc})"

@@ -22,7 +22,12 @@ from monitor.models import Item, Match, Watchlist
 from monitor.text import one_line, shorten, strip_escapes
 
 __all__ = [
-    "Backtest", "Change", "backtest", "edited_watchlists", "find_watchlist", "report_lines",
+    "Backtest",
+    "Change",
+    "backtest",
+    "edited_watchlists",
+    "find_watchlist",
+    "report_lines",
 ]
 
 
@@ -61,8 +66,9 @@ def find_watchlist(watchlists: Sequence[Watchlist], name: str) -> Watchlist | No
     return next((w for w in watchlists if w.name.casefold() == folded), None)
 
 
-def backtest(items: Iterable[Item], watchlist: Watchlist, *, tagged_as: str | None = None
-             ) -> Backtest:
+def backtest(
+    items: Iterable[Item], watchlist: Watchlist, *, tagged_as: str | None = None
+) -> Backtest:
     """Run ``watchlist`` over ``items``; compare with their stored tags for ``tagged_as``
     (default: the watchlist's own name, as today's config called it).
 
@@ -88,11 +94,7 @@ def edited_watchlists(old: Sequence[Watchlist], new: Sequence[Watchlist]) -> lis
     """The watchlists of ``new`` that exist in ``old`` under the same name but differ in
     what they match (terms, rules, exclude, case). New and removed ones are not edits."""
     before = {w.name: w for w in old}
-    return [
-        w for w in new
-        if w.name in before
-        and _matching(before[w.name]) != _matching(w)
-    ]
+    return [w for w in new if w.name in before and _matching(before[w.name]) != _matching(w)]
 
 
 def _matching(w: Watchlist) -> tuple[object, ...]:

@@ -92,15 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
         "backoff, which are listed as skipped), store new items in the history, tag them by "
         "watchlist and print one line per feed. Exit status 1 when a feed failed or is still waiting out a failure.",
     )
-    poll.add_argument("--loop", action="store_true",
-                      help="keep polling as feeds fall due, reloading feeds.toml each cycle, until Ctrl-C")
-    poll.add_argument("--due", action="store_true",
-                      help="poll only the feeds whose interval has elapsed (for cron)")
-    poll.add_argument("--feed", action="append", metavar="NAME", dest="feeds",
-                      help="poll only this feed (repeatable); a failing one is asked again at once")
-    poll.add_argument("--retry", action="store_true",
-                      help="ask failing feeds again now instead of waiting out their error backoff "
-                      "(a server's Retry-After is still honoured)")
+    poll.add_argument(
+        "--loop",
+        action="store_true",
+        help="keep polling as feeds fall due, reloading feeds.toml each cycle, until Ctrl-C",
+    )
+    poll.add_argument(
+        "--due",
+        action="store_true",
+        help="poll only the feeds whose interval has elapsed (for cron)",
+    )
+    poll.add_argument(
+        "--feed",
+        action="append",
+        metavar="NAME",
+        dest="feeds",
+        help="poll only this feed (repeatable); a failing one is asked again at once",
+    )
+    poll.add_argument(
+        "--retry",
+        action="store_true",
+        help="ask failing feeds again now instead of waiting out their error backoff "
+        "(a server's Retry-After is still honoured)",
+    )
     poll.add_argument("--cycles", type=int, default=None, help=argparse.SUPPRESS)
 
     export = command(
@@ -109,34 +123,55 @@ def build_parser() -> argparse.ArgumentParser:
         "Export flagged items (watchlist hits and items flagged by hand) from the history, "
         "as a Markdown briefing grouped by watchlist and date, or as JSON lines.",
     )
-    export.add_argument("--since", metavar="AGE|DATE",
-                        help='only items newer than this: an age ("7d", "12h", "2w") or a date ("2025-10-01")')
-    export.add_argument("--watchlist", metavar="NAME",
-                        help="only this watchlist's items, and the briefing titled with it (any case)")
-    export.add_argument("--details", action="store_true",
-                        help="say under each item which terms matched (Markdown)")
-    export.add_argument("--all", action="store_true", dest="include_all",
-                        help="include items that are not flagged")
-    export.add_argument("--format", choices=("markdown", "json"), default="markdown",
-                        help="markdown (default) or json (one object per line)")
-    export.add_argument("--out", type=Path, metavar="FILE",
-                        help="write to FILE (atomically) instead of standard output")
+    export.add_argument(
+        "--since",
+        metavar="AGE|DATE",
+        help='only items newer than this: an age ("7d", "12h", "2w") or a date ("2025-10-01")',
+    )
+    export.add_argument(
+        "--watchlist",
+        metavar="NAME",
+        help="only this watchlist's items, and the briefing titled with it (any case)",
+    )
+    export.add_argument(
+        "--details", action="store_true", help="say under each item which terms matched (Markdown)"
+    )
+    export.add_argument(
+        "--all", action="store_true", dest="include_all", help="include items that are not flagged"
+    )
+    export.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="markdown (default) or json (one object per line)",
+    )
+    export.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE (atomically) instead of standard output",
+    )
 
     search = command(
         "search",
         "find items in the history with the search language (as / in the UI)",
         "Search titles, summaries and article text of every stored item with the query "
-        "language of the UI's search box: words in any form, \"phrases\", -exclusions, OR, "
+        'language of the UI\'s search box: words in any form, "phrases", -exclusions, OR, '
         "(groups), a NEAR/5 b, feed:, watchlist:/tag:, is:flagged|unread|read, since:, "
         "before: (see the README). Newest first. Exit status 0 with results, 1 with none, "
         "2 when the query cannot be used (the message gives its column).",
     )
     search.add_argument("query", metavar="QUERY", help="the query (quote it for your shell)")
-    search.add_argument("--format", choices=("text", "markdown", "json"), default="text",
-                        help="text: one line per item (default); markdown: a briefing; "
-                        "json: one object per line, as monitor export")
-    search.add_argument("--limit", type=_positive_limit, metavar="N",
-                        help="at most N items (the newest)")
+    search.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="text: one line per item (default); markdown: a briefing; "
+        "json: one object per line, as monitor export",
+    )
+    search.add_argument(
+        "--limit", type=_positive_limit, metavar="N", help="at most N items (the newest)"
+    )
 
     trends = command(
         "trends",
@@ -145,11 +180,20 @@ def build_parser() -> argparse.ArgumentParser:
         "timezone), with the last 7 days against the 7 before, the busiest day, the last hit "
         "and spike days (at least twice the median of the 14 days before, and 3 items or more).",
     )
-    trends.add_argument("--days", type=_positive_days, default=30, metavar="N",
-                        help="days to show, today included (default 30)")
-    trends.add_argument("--format", choices=("text", "json"), default="text",
-                        help='text (default) or json: one object per line per watchlist, '
-                        '{"name", "days": [{"date", "count"}, ...], ...}, every day present')
+    trends.add_argument(
+        "--days",
+        type=_positive_days,
+        default=30,
+        metavar="N",
+        help="days to show, today included (default 30)",
+    )
+    trends.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or json: one object per line per watchlist, "
+        '{"name", "days": [{"date", "count"}, ...], ...}, every day present',
+    )
 
     stories = sub.add_parser(
         "stories",
@@ -158,10 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
         "the biggest and a random sample, to check the story_* thresholds on real data.",
     )
     _common(stories, suppress=True)
-    stories.add_argument("--since", metavar="AGE|DATE", default="7d",
-                         help='only items newer than this (default "7d")')
-    stories.add_argument("--samples", type=int, default=20, metavar="N",
-                         help="random stories to show besides the ten biggest (default 20)")
+    stories.add_argument(
+        "--since",
+        metavar="AGE|DATE",
+        default="7d",
+        help='only items newer than this (default "7d")',
+    )
+    stories.add_argument(
+        "--samples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="random stories to show besides the ten biggest (default 20)",
+    )
 
     command(
         "compact",
@@ -184,17 +237,28 @@ def build_parser() -> argparse.ArgumentParser:
         "configured sources as OPML 2.0.",
     )
     opml_sub = opml.add_subparsers(dest="opml_command", metavar="ACTION", required=True)
-    opml_import = opml_sub.add_parser("import", help="add the feeds of an OPML file to feeds.toml",
-                                      description="Add the feeds of an OPML file to feeds.toml.")
+    opml_import = opml_sub.add_parser(
+        "import",
+        help="add the feeds of an OPML file to feeds.toml",
+        description="Add the feeds of an OPML file to feeds.toml.",
+    )
     _common(opml_import, suppress=True)
     opml_import.add_argument("file", type=Path, metavar="FILE", help="the OPML file")
-    opml_import.add_argument("--dry-run", action="store_true",
-                             help="print what would be added; change nothing")
-    opml_export = opml_sub.add_parser("export", help="write the configured sources as OPML 2.0",
-                                      description="Write the configured sources as OPML 2.0.")
+    opml_import.add_argument(
+        "--dry-run", action="store_true", help="print what would be added; change nothing"
+    )
+    opml_export = opml_sub.add_parser(
+        "export",
+        help="write the configured sources as OPML 2.0",
+        description="Write the configured sources as OPML 2.0.",
+    )
     _common(opml_export, suppress=True)
-    opml_export.add_argument("--out", type=Path, metavar="FILE",
-                             help="write to FILE (atomically) instead of standard output")
+    opml_export.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE (atomically) instead of standard output",
+    )
 
     watchlist = command(
         "watchlist",
@@ -204,25 +268,35 @@ def build_parser() -> argparse.ArgumentParser:
         "lose against the tags of today, with what fired; 'suggest' proposes terms and rules "
         "from the history. Nothing is written.",
     )
-    watchlist_sub = watchlist.add_subparsers(dest="watchlist_command", metavar="ACTION",
-                                             required=True)
+    watchlist_sub = watchlist.add_subparsers(
+        dest="watchlist_command", metavar="ACTION", required=True
+    )
     watchlist_test = watchlist_sub.add_parser(
-        "test", help="items a watchlist as written would gain and lose (writes nothing)",
+        "test",
+        help="items a watchlist as written would gain and lose (writes nothing)",
         description="Run the watchlist NAME as written in the config (--config FILE: an edited "
         "copy) over the whole history and print the items it would gain and lose against "
-        "today's tags, with titles and the term or rule that fired. Exit status 0.")
+        "today's tags, with titles and the term or rule that fired. Exit status 0.",
+    )
     _common(watchlist_test, suppress=True)
     watchlist_test.add_argument("name", metavar="NAME", help="the watchlist (any case)")
     watchlist_suggest = watchlist_sub.add_parser(
-        "suggest", help="words, phrases and NEAR pairs common in its hits (writes nothing)",
+        "suggest",
+        help="words, phrases and NEAR pairs common in its hits (writes nothing)",
         description="Mine the history for words and phrases (lemmas and stems, English and "
         "Ukrainian) far more common in the items the watchlist NAME tags than in the others, "
         "and propose candidate terms and rules with counts and sample titles of the untagged "
-        "items each would add. Nothing is written.")
+        "items each would add. Nothing is written.",
+    )
     _common(watchlist_suggest, suppress=True)
     watchlist_suggest.add_argument("name", metavar="NAME", help="the watchlist (any case)")
-    watchlist_suggest.add_argument("--limit", type=_positive_limit, default=12, metavar="N",
-                                   help="candidates per section (default 12)")
+    watchlist_suggest.add_argument(
+        "--limit",
+        type=_positive_limit,
+        default=12,
+        metavar="N",
+        help="candidates per section (default 12)",
+    )
 
     demo = sub.add_parser(
         "demo",
@@ -265,7 +339,9 @@ def _config_path(args: argparse.Namespace) -> Path:
     try:
         return default_config_path()
     except OSError as exc:
-        raise UsageError(f"cannot set up the default feeds.toml: {exc}; use --config PATH") from None
+        raise UsageError(
+            f"cannot set up the default feeds.toml: {exc}; use --config PATH"
+        ) from None
 
 
 def _load(args: argparse.Namespace, path: Path | None = None) -> Config:
@@ -359,7 +435,9 @@ def _poll_once(
     )
     if not report.feeds and not args.loop:
         due = next_due(config, history, now)
-        print("no feeds due" + (f" (next at {timefmt.clock_zone(due, now)})" if due else ""), file=out)
+        print(
+            "no feeds due" + (f" (next at {timefmt.clock_zone(due, now)})" if due else ""), file=out
+        )
     for feed_report in report.feeds:
         print(format_report_line(feed_report, now), file=out, flush=True)
     _notify(config, report)
@@ -400,8 +478,13 @@ def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _poll_loop(
-    path: Path, config: Config, history: History, args: argparse.Namespace, out: TextIO,
-    *, retry: bool = False,
+    path: Path,
+    config: Config,
+    history: History,
+    args: argparse.Namespace,
+    out: TextIO,
+    *,
+    retry: bool = False,
 ) -> int:
     from monitor.poll import next_due
 
@@ -493,21 +576,30 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         watchlist = next((n for n in names if n.casefold() == wanted), None)
         if watchlist is None:
             known = ", ".join(f'"{n}"' for n in names) or "none"
-            raise UsageError(f'unknown watchlist "{strip_controls(args.watchlist)}" (known: {known})')
+            raise UsageError(
+                f'unknown watchlist "{strip_controls(args.watchlist)}" (known: {known})'
+            )
     history = open_history(config, args.db, create=False)
     everything = _tagged_copies(history, Matcher(config.watchlists))
-    items = select_items(everything, since=since,
-                         watchlist=watchlist, include_all=args.include_all)
+    items = select_items(everything, since=since, watchlist=watchlist, include_all=args.include_all)
     previous = briefing.previous_briefing(history.path)
     stories = story_index(everything, config, items)
     if args.format == "json":
         text = to_jsonl(items, {i.id: stories.story(i.id) for i in items})
     else:
-        text = to_markdown(items, now=now, feeds_order=[f.name for f in config.feeds],
-                           watchlist_order=names, since=since, watchlist=watchlist,
-                           details=args.details, previous=previous, feeds=config.feeds,
-                           states=history.feed_states(),
-                           sources=story_sources(stories, everything, items))
+        text = to_markdown(
+            items,
+            now=now,
+            feeds_order=[f.name for f in config.feeds],
+            watchlist_order=names,
+            since=since,
+            watchlist=watchlist,
+            details=args.details,
+            previous=previous,
+            feeds=config.feeds,
+            states=history.feed_states(),
+            sources=story_sources(stories, everything, items),
+        )
     if args.out is None:
         out.write(text)
         out.flush()
@@ -543,14 +635,22 @@ def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "json":
         out.write(to_jsonl(items))
     elif args.format == "markdown":
-        out.write(to_markdown(items, now=now, title=f"Search: {strip_controls(args.query)}",
-                              feeds_order=[f.name for f in config.feeds],
-                              watchlist_order=[w.name for w in config.watchlists]))
+        out.write(
+            to_markdown(
+                items,
+                now=now,
+                title=f"Search: {strip_controls(args.query)}",
+                feeds_order=[f.name for f in config.feeds],
+                watchlist_order=[w.name for w in config.watchlists],
+            )
+        )
     else:
         for item in items:
             when = timefmt.local(item.time).strftime("%Y-%m-%d %H:%M")
             title = strip_controls(item.title) or "(no title)"
-            out.write(f"{when}  {strip_controls(item.feed)}  {title}  {strip_controls(item.link)}\n")
+            out.write(
+                f"{when}  {strip_controls(item.feed)}  {title}  {strip_controls(item.link)}\n"
+            )
     out.flush()
     return 0 if items else 1
 
@@ -580,6 +680,8 @@ def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
     if plan.added and not args.dry_run:
         print(f"{path}: updated", file=out)
     return 1 if plan.invalid and not plan.added and not plan.duplicates else 0
+
+
 def cmd_watchlist(args: argparse.Namespace, out: TextIO) -> int:
     """``watchlist test`` and ``watchlist suggest``: never write anything."""
     from monitor import suggest
@@ -638,8 +740,9 @@ def cmd_stories(args: argparse.Namespace, out: TextIO) -> int:
     except MonitorError as exc:
         raise UsageError(str(exc)) from None
     history = open_history(config, args.db, create=False)
-    items = select_items(_tagged_copies(history, Matcher(config.watchlists)), since=since,
-                         include_all=True)
+    items = select_items(
+        _tagged_copies(history, Matcher(config.watchlists)), since=since, include_all=True
+    )
     index = group_stories(items, StorySettings.from_settings(config.settings))
     out.write(format_report(index, items, samples=max(0, args.samples)))
     out.flush()
@@ -691,8 +794,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
         if args.command == "demo" and (args.config is not None or args.db is not None):
-            parser.error("demo uses its own sample feeds.toml and a temporary history; "
-                         "--config and --db do not apply to it")
+            parser.error(
+                "demo uses its own sample feeds.toml and a temporary history; "
+                "--config and --db do not apply to it"
+            )
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     out = sys.stdout

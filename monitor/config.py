@@ -47,7 +47,15 @@ SETTINGS_KEYS = (
     "story_similarity",
 )
 FEED_KEYS = (
-    "name", "url", "interval", "kind", "links", "enabled", "folder", "full_text", "max_articles",
+    "name",
+    "url",
+    "interval",
+    "kind",
+    "links",
+    "enabled",
+    "folder",
+    "full_text",
+    "max_articles",
 )
 MAX_ARTICLES_LIMIT = 1000  # articles one source may fetch in one poll
 WATCHLIST_KEYS = ("name", "terms", "rules", "case_sensitive", "exclude", "notify")
@@ -79,7 +87,7 @@ def parse_duration(text: str | int | float) -> float:
     zero, negative, infinite and NaN durations and any over ``MAX_DURATION_DAYS``.
     """
     if isinstance(text, bool):
-        raise ValueError(f"expected a duration like \"15m\", got {text!r}")
+        raise ValueError(f'expected a duration like "15m", got {text!r}')
     if isinstance(text, (int, float)):
         # float() of a huge int raises OverflowError: any such number is out of range anyway
         seconds = float(text) if abs(text) < 10**300 else (math.inf if text > 0 else -math.inf)
@@ -109,7 +117,7 @@ def parse_duration(text: str | int | float) -> float:
 def parse_size(value: str | int) -> int:
     """Bytes in ``"5MB"``, ``"512KB"``, ``"1.5MiB"`` or a bare integer (1 KB = 1024 bytes)."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a size like \"5MB\", got {value!r}")
+        raise ValueError(f'expected a size like "5MB", got {value!r}')
     if isinstance(value, int):
         size = value
     elif isinstance(value, str) and (m := _BYTES.match(value)) and m[2].lower() in _BYTE_UNITS:
@@ -131,7 +139,9 @@ def load_config(path: Path) -> Config:
     except IsADirectoryError:
         raise ConfigError([f"{label}: is a directory, not a feeds.toml"]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([f"{label}: not valid UTF-8 ({exc.reason} at byte {exc.start})"]) from None
+        raise ConfigError(
+            [f"{label}: not valid UTF-8 ({exc.reason} at byte {exc.start})"]
+        ) from None
     except OSError as exc:
         raise ConfigError([f"{label}: cannot read: {exc.strerror or exc}"]) from None
     return config_from_text(text, Path(path))
@@ -259,7 +269,9 @@ class _Validator:
             if key in known:
                 continue
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-            hint = f' (did you mean "{close[0]}"?)' if close else f" (known keys: {', '.join(known)})"
+            hint = (
+                f' (did you mean "{close[0]}"?)' if close else f" (known keys: {', '.join(known)})"
+            )
             prefix = f"{what}: " if what else ""
             self.problem(f'{prefix}unknown key "{key}"{hint}', table, index, key)
 
@@ -299,7 +311,11 @@ class _Validator:
                 bad("history", "must be a file path (a non-empty string)")
         if "retention_days" in raw:
             value = raw["retention_days"]
-            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_RETENTION_DAYS:
+            if (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and 0 <= value <= MAX_RETENTION_DAYS
+            ):
                 values["retention_days"] = value or None
             else:
                 bad(
@@ -319,7 +335,10 @@ class _Validator:
             except ValueError as exc:
                 bad("max_body_bytes", f"is not a valid size ({exc})")
         for key, minimum in (
-            ("max_redirects", 0), ("concurrency", 1), ("per_host", 1), ("max_text_chars", 0),
+            ("max_redirects", 0),
+            ("concurrency", 1),
+            ("per_host", 1),
+            ("max_text_chars", 0),
         ):
             if key in raw:
                 value = raw[key]
@@ -381,8 +400,11 @@ class _Validator:
         if "notify_command" in raw:
             command = raw["notify_command"]
             if not _is_str_list(command) or not command or not command[0].strip():
-                bad("notify_command", 'must be a list like ["notify-send", "{title}", "{body}"] '
-                    "(a program and its arguments, no shell)")
+                bad(
+                    "notify_command",
+                    'must be a list like ["notify-send", "{title}", "{body}"] '
+                    "(a program and its arguments, no shell)",
+                )
             elif any(not a.isprintable() for a in command):
                 bad("notify_command", "must not contain control characters")
             else:
@@ -391,22 +413,33 @@ class _Validator:
                 for arg in command:
                     for name in re.findall(r"\{(\w+)\}", arg):
                         if name not in PLACEHOLDERS:
-                            bad("notify_command", f"unknown placeholder {{{name}}} (known: {known})")
+                            bad(
+                                "notify_command", f"unknown placeholder {{{name}}} (known: {known})"
+                            )
 
     # -- [[feeds]] -------------------------------------------------------------------
 
     def entries(self, raw: Any, table: str, kind: str, known: tuple[str, ...]) -> Iterator[_Entry]:
         """Each entry of an array of tables, its name and unknown keys already checked."""
         if not _is_table_array(raw):
-            self.problem(f'"{table}" must be an array of tables ([[{table}]] entries)', "", 0, table)
+            self.problem(
+                f'"{table}" must be an array of tables ([[{table}]] entries)', "", 0, table
+            )
             return
         seen: dict[str, int] = {}
         for index, data in enumerate(raw):
             name = data.get("name")
-            what = f'{kind} "{name}"' if isinstance(name, str) and name.strip() else f"{kind} #{index + 1}"
+            what = (
+                f'{kind} "{name}"'
+                if isinstance(name, str) and name.strip()
+                else f"{kind} #{index + 1}"
+            )
 
             def bad(
-                message: str, key: str | None = None, what: str = what, index: int = index,
+                message: str,
+                key: str | None = None,
+                what: str = what,
+                index: int = index,
                 line: int | None = None,
             ) -> None:
                 self.problem(f"{what}: {message}", table, index, key, line)

@@ -53,9 +53,7 @@ def render_entries(table: str, entries: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(blocks)
 
 
-def plan_append(
-    text: str, path: Path, table: str, entries: Sequence[Mapping[str, Any]]
-) -> Edit:
+def plan_append(text: str, path: Path, table: str, entries: Sequence[Mapping[str, Any]]) -> Edit:
     """Work out the new text for ``entries`` added to ``table``; raise ConfigError when the
     current text or the result does not validate. Writes nothing."""
     config_from_text(text, path)  # the file as it is must be good before we touch it
@@ -84,7 +82,9 @@ def append_entries(path: Path, table: str, entries: Sequence[Mapping[str, Any]])
     except FileNotFoundError:
         raise ConfigError([f"{path}: no such file"]) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise MonitorError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        raise MonitorError(
+            f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     edit = plan_append(text, path, table, entries)
     write_text_atomic(path, edit.text)
     return edit
@@ -137,9 +137,7 @@ def _header_lines(lines: list[str]) -> list[tuple[int, str, bool]]:
     return out
 
 
-def _appended_exactly(
-    old: str, new: str, table: str, entries: Sequence[Mapping[str, Any]]
-) -> bool:
+def _appended_exactly(old: str, new: str, table: str, entries: Sequence[Mapping[str, Any]]) -> bool:
     """True when ``new`` parses to ``old`` with ``entries`` added at the end of ``table``."""
     try:
         before = tomllib.loads(old)

@@ -50,16 +50,31 @@ LIVE_EVERY_SECONDS = 90.0  # the English feed gains an item this often, so a pol
 LIVE_CHANNEL = "unn_en"
 # What the live items say (invented, like the rest); some match the demo's watchlists.
 LIVE_ITEMS = (
-    ("Drone Deal: partners agree on the first production site", "Drone Deal",
-     "Officials said the Drone Deal's first joint production site was agreed on Tuesday."),
-    ("Air defence training for new crews completed", "Defence",
-     "The training of new air defence crews was completed ahead of schedule, the ministry said."),
-    ("Another ally joins PURL with a new contribution", "PURL",
-     "A new contribution under PURL will pay for air defence missiles, the minister said."),
-    ("Parliament committee hears the defence procurement report", "Parliament",
-     "The committee heard the quarterly report on defence procurement."),
-    ("Interceptor drones delivered under the Drone Deal", "Drone Deal",
-     "The first interceptor drones under the Drone Deal reached the units, officials said."),
+    (
+        "Drone Deal: partners agree on the first production site",
+        "Drone Deal",
+        "Officials said the Drone Deal's first joint production site was agreed on Tuesday.",
+    ),
+    (
+        "Air defence training for new crews completed",
+        "Defence",
+        "The training of new air defence crews was completed ahead of schedule, the ministry said.",
+    ),
+    (
+        "Another ally joins PURL with a new contribution",
+        "PURL",
+        "A new contribution under PURL will pay for air defence missiles, the minister said.",
+    ),
+    (
+        "Parliament committee hears the defence procurement report",
+        "Parliament",
+        "The committee heard the quarterly report on defence procurement.",
+    ),
+    (
+        "Interceptor drones delivered under the Drone Deal",
+        "Drone Deal",
+        "The first interceptor drones under the Drone Deal reached the units, officials said.",
+    ),
 )
 
 Runner = Callable[[Path, Path], int]
@@ -216,7 +231,7 @@ def render_article(item: dict[str, Any], now: datetime) -> bytes:
     return (
         '<!DOCTYPE html>\n<html lang="uk"><head><meta charset="utf-8">'
         f"<title>{html.escape(item['title'])}</title></head><body>"
-        f"<p><a href=\"/news\">&larr; Новини</a></p><h1>{html.escape(item['title'])}</h1>"
+        f'<p><a href="/news">&larr; Новини</a></p><h1>{html.escape(item["title"])}</h1>'
         f'<time datetime="{published.isoformat(timespec="seconds")}">'
         f"{published:%d.%m.%Y %H:%M}</time><p>{html.escape(item['lead'])}</p>"
         "<p><em>Демо: вигаданий текст, поданий локально програмою monitor.</em></p>"
@@ -456,13 +471,15 @@ class _Live:
             title, category, lead = LIVE_ITEMS[n % len(LIVE_ITEMS)]
             if n >= len(LIVE_ITEMS):
                 title = f"{title} (update {n // len(LIVE_ITEMS)})"
-            out.append({
-                "slug": f"live-{n + 1}",
-                "hours": -(n + 1) * self.every / 3600,  # after start-up: render_rss's "now"
-                "category": category,
-                "title": title,
-                "body": [lead],
-            })
+            out.append(
+                {
+                    "slug": f"live-{n + 1}",
+                    "hours": -(n + 1) * self.every / 3600,  # after start-up: render_rss's "now"
+                    "category": category,
+                    "title": title,
+                    "body": [lead],
+                }
+            )
         return out[::-1]
 
 
@@ -550,9 +567,11 @@ def run_demo(
         if directory is not None:
             where = Path(directory)
         else:
-            where = Path(stack.enter_context(
-                tempfile.TemporaryDirectory(prefix="monitor-demo-", ignore_cleanup_errors=True)
-            ))
+            where = Path(
+                stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix="monitor-demo-", ignore_cleanup_errors=True)
+                )
+            )
         config_path, history_path, server = prepare_demo(where)
         try:
             history = (

@@ -77,7 +77,7 @@ def parse_since(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     if when > now:
         raise MonitorError(
             f'--since: "{one_line(raw)}" is in the future ({timefmt.full(when, tz)}); '
-            "give a past date or an age like \"7d\""
+            'give a past date or an age like "7d"'
         )
     return when
 
@@ -264,8 +264,9 @@ def _sources_markdown(others: Sequence[tuple[Item, bool]], tz: tzinfo | None) ->
         link = f": <{url}>" if url else ""
         maybe = " (possible same story)" if possible else ""
         title = md_escape(other.title) or "(untitled)"
-        lines.append(f"- {md_escape(other.feed)}, {timefmt.full(other.time, tz)}{maybe}: "
-                     f"{title}{link}")
+        lines.append(
+            f"- {md_escape(other.feed)}, {timefmt.full(other.time, tz)}{maybe}: {title}{link}"
+        )
     return lines
 
 
@@ -282,8 +283,15 @@ def item_record(item: Item) -> dict:
         "text": item.text,
         "tags": item.tags,
         "matches": [
-            {"watchlist": m.watchlist, "term": m.term, "field": m.field, "snippet": m.snippet,
-             "start": m.start, "end": m.end, "rule": m.rule}
+            {
+                "watchlist": m.watchlist,
+                "term": m.term,
+                "field": m.field,
+                "snippet": m.snippet,
+                "start": m.start,
+                "end": m.end,
+                "rule": m.rule,
+            }
             for m in item.matches
         ],
         "flagged": item.flagged,
@@ -298,10 +306,12 @@ def story_fields(item: Item, story: Story | None) -> dict[str, object]:
     ``story_outlets`` (the feeds carrying it) and ``story_possible`` (true when the story
     joins items across languages by shared anchors only: "possible same story")."""
     if story is None:
-        return {"story": singleton_story_id(item.id), "story_outlets": [item.feed],
-                "story_possible": False}
-    return {"story": story.id, "story_outlets": list(story.feeds),
-            "story_possible": story.possible}
+        return {
+            "story": singleton_story_id(item.id),
+            "story_outlets": [item.feed],
+            "story_possible": False,
+        }
+    return {"story": story.id, "story_outlets": list(story.feeds), "story_possible": story.possible}
 
 
 def to_jsonl(items: Iterable[Item], stories: Mapping[str, Story] | None = None) -> str:

@@ -165,8 +165,10 @@ class _Decoder:
         if self.encoding == "gzip":
             return zlib.decompressobj(16 + zlib.MAX_WBITS)
         # "deflate" is zlib-wrapped per RFC, but some servers send raw deflate.
-        if first_bytes and (first_bytes[0] & 0x0F) == 8 and (
-            len(first_bytes) < 2 or ((first_bytes[0] << 8) | first_bytes[1]) % 31 == 0
+        if (
+            first_bytes
+            and (first_bytes[0] & 0x0F) == 8
+            and (len(first_bytes) < 2 or ((first_bytes[0] << 8) | first_bytes[1]) % 31 == 0)
         ):
             return zlib.decompressobj(zlib.MAX_WBITS)
         return zlib.decompressobj(-zlib.MAX_WBITS)
@@ -338,7 +340,9 @@ def _network_message(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect to {host}: {detail or 'connection failed'}"
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"server closed the connection or sent a broken response: {detail or 'protocol error'}"
+        return (
+            f"server closed the connection or sent a broken response: {detail or 'protocol error'}"
+        )
     if isinstance(exc, httpx.UnsupportedProtocol):
         return f"unsupported URL: {detail}"
     return f"network error: {detail or type(exc).__name__}"
@@ -385,7 +389,9 @@ async def _guarded_fetch(
             return _error(feed, "timeout", f"timed out after {_fmt_seconds(settings.timeout)}")
         except httpx.ConnectTimeout:
             return _error(
-                feed, "timeout", f"timed out connecting after {_fmt_seconds(settings.connect_timeout)}"
+                feed,
+                "timeout",
+                f"timed out connecting after {_fmt_seconds(settings.connect_timeout)}",
             )
         except httpx.TimeoutException:
             return _error(feed, "timeout", f"timed out after {_fmt_seconds(settings.timeout)}")
@@ -413,12 +419,19 @@ async def _send(
         url = urljoin(str(response.url), location)
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             return FetchResult(
-                feed="", outcome="error", final_url=str(response.url), status=response.status_code,
-                error=_one_line(f"redirected to a non-http(s) URL: {url}"), error_kind="redirects",
+                feed="",
+                outcome="error",
+                final_url=str(response.url),
+                status=response.status_code,
+                error=_one_line(f"redirected to a non-http(s) URL: {url}"),
+                error_kind="redirects",
             )
     return FetchResult(
-        feed="", outcome="error", final_url=url,
-        error=f"too many redirects (more than {settings.max_redirects})", error_kind="redirects",
+        feed="",
+        outcome="error",
+        final_url=url,
+        error=f"too many redirects (more than {settings.max_redirects})",
+        error_kind="redirects",
     )
 
 
@@ -454,14 +467,19 @@ async def _fetch(
                 retry_at = parse_retry_after(resp_headers.get("retry-after"), now)
             reason = response.reason_phrase or httpx.codes.get_reason_phrase(response.status_code)
             return _error(
-                feed, "http", f"HTTP {response.status_code} {reason}".strip(),
-                retry_at=retry_at, **common,
+                feed,
+                "http",
+                f"HTTP {response.status_code} {reason}".strip(),
+                retry_at=retry_at,
+                **common,
             )
         try:
             body = await _read_body(response, settings.max_body_bytes)
         except _TooLarge:
             return _error(
-                feed, "too_large", f"response larger than {_fmt_size(settings.max_body_bytes)}",
+                feed,
+                "too_large",
+                f"response larger than {_fmt_size(settings.max_body_bytes)}",
                 **common,
             )
         except _BadEncoding as exc:
@@ -479,9 +497,7 @@ async def _fetch(
             message = f"not a feed: an HTML page (it advertises a feed at {found[0]})"
         else:
             message = "not a feed: an HTML page (no feed link found on it)"
-        return _error(
-            feed, "not_a_feed", message, discovered=found[0] if found else None, **common
-        )
+        return _error(feed, "not_a_feed", message, discovered=found[0] if found else None, **common)
     return FetchResult(
         feed=feed.name,
         outcome="ok",

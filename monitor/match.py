@@ -175,8 +175,9 @@ def _lexeme_keys(word: str) -> set[str]:
                 n = len(paradigm) // 3
                 stem = d.build_stem(paradigm, idx, fixed)
                 keys.update(
-                    _uk_key(d.paradigm_prefixes[paradigm[2 * n + i]] + stem
-                            + d.suffixes[paradigm[i]])
+                    _uk_key(
+                        d.paradigm_prefixes[paradigm[2 * n + i]] + stem + d.suffixes[paradigm[i]]
+                    )
                     for i in range(n)
                 )
     return keys
@@ -306,9 +307,7 @@ class Matcher:
                 words = tuple(_form(w) for w, _, _ in tokenize(text))
                 if not words:
                     continue
-                term = _Term(
-                    wi, text, words[0], words[1:], wl.case_sensitive, exclude, order
-                )
+                term = _Term(wi, text, words[0], words[1:], wl.case_sensitive, exclude, order)
                 order += 1
                 for nf in words[0][0]:
                     index.setdefault(nf, []).append(term)
@@ -320,8 +319,7 @@ class Matcher:
         self._candidates = _Candidates(index, self._forms, self._rules)
         self._rules.bind(self._forms.__getitem__)
         payload = [
-            [wl.name, list(wl.terms), wl.case_sensitive, list(wl.exclude),
-             list(wl.rules)]
+            [wl.name, list(wl.terms), wl.case_sensitive, list(wl.exclude), list(wl.rules)]
             for wl in self.watchlists
         ]
         raw = json.dumps([_RULES_VERSION, payload], ensure_ascii=False)

@@ -139,9 +139,7 @@ def _parse(data: bytes, source: str) -> ET.Element:
         raise OpmlError(f"{source}:{line}: not well-formed XML (column {column + 1})") from None
 
 
-def _feed_outlines(
-    body: ET.Element, source: str
-) -> Iterator[tuple[ET.Element, tuple[str, ...]]]:
+def _feed_outlines(body: ET.Element, source: str) -> Iterator[tuple[ET.Element, tuple[str, ...]]]:
     """Each outline that names a source, with the folder titles above it."""
     count = 0
     stack: list[tuple[ET.Element, tuple[str, ...], int]] = [

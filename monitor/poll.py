@@ -63,7 +63,9 @@ class PollReport:
 Progress = Callable[[FeedReport, int, int], None]
 
 
-def open_history(config: Config, db_override: Path | None = None, *, create: bool = True) -> History:
+def open_history(
+    config: Config, db_override: Path | None = None, *, create: bool = True
+) -> History:
     """The history named by ``--db``, else by ``[settings] history``, else the platform's.
 
     With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`."""
@@ -132,9 +134,14 @@ def _plan(
         if state is not None and waiting_until is not None and waiting_until > now:
             reason = state.last_error or "backoff"
             skipped.append(
-                FeedReport(feed.name, "skipped", error=reason, error_kind=state.error_kind,
-                           retry_at=waiting_until,
-                           server_pause=waiting_until == state.retry_after)
+                FeedReport(
+                    feed.name,
+                    "skipped",
+                    error=reason,
+                    error_kind=state.error_kind,
+                    retry_at=waiting_until,
+                    server_pause=waiting_until == state.retry_after,
+                )
             )
             continue
         if retry and state is not None and state.failures:
@@ -194,10 +201,16 @@ async def poll(
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)
         async with overall:
-            result = await fetch(client, feed, state, config.settings, now=now,
-                                 host_limits=host_limits)
-        report = FeedReport(feed.name, result.outcome, error=result.error,
-                            error_kind=result.error_kind, retry_at=result.retry_at)
+            result = await fetch(
+                client, feed, state, config.settings, now=now, host_limits=host_limits
+            )
+        report = FeedReport(
+            feed.name,
+            result.outcome,
+            error=result.error,
+            error_kind=result.error_kind,
+            retry_at=result.retry_at,
+        )
         pause: datetime | None = None  # an article server's Retry-After
         if result.outcome == "ok":
             assert result.body is not None
@@ -205,10 +218,15 @@ async def poll(
             if feed.kind == "sitemap":
                 parsed = await read_sitemap(client, feed, result, config.settings, **limits)
             else:
-                parsed = await parser.parse(result.body, result.headers,
-                                            result.final_url or feed.url, feed, now)
+                parsed = await parser.parse(
+                    result.body, result.headers, result.final_url or feed.url, feed, now
+                )
             if parsed.error:
-                report.outcome, report.error, report.error_kind = "error", parsed.error, parsed.error_kind
+                report.outcome, report.error, report.error_kind = (
+                    "error",
+                    parsed.error,
+                    parsed.error_kind,
+                )
                 result = _failed(result, parsed)
             else:
                 report.warning = parsed.warning
@@ -265,7 +283,10 @@ async def poll(
 
 
 async def _with_articles(
-    client: httpx.AsyncClient, feed: FeedConfig, fresh: list[Item], settings: Settings,
+    client: httpx.AsyncClient,
+    feed: FeedConfig,
+    fresh: list[Item],
+    settings: Settings,
     limits: dict[str, Any],
 ) -> tuple[list[Item], int, str | None, datetime | None]:
     """The new items to store now (articles read in), how many wait, the warning, a pause."""

@@ -120,7 +120,7 @@ def exclude_rule(text: str) -> Query | None:
 
 def phrase_words(text: str) -> str:
     """The words of an exclude entry that is a phrase (quotes dropped)."""
-    return text.strip().strip("\"“”„«»").strip()
+    return text.strip().strip('"“”„«»').strip()
 
 
 def requirements(node: Node) -> list[frozenset[str]]:
@@ -318,13 +318,18 @@ class RuleSet:
                 name, start, end = where
                 field = FIELDS.index(name)  # type: ignore[arg-type]
                 text = texts[field]
-                hit = Match(rule.watchlist, rule.text, FIELDS[field], start, end,
-                            snippet(text, start, end), rule.text)
+                hit = Match(
+                    rule.watchlist,
+                    rule.text,
+                    FIELDS[field],
+                    start,
+                    end,
+                    snippet(text, start, end),
+                    rule.text,
+                )
                 added.append((field, start, rule.order, hit))
         tagged = {m.watchlist for m in found} | {a[3].watchlist for a in added}
-        dropped = {
-            r.watchlist for r in self.exclude_rules if r.watchlist in tagged and fires(r)
-        }
+        dropped = {r.watchlist for r in self.exclude_rules if r.watchlist in tagged and fires(r)}
         if not added and not dropped:
             return found
         # Terms first at the same place; otherwise ordered by field, then offset.

@@ -117,9 +117,16 @@ class TextIndex:
     def _add(self, item: Item) -> int:
         doc = self.docs
         text = item.text
-        ids = list(map(self.vocab.__getitem__, _findall(
-            f"{item.title}\n{item.summary}\n{text}" if text else f"{item.title}\n{item.summary}"
-        )))
+        ids = list(
+            map(
+                self.vocab.__getitem__,
+                _findall(
+                    f"{item.title}\n{item.summary}\n{text}"
+                    if text
+                    else f"{item.title}\n{item.summary}"
+                ),
+            )
+        )
         self.stream.extend(ids)
         self.offsets.append(len(self.stream))
         postings = self.postings
@@ -402,4 +409,3 @@ class Highlighter:
         if self._evaluator is None:
             return ()
         return self._evaluator.evaluate(Document.from_item(item)).spans
-

@@ -50,7 +50,12 @@ async def read_sitemap(
     async def parse(body: bytes, url: str) -> Sitemap:
         try:
             return await run(
-                parse_sitemap_matched, body, url, feed.links, feed.name, now,
+                parse_sitemap_matched,
+                body,
+                url,
+                feed.links,
+                feed.name,
+                now,
                 settings.max_body_bytes,
             )
         except Exception as exc:  # a parser bug costs this sitemap only
@@ -58,8 +63,9 @@ async def read_sitemap(
 
     async def child(url: str, depth: int) -> None:
         async with gate:
-            got = await fetch(client, replace(feed, url=url), None, settings, now=now,
-                              host_limits=host_limits)
+            got = await fetch(
+                client, replace(feed, url=url), None, settings, now=now, host_limits=host_limits
+            )
         if got.outcome != "ok" or got.body is None:
             warnings.append(f"child sitemap {url}: {got.error or 'no body'}")
             return

@@ -2,6 +2,12 @@
 
 Import from ``monitor.history`` in new code; this module goes away once nothing uses it."""
 
-from monitor.history import DEFAULT_LOCK_TIMEOUT, SCHEMA_VERSION, History, OrjsonStorage, backup_path
+from monitor.history import (
+    DEFAULT_LOCK_TIMEOUT,
+    SCHEMA_VERSION,
+    History,
+    OrjsonStorage,
+    backup_path,
+)
 
 __all__ = ["DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "History", "OrjsonStorage", "backup_path"]

@@ -24,7 +24,8 @@ __all__ = ["Candidate", "Suggestions", "suggest"]
 BACKGROUND_SAMPLE = 20_000  # untagged items counted for the background rates
 NEAR = 5  # words apart for the candidate rules
 MIN_HITS = 2  # a candidate must occur in at least this many hits
-_STOP = frozenset("""
+_STOP = frozenset(
+    """
 the a an and or of to in on for with by at from as is are was were be been has have had it its
 this that these those which who will would could should may can not no but than into over after
 about more most also said says say new one two three his her their our your they them he she we
@@ -32,7 +33,8 @@ you i mr ms per via up out all any other some such only just like year years day
 і й та в у на з із зі до за про для від не як це що по але також які який яка яке якого щоб
 під час після було буде має мають був була були вже ще же чи або при між над через так тому
 його її їх він вона вони ми ви це цей ця ці той та те свій своє свої нас вас нам вам
-""".split())
+""".split()
+)
 
 
 @dataclass(slots=True)
@@ -135,8 +137,9 @@ def _near_pairs(doc: _Doc, wanted: set[str]) -> set[tuple[str, str]]:
     return out
 
 
-def suggest(items: Sequence[Item], watchlist: Watchlist, *, limit: int = 12,
-            seed: int = 0) -> Suggestions:
+def suggest(
+    items: Sequence[Item], watchlist: Watchlist, *, limit: int = 12, seed: int = 0
+) -> Suggestions:
     """Mine ``items`` (tagged as the watchlist is written now) for candidates."""
     matcher = Matcher([watchlist])
     tagged: list[Item] = []
@@ -175,13 +178,25 @@ def suggest(items: Sequence[Item], watchlist: Watchlist, *, limit: int = 12,
         return [d.title for d in other_docs if test(d)][:3]  # type: ignore[operator]
 
     words = [
-        Candidate(surface.word(k), "term", a, b, r,  # type: ignore[arg-type]
-                  samples(lambda d, k=k: k in d.words))
+        Candidate(
+            surface.word(k),
+            "term",
+            a,
+            b,
+            r,  # type: ignore[arg-type]
+            samples(lambda d, k=k: k in d.words),
+        )
         for k, a, b, r in rank(words_h, words_o)[:limit]
     ]
     phrases = [
-        Candidate(f'"{surface.phrase(p)}"', "term", a, b, r,  # type: ignore[arg-type]
-                  samples(lambda d, p=p: p in d.phrases))
+        Candidate(
+            f'"{surface.phrase(p)}"',
+            "term",
+            a,
+            b,
+            r,  # type: ignore[arg-type]
+            samples(lambda d, p=p: p in d.phrases),
+        )
         for p, a, b, r in rank(phrases_h, phrases_o)[:limit]
     ]
     top = {k for k, *_ in rank(words_h, words_o)[: limit * 2]}  # type: ignore[misc]
@@ -190,10 +205,16 @@ def suggest(items: Sequence[Item], watchlist: Watchlist, *, limit: int = 12,
     rules = []
     for pair, a, b, r in rank(pairs_h, pairs_o)[:limit]:
         x, y = pair  # type: ignore[misc]
-        rules.append(Candidate(
-            f"{surface.word(x)} NEAR/{NEAR} {surface.word(y)}", "rule", a, b, r,
-            samples(lambda d, pair=pair: pair in _near_pairs(d, set(pair))),
-        ))
+        rules.append(
+            Candidate(
+                f"{surface.word(x)} NEAR/{NEAR} {surface.word(y)}",
+                "rule",
+                a,
+                b,
+                r,
+                samples(lambda d, pair=pair: pair in _near_pairs(d, set(pair))),
+            )
+        )
     return Suggestions(watchlist.name, len(tagged), len(other_docs), words, phrases, rules)
 
 
@@ -221,6 +242,9 @@ def report_lines(s: Suggestions) -> list[str]:
             )
             for sample in c.samples:
                 lines.append(f"      untagged: {shorten(one_line(strip_escapes(sample)), 90)}")
-    lines += ["", "Try a candidate first: add it to a copy of feeds.toml and run "
-              "`monitor watchlist test NAME --config COPY`."]
+    lines += [
+        "",
+        "Try a candidate first: add it to a copy of feeds.toml and run "
+        "`monitor watchlist test NAME --config COPY`.",
+    ]
     return lines

@@ -98,23 +98,36 @@ def feed_facts(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, int]]]:
     """What the feed detail view says: ``(label, value)`` facts (the last error in full),
     and the items per day of the last ``days`` days (the display zone's days, newest first)."""
-    facts = [("URL", feed.url), ("Kind", "HTML page" if feed.kind == "page" else "RSS/Atom feed"),
-             ("Interval", _duration(feed.interval))]
+    facts = [
+        ("URL", feed.url),
+        ("Kind", "HTML page" if feed.kind == "page" else "RSS/Atom feed"),
+        ("Interval", _duration(feed.interval)),
+    ]
     if not feed.enabled:
         facts.append(("State", "disabled in feeds.toml"))
     if state is None or state.last_attempt is None:
         facts.append(("Last asked", "never (not polled yet)"))
     else:
         facts.append(("Last asked", timefmt.full(state.last_attempt)))
-        facts.append(("Last success", timefmt.full(state.last_success) if state.last_success
-                      else "never"))
+        facts.append(
+            ("Last success", timefmt.full(state.last_success) if state.last_success else "never")
+        )
         if state.failures:
             since = state.down_since or state.last_attempt
-            facts.append(("Failing", f"{state.failures} time{'s' if state.failures != 1 else ''}"
-                          f" in a row, since {timefmt.full(since)}"))
+            facts.append(
+                (
+                    "Failing",
+                    f"{state.failures} time{'s' if state.failures != 1 else ''}"
+                    f" in a row, since {timefmt.full(since)}",
+                )
+            )
         if state.retry_after is not None and state.retry_after > now:
-            facts.append(("Retry-After", f"the server asked for a pause until "
-                          f"{timefmt.full(state.retry_after)}"))
+            facts.append(
+                (
+                    "Retry-After",
+                    f"the server asked for a pause until {timefmt.full(state.retry_after)}",
+                )
+            )
         elif state.retry_at is not None and state.retry_at > now:
             facts.append(("Next try", f"{timefmt.full(state.retry_at)} (r asks now)"))
         if state.last_error:
@@ -123,9 +136,7 @@ def feed_facts(
         if warning:
             facts.append(("Warning", one_line(warning)))
     today = timefmt.day(now)
-    counts = Counter(
-        timefmt.day(item.time) for item in items if item.feed == feed.name
-    )
+    counts = Counter(timefmt.day(item.time) for item in items if item.feed == feed.name)
     per_day = []
     for back in range(days):
         day = today - timedelta(days=back)

@@ -94,14 +94,21 @@ def filter_rows(
         rows = index.search(parsed(flt.query), now=now)
     if flt.feed is not None:
         feed = flt.feed
-        rows = [i for i in (rows if rows is not None else range(len(items))) if items[i].feed == feed]
+        rows = [
+            i for i in (rows if rows is not None else range(len(items))) if items[i].feed == feed
+        ]
     if flt.folder is not None:
         feeds = flt.folder_feeds
-        rows = [i for i in (rows if rows is not None else range(len(items))) if items[i].feed in feeds]
+        rows = [
+            i for i in (rows if rows is not None else range(len(items))) if items[i].feed in feeds
+        ]
     if flt.watchlist is not None:
         wl = flt.watchlist
-        rows = [i for i in (rows if rows is not None else range(len(items)))
-                if any(m.watchlist == wl for m in items[i].matches)]
+        rows = [
+            i
+            for i in (rows if rows is not None else range(len(items)))
+            if any(m.watchlist == wl for m in items[i].matches)
+        ]
     return live_filter(items, flt, rows)
 
 

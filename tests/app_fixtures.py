@@ -47,31 +47,77 @@ def fixed_items() -> list[Item]:
     def item(n: int, feed: str, title: str, summary: str, hours: float, **kw: object) -> Item:
         when = NOW - timedelta(hours=hours)
         return Item(
-            id=f"{feed}:{n}", feed=feed, title=title, link=f"https://example.org/{n}",
-            summary=summary, published=when, first_seen=when, **kw,  # type: ignore[arg-type]
+            id=f"{feed}:{n}",
+            feed=feed,
+            title=title,
+            link=f"https://example.org/{n}",
+            summary=summary,
+            published=when,
+            first_seen=when,
+            **kw,  # type: ignore[arg-type]
         )
 
     return [
-        item(1, "UNN English", "Ukraine signs drone deal with Denmark",
-             "The drone production agreement was signed in Copenhagen on Monday.", 1),
-        item(2, "MoD Ukraine", "Міноборони отримало нові дрони",
-             "Партія дронів надійшла до підрозділів.", 3),
-        item(3, "UNN English", "NATO allies fund the PURL package",
-             "The PURL initiative pays for US weapons for Ukraine.", 5, read=True),
+        item(
+            1,
+            "UNN English",
+            "Ukraine signs drone deal with Denmark",
+            "The drone production agreement was signed in Copenhagen on Monday.",
+            1,
+        ),
+        item(
+            2,
+            "MoD Ukraine",
+            "Міноборони отримало нові дрони",
+            "Партія дронів надійшла до підрозділів.",
+            3,
+        ),
+        item(
+            3,
+            "UNN English",
+            "NATO allies fund the PURL package",
+            "The PURL initiative pays for US weapons for Ukraine.",
+            5,
+            read=True,
+        ),
         item(4, "UNN English", ALERT_TITLE, "Air raid alert [link]x[/link] in the capital.", 8),
-        item(5, "MoD Ukraine", "Defence minister meets partners",
-             "Talks covered air defence and training.", 26, flag_override=True),
-        item(6, "UNN English", "Weather service warns of frost",
-             "Frost expected overnight.", 30, read=True),
-        item(7, "MoD Ukraine", "Training of new brigades continues",
-             "Recruits completed the course.", 50),
-        item(8, "UNN English", "Parliament debates the budget",
-             "Defence spending dominates the 2026 budget debate.", 70, read=True),
+        item(
+            5,
+            "MoD Ukraine",
+            "Defence minister meets partners",
+            "Talks covered air defence and training.",
+            26,
+            flag_override=True,
+        ),
+        item(
+            6,
+            "UNN English",
+            "Weather service warns of frost",
+            "Frost expected overnight.",
+            30,
+            read=True,
+        ),
+        item(
+            7,
+            "MoD Ukraine",
+            "Training of new brigades continues",
+            "Recruits completed the course.",
+            50,
+        ),
+        item(
+            8,
+            "UNN English",
+            "Parliament debates the budget",
+            "Defence spending dominates the 2026 budget debate.",
+            70,
+            read=True,
+        ),
     ]
 
 
-def make_history(path: Path, matcher: Matcher, items: list[Item] | None = None,
-                 states: bool = True) -> History:
+def make_history(
+    path: Path, matcher: Matcher, items: list[Item] | None = None, states: bool = True
+) -> History:
     history = History.open(path)
     items = fixed_items() if items is None else items
     for it in items:
@@ -79,25 +125,49 @@ def make_history(path: Path, matcher: Matcher, items: list[Item] | None = None,
     history.add_items(items)
     history.retag(matcher.apply, matcher.signature)
     if states:
-        history.save_feed_states([
-            FeedState("UNN English", last_attempt=NOW - timedelta(minutes=5),
-                      last_success=NOW - timedelta(minutes=5), last_outcome="ok", last_new=2),
-            FeedState("MoD Ukraine", last_attempt=NOW - timedelta(minutes=10),
-                      last_success=NOW - timedelta(hours=3), last_outcome="error",
-                      last_error="HTTP 503 Service Unavailable", error_kind="http", failures=2,
-                      retry_at=NOW + timedelta(minutes=20)),
-        ])
+        history.save_feed_states(
+            [
+                FeedState(
+                    "UNN English",
+                    last_attempt=NOW - timedelta(minutes=5),
+                    last_success=NOW - timedelta(minutes=5),
+                    last_outcome="ok",
+                    last_new=2,
+                ),
+                FeedState(
+                    "MoD Ukraine",
+                    last_attempt=NOW - timedelta(minutes=10),
+                    last_success=NOW - timedelta(hours=3),
+                    last_outcome="error",
+                    last_error="HTTP 503 Service Unavailable",
+                    error_kind="http",
+                    failures=2,
+                    retry_at=NOW + timedelta(minutes=20),
+                ),
+            ]
+        )
     return history
 
 
-def make_app(tmp_path: Path, *, base_url: str = "http://127.0.0.1:9", items: list[Item] | None = None,
-             states: bool = True, **kw: object) -> MonitorApp:
+def make_app(
+    tmp_path: Path,
+    *,
+    base_url: str = "http://127.0.0.1:9",
+    items: list[Item] | None = None,
+    states: bool = True,
+    **kw: object,
+) -> MonitorApp:
     """A MonitorApp on fixed data in ``tmp_path`` with the fixed clock; no autopoll/watch unless asked."""
     config_path = tmp_path / "feeds.toml"
     config_path.write_text(feeds_toml(base_url), encoding="utf-8")
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
     history = make_history(tmp_path / "history.json", matcher, items, states)
-    options = {"clock": lambda: NOW, "autopoll": False, "watch_files": False, "export_dir": tmp_path}
+    options = {
+        "clock": lambda: NOW,
+        "autopoll": False,
+        "watch_files": False,
+        "export_dir": tmp_path,
+    }
     options.update(kw)
     return MonitorApp(config, config_path, history, matcher, **options)  # type: ignore[arg-type]

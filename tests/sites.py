@@ -128,9 +128,7 @@ def _iso(when: datetime | None) -> str:
 
 def _card(a: Article, base: str) -> str:
     time = (
-        f'<time datetime="{_iso(a.published)}">{a.published:%d.%m.%Y}</time>'
-        if a.published
-        else ""
+        f'<time datetime="{_iso(a.published)}">{a.published:%d.%m.%Y}</time>' if a.published else ""
     )
     return (
         f'<div class="news-card"><a class="news-card__link" href="{base}{a.path()}">'
@@ -202,9 +200,7 @@ def article_page(
             '<meta property="og:site_name" content="Міністерство оборони України">',
         ]
         if a.published:
-            head.append(
-                f'<meta property="article:published_time" content="{_iso(a.published)}">'
-            )
+            head.append(f'<meta property="article:published_time" content="{_iso(a.published)}">')
     if meta in ("jsonld", "both"):
         ld = {
             "@context": "https://schema.org",
@@ -226,9 +222,7 @@ def article_page(
         else ""
     )
     tags = "".join(f'<a class="tag" href="/news/tag-{t}">#{t}</a>' for t in a.tags)
-    rel = "".join(
-        f'<li><a href="{r.path()}">{escape(r.title)}</a></li>' for r in (related or [])
-    )
+    rel = "".join(f'<li><a href="{r.path()}">{escape(r.title)}</a></li>' for r in (related or []))
     share = (
         '<div class="share"><a href="https://t.me/share/url?url=x">Telegram</a>'
         '<a href="https://www.facebook.com/sharer/sharer.php?u=x">Facebook</a></div>'
@@ -257,9 +251,7 @@ def article_page(
 def sitemap(entries: list[tuple[str, datetime | None]]) -> str:
     """A ``<urlset>`` of (absolute URL, lastmod)."""
     rows = "".join(
-        f"<url><loc>{escape(u)}</loc>"
-        + (f"<lastmod>{_iso(m)}</lastmod>" if m else "")
-        + "</url>"
+        f"<url><loc>{escape(u)}</loc>" + (f"<lastmod>{_iso(m)}</lastmod>" if m else "") + "</url>"
         for u, m in entries
     )
     return (

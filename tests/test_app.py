@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 
 from monitor.app import MonitorApp
 from monitor.cli import run_app
+from monitor.components.side_panels import FilterPanel
 from monitor.screens.export import ExportScreen
 from monitor.screens.help import HelpScreen
-from monitor.components.side_panels import FilterPanel
 from monitor.store import History
 from tests.app_fixtures import ALERT_TITLE, NOW, WATCHLISTS, feeds_toml, make_app
 from tests.feedserver import FeedServer, rss
@@ -60,14 +60,34 @@ async def test_poll_now_adds_new_items_and_raises_one_notification(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     fresh = [
-        {"title": "New drone factory opens", "guid": "n1", "link": "https://example.org/n1",
-         "description": "A drone plant.", "pubDate": NOW - timedelta(minutes=20)},
-        {"title": "Second drone batch delivered", "guid": "n2", "link": "https://example.org/n2",
-         "description": "More.", "pubDate": NOW - timedelta(minutes=25)},
-        {"title": "PURL tranche approved", "guid": "n3", "link": "https://example.org/n3",
-         "description": "Money.", "pubDate": NOW - timedelta(minutes=30)},
-        {"title": "Nothing to see", "guid": "n4", "link": "https://example.org/n4",
-         "description": "Quiet day.", "pubDate": NOW - timedelta(minutes=35)},
+        {
+            "title": "New drone factory opens",
+            "guid": "n1",
+            "link": "https://example.org/n1",
+            "description": "A drone plant.",
+            "pubDate": NOW - timedelta(minutes=20),
+        },
+        {
+            "title": "Second drone batch delivered",
+            "guid": "n2",
+            "link": "https://example.org/n2",
+            "description": "More.",
+            "pubDate": NOW - timedelta(minutes=25),
+        },
+        {
+            "title": "PURL tranche approved",
+            "guid": "n3",
+            "link": "https://example.org/n3",
+            "description": "Money.",
+            "pubDate": NOW - timedelta(minutes=30),
+        },
+        {
+            "title": "Nothing to see",
+            "guid": "n4",
+            "link": "https://example.org/n4",
+            "description": "Quiet day.",
+            "pubDate": NOW - timedelta(minutes=35),
+        },
     ]
     feed_server.route("/unn.xml", rss(fresh), etag='"v1"')
     app = make_app(tmp_path, base_url=feed_server.base)
@@ -115,17 +135,25 @@ async def test_search_filters_as_you_type_and_escape_clears(tmp_path: Path) -> N
         assert len(titles(app)) == 8
 
 
-async def test_search_typed_while_a_large_history_is_still_indexing_is_applied(tmp_path: Path) -> None:
+async def test_search_typed_while_a_large_history_is_still_indexing_is_applied(
+    tmp_path: Path,
+) -> None:
     """Past SYNC_VIEW_ITEMS the search index is built in a worker after the first paint;
     a query typed before it is ready must still filter once it is."""
-    from monitor.screens.main import SYNC_VIEW_ITEMS
     from monitor.models import Item
+    from monitor.screens.main import SYNC_VIEW_ITEMS
     from tests.app_fixtures import fixed_items
 
     filler = [
-        Item(id=f"x{n}", feed="UNN English", title=f"Routine report {n}", link="https://example.org/x",
-             summary="Nothing notable.", published=NOW - timedelta(days=4, minutes=n),
-             first_seen=NOW - timedelta(days=4))
+        Item(
+            id=f"x{n}",
+            feed="UNN English",
+            title=f"Routine report {n}",
+            link="https://example.org/x",
+            summary="Nothing notable.",
+            published=NOW - timedelta(days=4, minutes=n),
+            first_seen=NOW - timedelta(days=4),
+        )
         for n in range(SYNC_VIEW_ITEMS + 500)
     ]
     app = make_app(tmp_path, items=fixed_items() + filler)
@@ -182,8 +210,13 @@ async def test_flag_and_read_are_saved_at_once_and_survive_reopening(tmp_path: P
         await until(pilot, lambda: History.open(path).get(target.id).read is True)
         await pilot.press("f", "u")
         # Unflagging an item no watchlist matched gives it back to automatic flagging.
-        await until(pilot, lambda: History.open(path).get(target.id).flag_override is None
-                    and History.open(path).get(target.id).read is False)
+        await until(
+            pilot,
+            lambda: (
+                History.open(path).get(target.id).flag_override is None
+                and History.open(path).get(target.id).read is False
+            ),
+        )
         assert not screen_rows(app).splitlines()[3].startswith("⚑")
         assert "not flagged, unread" in app.main.detail.rendered_text()
 
@@ -240,7 +273,9 @@ async def test_export_failure_is_one_error_line_and_the_app_keeps_running(tmp_pa
         assert app.main.item_list.cursor == 1 and app.is_running
 
 
-async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(tmp_path: Path) -> None:
+async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(
+    tmp_path: Path,
+) -> None:
     app = make_app(tmp_path, watch_files=True)
     async with app.run_test(size=SIZE) as pilot:
         weather = next(i for i in app.main.items if i.title.startswith("Weather"))
@@ -255,7 +290,9 @@ async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(tmp
         assert History.open(app.history.path).get(weather.id).tags == ["Frost"]
 
 
-async def test_a_broken_feeds_toml_edit_shows_the_error_and_keeps_the_old_config(tmp_path: Path) -> None:
+async def test_a_broken_feeds_toml_edit_shows_the_error_and_keeps_the_old_config(
+    tmp_path: Path,
+) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         before = app.config
@@ -309,15 +346,29 @@ async def test_help_lists_every_key_and_the_palette_runs_actions(tmp_path: Path)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         rows = {(keys, text) for _, keys, text in app.screen.rows}
-        for expected in [("space, f", "Flag/unflag"), ("r", "Poll now"), ("e", "Export"),
-                         ("F", "Flagged only"), ("U", "Unread only"), ("/", "Search"),
-                         ("j, ↓", "Down"), ("G, end", "Bottom"), ("q", "Quit"), ("y", "Copy link")]:
+        for expected in [
+            ("space, f", "Flag/unflag"),
+            ("r", "Poll now"),
+            ("e", "Export"),
+            ("F", "Flagged only"),
+            ("U", "Unread only"),
+            ("/", "Search"),
+            ("j, ↓", "Down"),
+            ("G, end", "Bottom"),
+            ("q", "Quit"),
+            ("y", "Copy link"),
+        ]:
             assert expected in rows
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("ctrl+p", *"export")
-        await until(pilot, lambda: bool(app.screen.query(CommandList))
-                    and app.screen.query_one(CommandList).option_count > 0)
+        await until(
+            pilot,
+            lambda: (
+                bool(app.screen.query(CommandList))
+                and app.screen.query_one(CommandList).option_count > 0
+            ),
+        )
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ExportScreen))
 
@@ -333,7 +384,9 @@ async def test_another_process_writing_the_history_shows_up(tmp_path: Path) -> N
         assert not screen_rows(app).splitlines()[0][1] == "●"
 
 
-def test_run_app_reports_a_broken_config_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_app_reports_a_broken_config_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "feeds.toml"
     config.write_text('[settings]\npoll_interval = "soon"\n', encoding="utf-8")
     assert run_app(config, tmp_path / "h.json") == 2
@@ -342,7 +395,9 @@ def test_run_app_reports_a_broken_config_on_stderr(tmp_path: Path, capsys: pytes
     assert "Traceback" not in err
 
 
-def test_run_app_reports_a_corrupt_history_on_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_app_reports_a_corrupt_history_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "feeds.toml"
     config.write_text(feeds_toml(), encoding="utf-8")
     history = tmp_path / "h.json"
@@ -352,7 +407,9 @@ def test_run_app_reports_a_corrupt_history_on_one_line(tmp_path: Path, capsys: p
     assert err.count("\n") == 1 and err.startswith("monitor: ")
 
 
-async def test_reading_in_the_unread_view_keeps_the_item_until_the_filter_changes(tmp_path: Path) -> None:
+async def test_reading_in_the_unread_view_keeps_the_item_until_the_filter_changes(
+    tmp_path: Path,
+) -> None:
     app = make_app(tmp_path)
     path = app.history.path
     async with app.run_test(size=SIZE) as pilot:
@@ -504,7 +561,9 @@ async def test_export_dialog_checks_since_and_asks_before_overwriting(tmp_path: 
         await pilot.press("enter")  # again: overwrite
         await until(pilot, lambda: any(n.startswith("Wrote ") for n in app.notified))
         text = target.read_text(encoding="utf-8")
-        assert "NATO allies fund the PURL package" in text and "Ukraine signs drone deal" not in text
+        assert (
+            "NATO allies fund the PURL package" in text and "Ukraine signs drone deal" not in text
+        )
 
 
 async def test_a_failed_history_reload_is_not_reported_as_saving(

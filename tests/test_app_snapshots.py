@@ -23,8 +23,11 @@ def test_detail_pane_with_highlighted_matches(snap_compare, tmp_path: Path) -> N
 
 
 def test_filtered_by_flag_and_feed(snap_compare, tmp_path: Path) -> None:
-    assert snap_compare(make_app(tmp_path), press=["F", "shift+tab", "shift+tab", "j", "j", "enter"],
-                        terminal_size=SIZE)
+    assert snap_compare(
+        make_app(tmp_path),
+        press=["F", "shift+tab", "shift+tab", "j", "j", "enter"],
+        terminal_size=SIZE,
+    )
 
 
 def test_main_screen_in_80x24(snap_compare, tmp_path: Path) -> None:

@@ -57,24 +57,37 @@ async def test_a_ukrainian_article_naming_purl_only_in_its_body_is_tagged(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     canada = _canada()
-    plain = Article("robocha-zustrich", "Робоча зустріч", "Лід зустрічі.", uk_paragraphs(3, 2),
-                    NOW - timedelta(hours=5))
-    bare = Article("bez-metadanykh", "Без метаданих", "", uk_paragraphs(2, 3),
-                   NOW - timedelta(hours=7))
-    only_json = Article("lyshe-v-json", "Лише в JSON", "Уривок із JSON.", uk_paragraphs(2, 4),
-                        NOW - timedelta(hours=1))
+    plain = Article(
+        "robocha-zustrich",
+        "Робоча зустріч",
+        "Лід зустрічі.",
+        uk_paragraphs(3, 2),
+        NOW - timedelta(hours=5),
+    )
+    bare = Article(
+        "bez-metadanykh", "Без метаданих", "", uk_paragraphs(2, 3), NOW - timedelta(hours=7)
+    )
+    only_json = Article(
+        "lyshe-v-json",
+        "Лише в JSON",
+        "Уривок із JSON.",
+        uk_paragraphs(2, 4),
+        NOW - timedelta(hours=1),
+    )
     # The listing renders three links in HTML (short link texts), the fourth only in JSON.
     shown = [replace(a, title=a.title.split()[0]) for a in (canada, plain, bare)]
-    feed_server.route("/news", listing_page([canada, plain, bare, only_json], ssr=shown),
-                      content_type=HTML)
+    feed_server.route(
+        "/news", listing_page([canada, plain, bare, only_json], ssr=shown), content_type=HTML
+    )
     feed_server.route(canada.path(), article_page(canada, meta="og"), content_type=HTML)
     feed_server.route(plain.path(), article_page(plain, meta="jsonld"), content_type=HTML)
     feed_server.route(bare.path(), article_page(bare, meta="none"), content_type=HTML)
     feed_server.route(only_json.path(), article_page(only_json, meta="both"), content_type=HTML)
     history = History.open(tmp_path / "history.json")
 
-    report = await poll(_config(_ministry(feed_server)), history, Matcher(WATCHLISTS), now=NOW,
-                        force=True)
+    report = await poll(
+        _config(_ministry(feed_server)), history, Matcher(WATCHLISTS), now=NOW, force=True
+    )
 
     (ministry,) = report.feeds
     assert ministry.outcome == "ok" and ministry.new == 4, ministry
@@ -105,8 +118,9 @@ async def test_at_most_max_articles_per_poll_newest_first_the_rest_next_poll(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     articles = [
-        Article(f"novyna-{n}", f"Новина {n}", f"Лід {n}.", uk_paragraphs(2, n),
-                NOW - timedelta(hours=n))
+        Article(
+            f"novyna-{n}", f"Новина {n}", f"Лід {n}.", uk_paragraphs(2, n), NOW - timedelta(hours=n)
+        )
         for n in range(12)
     ]
     feed_server.route("/news", listing_page(articles[::-1]), content_type=HTML)  # oldest first
@@ -142,8 +156,9 @@ async def test_failing_article_pages_keep_their_link_items_and_say_why(
         "dani-json": dict(body=b'{"news": []}', content_type="application/json"),
         "velyka": dict(body=b"<html><body>" + b"<p>x</p>" * 200_000, content_type=HTML),
         "povilna": dict(body=article_page(good), content_type=HTML, delay=5),
-        "porozhnia": dict(body="<!DOCTYPE html><html><body><nav></nav></body></html>",
-                          content_type=HTML),
+        "porozhnia": dict(
+            body="<!DOCTYPE html><html><body><nav></nav></body></html>", content_type=HTML
+        ),
     }
     links = [Article(slug, f"Заголовок {slug}", "", [], None) for slug in bad]
     feed_server.route("/news", listing_page([good, *links]), content_type=HTML)
@@ -151,12 +166,16 @@ async def test_failing_article_pages_keep_their_link_items_and_say_why(
     for slug, spec in bad.items():
         feed_server.route(f"/news/{slug}", **spec)  # type: ignore[arg-type]
     feed_server.route("/news/petlia", status=302, headers={"Location": "/news/petlia"})
-    feed_server.route("/feed.xml", rss([{"title": "Unrelated", "guid": "u", "link": "https://e.org/u"}]))
+    feed_server.route(
+        "/feed.xml", rss([{"title": "Unrelated", "guid": "u", "link": "https://e.org/u"}])
+    )
     loop_link = Article("petlia", "Петля", "", [], None)
     feed_server.route("/news", listing_page([good, *links, loop_link]), content_type=HTML)
     config = _config(
-        _ministry(feed_server), FeedConfig("Other", feed_server.url("/feed.xml")),
-        timeout=1.5, max_body_bytes=512 * 1024,
+        _ministry(feed_server),
+        FeedConfig("Other", feed_server.url("/feed.xml")),
+        timeout=1.5,
+        max_body_bytes=512 * 1024,
     )
     history = History.open(tmp_path / "history.json")
 
@@ -177,12 +196,15 @@ async def test_failing_article_pages_keep_their_link_items_and_say_why(
 async def test_a_server_asking_for_a_pause_defers_the_remaining_articles(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    articles = [Article(f"n-{n}", f"Новина {n}", "", uk_paragraphs(1, n), NOW - timedelta(hours=n))
-                for n in range(6)]
+    articles = [
+        Article(f"n-{n}", f"Новина {n}", "", uk_paragraphs(1, n), NOW - timedelta(hours=n))
+        for n in range(6)
+    ]
     feed_server.route("/news", listing_page(articles), content_type=HTML)
     for a in articles:
-        feed_server.route(a.path(), "busy", status=429, headers={"Retry-After": "600"},
-                          content_type="text/plain")
+        feed_server.route(
+            a.path(), "busy", status=429, headers={"Retry-After": "600"}, content_type="text/plain"
+        )
     config = _config(replace(_ministry(feed_server)), per_host=1)
     history = History.open(tmp_path / "history.json")
 
@@ -209,8 +231,9 @@ async def test_an_extractor_that_raises_costs_only_its_article(feed_server: Feed
         return await asyncio.to_thread(fn, matcher, *args)
 
     async with make_client(Settings(timeout=3.0)) as client:
-        got = await fetch_articles(client, _ministry(feed_server), items, Settings(), now=NOW,
-                                   run=run)
+        got = await fetch_articles(
+            client, _ministry(feed_server), items, Settings(), now=NOW, run=run
+        )
 
     assert {i.id for i in got.items} == {a.slug, b.slug}
     read = {i.id: i for i in got.items}
@@ -232,8 +255,9 @@ def test_future_and_unparseable_dates_are_not_believed() -> None:
 
     odd = article_page(Article("o", "Дивна дата", "Лід.", uk_paragraphs(2), None), meta="og")
     odd = odd.replace("<head>", '<head><meta property="article:published_time" content="вчора">')
-    got = extract_article(odd.encode(), {"content-type": HTML}, "https://mod.gov.ua/news/o",
-                          now=NOW)
+    got = extract_article(
+        odd.encode(), {"content-type": HTML}, "https://mod.gov.ua/news/o", now=NOW
+    )
     assert got.error is None and got.title == "Дивна дата"
     assert got.published is None or got.published <= NOW
 
@@ -252,8 +276,9 @@ async def test_a_listing_with_5000_links_fetches_only_max_articles(
         feed_server.route(a.path(), handler=answer)
     history = History.open(tmp_path / "history.json")
 
-    report = await poll(_config(_ministry(feed_server)), history, Matcher(WATCHLISTS), now=NOW,
-                        force=True)
+    report = await poll(
+        _config(_ministry(feed_server)), history, Matcher(WATCHLISTS), now=NOW, force=True
+    )
 
     assert report.feeds[0].new == 30 and report.feeds[0].deferred == 4970
     assert len(feed_server.requests) == 31
@@ -265,9 +290,19 @@ async def test_full_text_feeds_fill_only_what_the_feed_left_empty(
 ) -> None:
     a = _canada()
     feed_server.route(a.path(), article_page(a), content_type=HTML)
-    feed_server.route("/feed.xml", rss([{"title": "Canada joins", "guid": "c",
-                                         "link": feed_server.url(a.path()),
-                                         "description": "The feed's own lead."}]))
+    feed_server.route(
+        "/feed.xml",
+        rss(
+            [
+                {
+                    "title": "Canada joins",
+                    "guid": "c",
+                    "link": feed_server.url(a.path()),
+                    "description": "The feed's own lead.",
+                }
+            ]
+        ),
+    )
     feed = FeedConfig("Agency", feed_server.url("/feed.xml"), full_text=True)
     history = History.open(tmp_path / "history.json")
 
@@ -282,13 +317,19 @@ async def test_full_text_feeds_fill_only_what_the_feed_left_empty(
     assert feed_server.hits(a.path()) == 1
 
 
-async def test_text_survives_the_history_and_json_export(feed_server: FeedServer,
-                                                         tmp_path: Path) -> None:
+async def test_text_survives_the_history_and_json_export(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     a = _canada()
     feed_server.route("/news", listing_page([a]), content_type=HTML)
     feed_server.route(a.path(), article_page(a), content_type=HTML)
-    await poll(_config(_ministry(feed_server)), History.open(tmp_path / "h.json"),
-               Matcher(WATCHLISTS), now=NOW, force=True)
+    await poll(
+        _config(_ministry(feed_server)),
+        History.open(tmp_path / "h.json"),
+        Matcher(WATCHLISTS),
+        now=NOW,
+        force=True,
+    )
     (item,) = History.open(tmp_path / "h.json").items()
     assert "PURL" in item.text
     from monitor.export import to_jsonl
@@ -299,10 +340,19 @@ async def test_text_survives_the_history_and_json_export(feed_server: FeedServer
 def test_the_briefing_quotes_the_lead_and_the_matching_snippets_never_the_text() -> None:
     from monitor.export import to_markdown
 
-    text = "\n\n".join(uk_paragraphs(6) + ["Кошти підуть на закупівлі в межах PURL."]
-                       + uk_paragraphs(6, 3))
-    item = Item("x", "Ministry", "Канада долучилася", "https://mod.gov.ua/news/x",
-                "Канада оголосила про новий внесок.", NOW, NOW, text=text)
+    text = "\n\n".join(
+        uk_paragraphs(6) + ["Кошти підуть на закупівлі в межах PURL."] + uk_paragraphs(6, 3)
+    )
+    item = Item(
+        "x",
+        "Ministry",
+        "Канада долучилася",
+        "https://mod.gov.ua/news/x",
+        "Канада оголосила про новий внесок.",
+        NOW,
+        NOW,
+        text=text,
+    )
     Matcher(WATCHLISTS).apply(item)
 
     briefing = to_markdown([item], now=NOW)

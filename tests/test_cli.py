@@ -67,14 +67,31 @@ def run(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.Completed
 
 def good_feed_body() -> bytes:
     recent = utcnow() - timedelta(hours=1)
-    return rss([
-        {"title": "Denmark joins the Drone Deal", "link": "https://example.org/news/1", "guid": "1",
-         "pubDate": recent, "description": "Kyiv and Copenhagen signed the <b>Drone Deal</b>."},
-        {"title": "New PURL package announced", "link": "https://example.org/news/2", "guid": "2",
-         "pubDate": recent - timedelta(minutes=5), "description": "NATO allies fund it."},
-        {"title": "Weather in Kyiv", "link": "https://example.org/news/3", "guid": "3",
-         "pubDate": recent - timedelta(minutes=10), "description": "Sunny."},
-    ])
+    return rss(
+        [
+            {
+                "title": "Denmark joins the Drone Deal",
+                "link": "https://example.org/news/1",
+                "guid": "1",
+                "pubDate": recent,
+                "description": "Kyiv and Copenhagen signed the <b>Drone Deal</b>.",
+            },
+            {
+                "title": "New PURL package announced",
+                "link": "https://example.org/news/2",
+                "guid": "2",
+                "pubDate": recent - timedelta(minutes=5),
+                "description": "NATO allies fund it.",
+            },
+            {
+                "title": "Weather in Kyiv",
+                "link": "https://example.org/news/3",
+                "guid": "3",
+                "pubDate": recent - timedelta(minutes=10),
+                "description": "Sunny.",
+            },
+        ]
+    )
 
 
 def write_config(tmp_path: Path, server: FeedServer, *, extra: str = "") -> Path:
@@ -86,11 +103,11 @@ poll_interval = "1s"
 
 [[feeds]]
 name = "Good"
-url = "{server.url('/good.xml')}"
+url = "{server.url("/good.xml")}"
 
 [[feeds]]
 name = "Broken"
-url = "{server.url('/broken.xml')}"
+url = "{server.url("/broken.xml")}"
 {extra}
 {WATCHLISTS}
 """,
@@ -167,7 +184,9 @@ def test_check_broken_as_subprocess(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
-def test_check_syntax_error_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_syntax_error_and_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "feeds.toml"
     bad.write_text("[settings\n", encoding="utf-8")
     assert main(["check", "--config", str(bad)]) == 2
@@ -192,12 +211,18 @@ def test_poll_reports_each_feed_and_stores_good_items(
     assert out[1].startswith("Broken: error: ") and "503" in out[1] and "retry after" in out[1]
     assert len(out) == 2
     items = {i.title: i for i in History.open(db).items()}
-    assert set(items) == {"Denmark joins the Drone Deal", "New PURL package announced", "Weather in Kyiv"}
+    assert set(items) == {
+        "Denmark joins the Drone Deal",
+        "New PURL package announced",
+        "Weather in Kyiv",
+    }
     assert items["Denmark joins the Drone Deal"].tags == ["Drone Deal"]
     assert items["Weather in Kyiv"].tags == []
 
     # Again: the good feed answers 304 and the broken one waits out its backoff.
-    assert main(["poll", "--config", str(config), "--db", str(db)]) == 1  # still failing: cron should hear about it
+    assert (
+        main(["poll", "--config", str(config), "--db", str(db)]) == 1
+    )  # still failing: cron should hear about it
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Good: not modified"
     assert out[1].startswith("Broken: skipped: backoff until ")
@@ -215,7 +240,9 @@ def test_poll_unknown_feed_is_a_usage_error(
     tmp_path: Path, served: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path, served)
-    code = main(["poll", "--feed", "Nope", "--config", str(config), "--db", str(tmp_path / "h.json")])
+    code = main(
+        ["poll", "--feed", "Nope", "--config", str(config), "--db", str(tmp_path / "h.json")]
+    )
     assert code == 2
     assert capsys.readouterr().err == 'monitor: unknown feed "Nope" (known: "Good", "Broken")\n'
     assert served.requests == []
@@ -225,7 +252,10 @@ def test_poll_broken_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     config = tmp_path / "feeds.toml"
     config.write_text('[[feeds]]\nname = "A"\nurl = "nope"\n', encoding="utf-8")
     assert main(["poll", "--config", str(config), "--db", str(tmp_path / "h.json")]) == 2
-    assert capsys.readouterr().err == f'monitor: {config}:3: feed "A": url must be an http(s) URL, got "nope"\n'
+    assert (
+        capsys.readouterr().err
+        == f'monitor: {config}:3: feed "A": url must be an http(s) URL, got "nope"\n'
+    )
     assert not (tmp_path / "h.json").exists()
 
 
@@ -239,22 +269,52 @@ def test_poll_loop_keeps_last_good_config(
         return 200, {"Content-Type": "application/rss+xml"}, good_feed_body()
 
     served.route("/good.xml", handler=break_config)
-    code = main(["poll", "--loop", "--cycles", "2", "--feed", "Good",
-                 "--config", str(config), "--db", str(tmp_path / "h.json")])
+    code = main(
+        [
+            "poll",
+            "--loop",
+            "--cycles",
+            "2",
+            "--feed",
+            "Good",
+            "--config",
+            str(config),
+            "--db",
+            str(tmp_path / "h.json"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     assert 'feed "Good": url is missing' in captured.err
     assert "keeping the last good configuration" in captured.err
     assert served.hits("/good.xml") == 2  # the second cycle still polled, with the old config
-    assert captured.out.splitlines() == ["Good: 3 new, 2 matched (Drone Deal: 1, PURL: 1)", "Good: 0 new"]
+    assert captured.out.splitlines() == [
+        "Good: 3 new, 2 matched (Drone Deal: 1, PURL: 1)",
+        "Good: 0 new",
+    ]
 
 
 def test_poll_loop_ctrl_c_exits_cleanly(tmp_path: Path, served: FeedServer) -> None:
     config = write_config(tmp_path, served)
     proc = subprocess.Popen(
-        [str(PYTHON), "-m", "monitor", "poll", "--loop", "--feed", "Good",
-         "--config", str(config), "--db", str(tmp_path / "h.json")],
-        cwd=tmp_path, env=isolated_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(PYTHON),
+            "-m",
+            "monitor",
+            "poll",
+            "--loop",
+            "--feed",
+            "Good",
+            "--config",
+            str(config),
+            "--db",
+            str(tmp_path / "h.json"),
+        ],
+        cwd=tmp_path,
+        env=isolated_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -306,15 +366,25 @@ def test_export_json_to_file(polled: tuple[Path, Path], capsys: pytest.CaptureFi
     assert record["title"] == "New PURL package announced"
     assert record["feed"] == "Good" and record["tags"] == ["PURL"]
     assert record["matches"][0]["term"] == "PURL" and record["flagged"] is True
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".brief")] == []  # no temp left
+    assert [
+        p.name for p in out.parent.iterdir() if p.name.startswith(".brief")
+    ] == []  # no temp left
 
 
-def test_export_all_includes_unflagged(polled: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_all_includes_unflagged(
+    polled: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     config, db = polled
     capsys.readouterr()
-    assert main(["export", "--all", "--format", "json", "--config", str(config), "--db", str(db)]) == 0
+    assert (
+        main(["export", "--all", "--format", "json", "--config", str(config), "--db", str(db)]) == 0
+    )
     titles = [json.loads(line)["title"] for line in capsys.readouterr().out.splitlines()]
-    assert sorted(titles) == ["Denmark joins the Drone Deal", "New PURL package announced", "Weather in Kyiv"]
+    assert sorted(titles) == [
+        "Denmark joins the Drone Deal",
+        "New PURL package announced",
+        "Weather in Kyiv",
+    ]
 
 
 def test_export_usage_errors(polled: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
@@ -322,7 +392,10 @@ def test_export_usage_errors(polled: tuple[Path, Path], capsys: pytest.CaptureFi
     capsys.readouterr()
     base = ["--config", str(config), "--db", str(db)]
     assert main(["export", "--watchlist", "Drones", *base]) == 2
-    assert capsys.readouterr().err == 'monitor: unknown watchlist "Drones" (known: "Drone Deal", "PURL")\n'
+    assert (
+        capsys.readouterr().err
+        == 'monitor: unknown watchlist "Drones" (known: "Drone Deal", "PURL")\n'
+    )
     assert main(["export", "--since", "last week", *base]) == 2
     err = capsys.readouterr().err
     assert err.startswith("monitor: --since: ") and err.count("\n") == 1
@@ -342,7 +415,9 @@ def test_poll_then_export_as_subprocesses(tmp_path: Path, served: FeedServer) ->
     exported = run(tmp_path, "export", "--db", "h.json", "--format", "json")
     assert exported.returncode == 0, exported.stderr
     assert {json.loads(line)["title"] for line in exported.stdout.splitlines()} == {
-        "Denmark joins the Drone Deal", "New PURL package announced"}
+        "Denmark joins the Drone Deal",
+        "New PURL package announced",
+    }
     assert not (tmp_path / "xdg-data").exists()  # --db was honoured, no platform-dir history
 
 
@@ -357,7 +432,9 @@ def test_no_command_opens_the_tui(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert calls == [(config, tmp_path / "h.json")]
 
 
-def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_interrupt_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake = types.ModuleType("monitor.demo")
 
     def run_demo() -> int:
@@ -383,10 +460,15 @@ def test_export_never_writes_the_history(
     journal.write_bytes(db.with_name(db.name + ".journal").read_bytes())
     os.utime(copy, ns=(1_000_000_000, 1_000_000_000))
     before = copy.read_bytes() + journal.read_bytes()
-    text = config.read_text(encoding="utf-8") + '\n[[watchlists]]\nname = "Weather"\nterms = ["weather"]\n'
+    text = (
+        config.read_text(encoding="utf-8")
+        + '\n[[watchlists]]\nname = "Weather"\nterms = ["weather"]\n'
+    )
     config.write_text(text, encoding="utf-8")
     capsys.readouterr()
-    assert main(["export", "--config", str(config), "--db", str(copy), "--watchlist", "Weather"]) == 0
+    assert (
+        main(["export", "--config", str(config), "--db", str(copy), "--watchlist", "Weather"]) == 0
+    )
     assert "#### Weather in Kyiv" in capsys.readouterr().out  # tagged by the new watchlist
     assert copy.read_bytes() + journal.read_bytes() == before
     assert copy.stat().st_mtime_ns == 1_000_000_000
@@ -425,7 +507,9 @@ def test_demo_refuses_config_and_db(
     assert "demo" in err and "--config and --db do not apply" in err
 
 
-def test_config_errors_print_one_line_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_errors_print_one_line_per_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from monitor.errors import ConfigError
 
     config = tmp_path / "feeds.toml"
@@ -433,7 +517,9 @@ def test_config_errors_print_one_line_per_problem(tmp_path: Path, capsys: pytest
     assert main(["--config", str(config), "check"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(": ", 2)[1] for line in lines] == [f"{config}:2", f"{config}:3"]
-    assert "\n" not in str(ConfigError(["a: one", "b: two"]))  # str() of any MonitorError is one line
+    assert "\n" not in str(
+        ConfigError(["a: one", "b: two"])
+    )  # str() of any MonitorError is one line
 
 
 def test_compact_folds_the_journal_into_the_snapshot(

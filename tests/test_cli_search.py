@@ -43,8 +43,15 @@ def setup(tmp_path: Path) -> list[str]:
     db = tmp_path / "history.json"
     now = utcnow()
     items = [
-        Item(id=f"i{n}", feed=feed, title=title, link=f"https://example.org/{n}",
-             summary=summary, published=now - timedelta(hours=n), first_seen=now)
+        Item(
+            id=f"i{n}",
+            feed=feed,
+            title=title,
+            link=f"https://example.org/{n}",
+            summary=summary,
+            published=now - timedelta(hours=n),
+            first_seen=now,
+        )
         for n, (feed, title, summary) in enumerate(ITEMS)
     ]
     matcher = Matcher([Watchlist("Drone Deal", ("drone deal", "угода про дрони"))])
@@ -86,7 +93,8 @@ def test_fields_and_limit(setup: list[str], capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and len(out.splitlines()) == 2
     code, out, _ = search(setup, capsys, 'tag:"drone deal" -feed:УНН')
     assert code == 0 and [ln.split("  ")[2] for ln in out.splitlines()] == [
-        "Drone deal signed in Washington"]
+        "Drone deal signed in Washington"
+    ]
 
 
 def test_markdown(setup: list[str], capsys: pytest.CaptureFixture[str]) -> None:

@@ -50,8 +50,15 @@ def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     db = tmp_path / "history.json"
     now = utcnow()
     items = [
-        Item(id=f"i{n}", feed="UNN English", title=title, link=f"https://example.org/{n}",
-             summary=summary, published=now - timedelta(hours=n), first_seen=now)
+        Item(
+            id=f"i{n}",
+            feed="UNN English",
+            title=title,
+            link=f"https://example.org/{n}",
+            summary=summary,
+            published=now - timedelta(hours=n),
+            first_seen=now,
+        )
         for n, (title, summary) in enumerate(ITEMS)
     ]
     matcher = Matcher([Watchlist("Drone Deal", ("drone deal", "drone agreement"))])
@@ -73,8 +80,9 @@ def test_gained_and_lost_items_with_what_fired(
 ) -> None:
     _, edited, db = setup
     before = db.read_bytes()
-    code, out, err = run(capsys, "watchlist", "test", "drone deal", "--config", str(edited),
-                         "--db", str(db))
+    code, out, err = run(
+        capsys, "watchlist", "test", "drone deal", "--config", str(edited), "--db", str(db)
+    )
     assert code == 0 and err == ""
     assert out.splitlines()[0].startswith("Drone Deal: +2 / −1 over 5 stored items (1 tagged")
     gained = out[out.index("Gained (2):") : out.index("Lost (1):")]
@@ -92,8 +100,9 @@ def test_the_config_in_force_changes_nothing(
     setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     today, _, db = setup
-    code, out, _ = run(capsys, "watchlist", "test", "Drone Deal", "--config", str(today),
-                       "--db", str(db))
+    code, out, _ = run(
+        capsys, "watchlist", "test", "Drone Deal", "--config", str(today), "--db", str(db)
+    )
     assert code == 0
     assert out.splitlines()[0].startswith("Drone Deal: +0 / −0")
     assert "No item would change." in out
@@ -103,11 +112,11 @@ def test_unknown_watchlist_and_broken_rule(
     setup: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     today, edited, db = setup
-    code, _, err = run(capsys, "watchlist", "test", "PURL", "--config", str(today),
-                       "--db", str(db))
+    code, _, err = run(capsys, "watchlist", "test", "PURL", "--config", str(today), "--db", str(db))
     assert code == 2 and err.strip().endswith('no watchlist "PURL" (watchlists: "Drone Deal")')
     edited.write_text(EDITED.replace("NEAR/6 (deal", "NEAR/6 ((deal"), encoding="utf-8")
-    code, out, err = run(capsys, "watchlist", "test", "Drone Deal", "--config", str(edited),
-                         "--db", str(db))
+    code, out, err = run(
+        capsys, "watchlist", "test", "Drone Deal", "--config", str(edited), "--db", str(db)
+    )
     assert code == 2 and out == ""
-    assert f"{edited}:9: watchlist \"Drone Deal\": rule 1" in err and "unclosed '('" in err
+    assert f'{edited}:9: watchlist "Drone Deal": rule 1' in err and "unclosed '('" in err

@@ -27,13 +27,16 @@ def problems(path: Path) -> list[str]:
 
 
 def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         [settings]
         poll_interval = "15m"
         [[feeds]]
         name = "A"
         url = https://example.org/rss
-        """)
+        """,
+    )
     (problem,) = problems(path)
     assert problem.startswith(f"{path}:5: ")
     assert "line 5" not in problem  # moved to the prefix, not repeated
@@ -52,7 +55,9 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_every_schema_problem_is_reported_together(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         [settings]
         poll_interval = "0"
         retention_days = -3
@@ -94,7 +99,8 @@ def test_every_schema_problem_is_reported_together(tmp_path: Path) -> None:
         [[watchlists]]
         name = "PURL"
         terms = ["x"]
-        """)
+        """,
+    )
     found = problems(path)
     expected = [
         (2, "settings: poll_interval"),
@@ -117,7 +123,9 @@ def test_every_schema_problem_is_reported_together(tmp_path: Path) -> None:
 
 
 def test_unknown_key_suggests_the_nearest(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         [settings]
         pol_interval = "15m"
 
@@ -129,17 +137,24 @@ def test_unknown_key_suggests_the_nearest(tmp_path: Path) -> None:
         [[watchlists]]
         name = "W"
         term = ["x"]
-        """)
+        """,
+    )
     found = problems(path)
-    assert f'{path}:2: settings: unknown key "pol_interval" (did you mean "poll_interval"?)' in found
+    assert (
+        f'{path}:2: settings: unknown key "pol_interval" (did you mean "poll_interval"?)' in found
+    )
     assert f'{path}:7: feed "A": unknown key "intervall" (did you mean "interval"?)' in found
-    assert any(p.startswith(f'{path}:11: watchlist "W": unknown key "term" (did you mean "terms"?)')
-               for p in found)
+    assert any(
+        p.startswith(f'{path}:11: watchlist "W": unknown key "term" (did you mean "terms"?)')
+        for p in found
+    )
     assert any('watchlist "W": terms is missing' in p for p in found)
 
 
 def test_valid_config_and_defaults(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         [settings]
         poll_interval = "10m"
         history = "data/history.json"
@@ -162,7 +177,8 @@ def test_valid_config_and_defaults(tmp_path: Path) -> None:
         name = "PURL"
         case_sensitive = true
         terms = ["PURL"]
-        """)
+        """,
+    )
     config = load_config(path)
     assert config.settings.poll_interval == 600
     assert config.settings.history == tmp_path / "data" / "history.json"
@@ -170,7 +186,12 @@ def test_valid_config_and_defaults(tmp_path: Path) -> None:
     assert config.settings.retention_days is None  # 0 keeps everything
     a, b = config.feeds
     assert (a.interval, a.kind, a.enabled) == (600, "feed", True)
-    assert (b.interval, b.kind, b.enabled, b.links) == (3600, "page", False, r"^http://example\.org/news/\d+$")
+    assert (b.interval, b.kind, b.enabled, b.links) == (
+        3600,
+        "page",
+        False,
+        r"^http://example\.org/news/\d+$",
+    )
     assert config.watchlists[0].case_sensitive is True
     assert config.path == path
 
@@ -188,7 +209,16 @@ def test_no_feeds_is_allowed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("15m", 900), ("2h", 7200), ("1d", 86400), ("1h30m", 5400), ("600", 600), (45, 45), ("1.5h", 5400)],
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("2h", 7200),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        ("600", 600),
+        (45, 45),
+        ("1.5h", 5400),
+    ],
 )
 def test_parse_duration(text: str | int, seconds: float) -> None:
     assert parse_duration(text) == seconds
@@ -223,16 +253,24 @@ def test_shipped_feeds_toml_loads(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("value", "wanted"),
-    [("inf", "finite"), ("nan", "finite"), ('"999999999999d"', "at most 365 days"), ('"366d"', "at most 365 days")],
+    [
+        ("inf", "finite"),
+        ("nan", "finite"),
+        ('"999999999999d"', "at most 365 days"),
+        ('"366d"', "at most 365 days"),
+    ],
 )
 def test_out_of_range_intervals_are_config_errors(tmp_path: Path, value: str, wanted: str) -> None:
     """Caught by `monitor check`, instead of an OverflowError in a later poll."""
-    path = write(tmp_path, f"""\
+    path = write(
+        tmp_path,
+        f"""\
         [[feeds]]
         name = "A"
         url = "https://example.org/rss"
         interval = {value}
-        """)
+        """,
+    )
     (problem,) = problems(path)
     assert problem.startswith(f"{path}:4: ") and "interval" in problem and wanted in problem
 
@@ -245,17 +283,25 @@ def test_durations_up_to_a_year_are_fine() -> None:
 
 
 def test_retention_days_is_capped(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         [settings]
         poll_interval = inf
         retention_days = 1000000000
-        """)
+        """,
+    )
     assert [p.split(": ", 1)[0] for p in problems(path)] == [f"{path}:2", f"{path}:3"]
-    assert load_config(write(tmp_path, "[settings]\nretention_days = 36500\n")).settings.retention_days == 36500
+    assert (
+        load_config(write(tmp_path, "[settings]\nretention_days = 36500\n")).settings.retention_days
+        == 36500
+    )
 
 
 def test_names_differing_only_in_surrounding_spaces_are_duplicates(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         [[feeds]]
         name = "A"
         url = "https://example.org/a"
@@ -268,7 +314,8 @@ def test_names_differing_only_in_surrounding_spaces_are_duplicates(tmp_path: Pat
         [[watchlists]]
         name = "Drones"
         terms = ["UAV"]
-        """)
+        """,
+    )
     found = problems(path)
     assert len(found) == 2
     assert found[0].startswith(f"{path}:5: ") and "duplicate feed name" in found[0]
@@ -276,7 +323,9 @@ def test_names_differing_only_in_surrounding_spaces_are_duplicates(tmp_path: Pat
 
 
 def test_true_false_settings_must_be_booleans(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         [[feeds]]
         name = "a"
         url = "https://example.org/rss"
@@ -286,7 +335,8 @@ def test_true_false_settings_must_be_booleans(tmp_path: Path) -> None:
         name = "W"
         terms = ["x"]
         case_sensitive = 1
-    """)
+    """,
+    )
     assert problems(path) == [
         f'{path}:5: feed "a": enabled must be true or false, got ' + repr("yes"),
         f'{path}:10: watchlist "W": case_sensitive must be true or false, got 1',

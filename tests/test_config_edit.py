@@ -99,16 +99,16 @@ def test_header_lookalike_inside_multiline_string_is_not_a_table(tmp_path: Path)
         '[[feeds]]\nname = "A"\nurl = "https://a.example/rss"\n'
         '[[watchlists]]\nname = "W"\nterms = ["x"]\nexclude = ["""\n[[feeds]]\n"""]\n'
     )
-    edit = plan_append(text, tmp_path / "feeds.toml", "feeds", [
-        {"name": "B", "url": "https://b.example/rss"}
-    ])
+    edit = plan_append(
+        text, tmp_path / "feeds.toml", "feeds", [{"name": "B", "url": "https://b.example/rss"}]
+    )
     assert [f.name for f in edit.config.feeds] == ["A", "B"]
     assert removed(edit.text, edit.inserted_at, edit.inserted) == text
 
 
-_comment = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20
-).map(lambda s: "# " + s)
+_comment = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).map(
+    lambda s: "# " + s
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -117,14 +117,29 @@ _comment = st.text(
     blanks=st.integers(0, 3),
     crlf=st.booleans(),
 )
-def test_any_layout_keeps_its_bytes(tmp_path_factory: pytest.TempPathFactory,
-                                    comments: list[str], blanks: int, crlf: bool) -> None:
+def test_any_layout_keeps_its_bytes(
+    tmp_path_factory: pytest.TempPathFactory, comments: list[str], blanks: int, crlf: bool
+) -> None:
     nl = "\r\n" if crlf else "\n"
-    text = nl.join(
-        ['[settings]', 'poll_interval = "15m"', *comments, "[[feeds]]", 'name = "A"',
-         'url = "https://a.example/rss"', *comments, *[""] * blanks, "[[watchlists]]",
-         'name = "W"', 'terms = ["x"]', *comments]
-    ) + nl
+    text = (
+        nl.join(
+            [
+                "[settings]",
+                'poll_interval = "15m"',
+                *comments,
+                "[[feeds]]",
+                'name = "A"',
+                'url = "https://a.example/rss"',
+                *comments,
+                *[""] * blanks,
+                "[[watchlists]]",
+                'name = "W"',
+                'terms = ["x"]',
+                *comments,
+            ]
+        )
+        + nl
+    )
     path = tmp_path_factory.mktemp("cfg") / "feeds.toml"
     edit = plan_append(text, path, "feeds", [{"name": "B", "url": "https://b.example/rss"}])
     assert removed(edit.text, edit.inserted_at, edit.inserted) == text

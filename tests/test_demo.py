@@ -193,8 +193,11 @@ def test_run_demo_in_a_given_directory_makes_no_temporary_one(tmp_path: Path, mo
 
     monkeypatch.setattr(demo_module.tempfile, "TemporaryDirectory", no_temp_dir)
     seen: list[Path] = []
-    code = run_demo(directory=tmp_path, runner=lambda config, history: seen.append(history) or 0,
-                    out=io.StringIO())
+    code = run_demo(
+        directory=tmp_path,
+        runner=lambda config, history: seen.append(history) or 0,
+        out=io.StringIO(),
+    )
     assert code == 0 and [p.parent for p in seen] == [tmp_path]
 
 
@@ -209,8 +212,13 @@ def _demo_in_a_terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
     main_fd, child_fd = pty.openpty()
     env = dict(os.environ, TMPDIR=str(tmp_path), TERM="xterm-256color", HOME=str(tmp_path))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "demo"], stdin=child_fd, stdout=child_fd,
-        stderr=child_fd, env=env, cwd=tmp_path, start_new_session=True,
+        [sys.executable, "-m", "monitor", "demo"],
+        stdin=child_fd,
+        stdout=child_fd,
+        stderr=child_fd,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
     )
     os.close(child_fd)
     seen = b""

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from monitor.errors import MonitorError
 from monitor.briefing import LEAD_MAX
+from monitor.errors import MonitorError
 from monitor.export import md_escape, parse_since, select_items, to_jsonl, to_markdown
 from monitor.models import Item, Match
 
@@ -28,7 +28,9 @@ def item(
     flag: bool | None = None,
 ) -> Item:
     matches = [
-        Match(watchlist=t, term=t, field="summary", start=0, end=len(t), snippet=f"…about {t} here…")
+        Match(
+            watchlist=t, term=t, field="summary", start=0, end=len(t), snippet=f"…about {t} here…"
+        )
         for t in tags
     ]
     return Item(
@@ -49,7 +51,9 @@ def test_parse_since() -> None:
     assert parse_since("12h", NOW) == NOW - timedelta(hours=12)
     assert parse_since("2w", NOW) == NOW - timedelta(weeks=2)
     assert parse_since("2025-10-01", NOW) == datetime(2025, 10, 1, tzinfo=timezone.utc)
-    assert parse_since("2025-10-01T06:30:00+03:00", NOW) == datetime(2025, 10, 1, 3, 30, tzinfo=timezone.utc)
+    assert parse_since("2025-10-01T06:30:00+03:00", NOW) == datetime(
+        2025, 10, 1, 3, 30, tzinfo=timezone.utc
+    )
     for bad in ("yesterday", "7 days", "2025-13-01", ""):
         with pytest.raises(MonitorError) as info:
             parse_since(bad, NOW)
@@ -65,7 +69,11 @@ def test_select_items_flagged_since_and_watchlist() -> None:
     unflagged = item(6, tags=("PURL",), flag=False)
     items = [old, purl, drone, plain, by_hand, unflagged]
     assert [i.id for i in select_items(items)] == ["id3", "id5", "id2", "id1"]  # newest first
-    assert [i.id for i in select_items(items, since=NOW - timedelta(days=7))] == ["id3", "id5", "id2"]
+    assert [i.id for i in select_items(items, since=NOW - timedelta(days=7))] == [
+        "id3",
+        "id5",
+        "id2",
+    ]
     assert [i.id for i in select_items(items, watchlist="PURL")] == ["id2", "id1"]
     assert len(select_items(items, include_all=True)) == 6
 
@@ -144,7 +152,9 @@ def test_md_escape_list_markers() -> None:
 
 def test_markdown_long_summary_is_cut() -> None:
     long = item(1, flag=True, summary="word " * 200)
-    quote = next(line for line in to_markdown([long], now=NOW).splitlines() if line.startswith("> "))
+    quote = next(
+        line for line in to_markdown([long], now=NOW).splitlines() if line.startswith("> ")
+    )
     assert 300 < len(quote) <= LEAD_MAX + 4 and quote.endswith("word …")
 
 
@@ -153,8 +163,13 @@ def test_markdown_empty() -> None:
 
 
 def test_jsonl_round_trip() -> None:
-    a = item(1, title="PURL \x1b[31m<b>", tags=("PURL", "Drone Deal"), summary="line\u2028two",
-             published=datetime(2025, 10, 1, 3, 30, tzinfo=timezone(timedelta(hours=3))))
+    a = item(
+        1,
+        title="PURL \x1b[31m<b>",
+        tags=("PURL", "Drone Deal"),
+        summary="line\u2028two",
+        published=datetime(2025, 10, 1, 3, 30, tzinfo=timezone(timedelta(hours=3))),
+    )
     b = item(2, flag=True)
     b.read = True
     text = to_jsonl([a, b])
@@ -168,8 +183,13 @@ def test_jsonl_round_trip() -> None:
     assert first["first_seen"] == a.first_seen.isoformat()
     assert first["tags"] == ["PURL", "Drone Deal"]
     assert first["matches"][0] | {"start": 0, "end": 0} == {
-        "watchlist": "PURL", "term": "PURL", "field": "summary", "snippet": "…about PURL here…",
-        "start": 0, "end": 0, "rule": "",
+        "watchlist": "PURL",
+        "term": "PURL",
+        "field": "summary",
+        "snippet": "…about PURL here…",
+        "start": 0,
+        "end": 0,
+        "rule": "",
     }
     assert first["flagged"] is True and first["read"] is False
     assert second["published"] is None and second["tags"] == [] and second["matches"] == []
@@ -180,4 +200,6 @@ def test_an_age_too_large_for_a_date_is_a_one_line_error():
     for value in ("99999999d", "9999999999999w", "0001-01-01T00:00:00+01:00"):
         with pytest.raises(MonitorError) as caught:
             parse_since(value, NOW)
-        assert str(caught.value).startswith("--since: expected an age") and "\n" not in str(caught.value)
+        assert str(caught.value).startswith("--since: expected an age") and "\n" not in str(
+            caught.value
+        )

@@ -126,7 +126,9 @@ async def test_429_retry_after_seconds_sets_retry_at(client, feed_server):
 
 async def test_503_retry_after_http_date_sets_retry_at(client, feed_server):
     when = NOW + timedelta(hours=2)
-    feed_server.route("/feed.xml", status=503, headers={"Retry-After": format_datetime(when, usegmt=True)})
+    feed_server.route(
+        "/feed.xml", status=503, headers={"Retry-After": format_datetime(when, usegmt=True)}
+    )
     result = await get(client, feed_server)
     assert result.error == "HTTP 503 Service Unavailable"
     assert result.retry_at == when
@@ -155,7 +157,12 @@ async def test_500_is_an_error_and_backoff_grows(client, feed_server):
     feed_server.route("/feed.xml", FEED)
     ok = await get(client, feed_server)
     state = next_state(state, ok, NOW)
-    assert (state.failures, state.last_error, state.retry_at, state.last_success) == (0, None, None, NOW)
+    assert (state.failures, state.last_error, state.retry_at, state.last_success) == (
+        0,
+        None,
+        None,
+        NOW,
+    )
 
 
 def test_backoff_delay_is_exponential_and_capped():
@@ -259,7 +266,11 @@ async def test_connection_refused_is_a_network_error(client):
 
 async def test_server_closing_mid_response_is_a_network_error(client, feed_server):
     def lying(_: RequestInfo) -> tuple[int, dict[str, str], bytes]:
-        headers = {"Content-Type": "application/rss+xml", "Content-Length": "5000", "Connection": "close"}
+        headers = {
+            "Content-Type": "application/rss+xml",
+            "Content-Length": "5000",
+            "Connection": "close",
+        }
         return 200, headers, FEED
 
     feed_server.route("/feed.xml", handler=lying)
@@ -350,7 +361,10 @@ async def test_fetch_respects_host_limits(client, feed_server):
     limiter = HostLimiter(1)
     cfg = feed(feed_server)
     results = await asyncio.gather(
-        *(fetch(client, cfg, FeedState("Test"), SETTINGS, now=NOW, host_limits=limiter) for _ in range(4))
+        *(
+            fetch(client, cfg, FeedState("Test"), SETTINGS, now=NOW, host_limits=limiter)
+            for _ in range(4)
+        )
     )
     assert [r.outcome for r in results] == ["ok"] * 4
 
@@ -360,7 +374,9 @@ async def test_fetch_respects_host_limits(client, feed_server):
 
 async def test_non_ascii_validators_are_neither_kept_nor_sent_back(client, feed_server):
     # "\xc3\xa9" goes on the wire as the UTF-8 bytes of "é"; httpx reads it back as "é".
-    feed_server.route("/feed.xml", FEED, etag='"v\xc3\xa9"', last_modified="Wed, 01 Oct 2025 \xc3\xa9")
+    feed_server.route(
+        "/feed.xml", FEED, etag='"v\xc3\xa9"', last_modified="Wed, 01 Oct 2025 \xc3\xa9"
+    )
     first = await get(client, feed_server)
     assert first.outcome == "ok" and first.etag is None and first.last_modified is None
     state = next_state(FeedState("Test"), first, NOW)
@@ -386,7 +402,9 @@ async def test_superscript_retry_after_is_ignored_not_raised(client, feed_server
 async def test_an_unexpected_exception_becomes_a_one_line_network_error(client, feed_server):
     # An unbalanced IPv6 bracket makes urlsplit raise ValueError in the host limiter.
     cfg = FeedConfig(name="Test", url="http://[127.0.0.1/feed.xml")
-    result = await fetch(client, cfg, FeedState("Test"), SETTINGS, now=NOW, host_limits=HostLimiter(2))
+    result = await fetch(
+        client, cfg, FeedState("Test"), SETTINGS, now=NOW, host_limits=HostLimiter(2)
+    )
     assert result.outcome == "error" and result.error_kind == "network"
     assert result.error.startswith("unexpected error: ValueError") and "\n" not in result.error
 

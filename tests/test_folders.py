@@ -37,12 +37,27 @@ def make_app(tmp_path: Path) -> MonitorApp:
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
     items = fixed_items()
-    items.append(replace(items[6], id="army:1", feed="ArmyInform", link="https://example.org/army",
-                         title="Artillery crews finish winter drills near Zhytomyr",
-                         summary="Gunners practised counter-battery fire."))
+    items.append(
+        replace(
+            items[6],
+            id="army:1",
+            feed="ArmyInform",
+            link="https://example.org/army",
+            title="Artillery crews finish winter drills near Zhytomyr",
+            summary="Gunners practised counter-battery fire.",
+        )
+    )
     history = make_history(tmp_path / "history.json", matcher, items)
-    return MonitorApp(config, config_path, history, matcher, clock=lambda: NOW,
-                      autopoll=False, watch_files=False, export_dir=tmp_path)
+    return MonitorApp(
+        config,
+        config_path,
+        history,
+        matcher,
+        clock=lambda: NOW,
+        autopoll=False,
+        watch_files=False,
+        export_dir=tmp_path,
+    )
 
 
 def panel_lines(panel: FilterPanel) -> list[str]:

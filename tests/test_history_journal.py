@@ -71,7 +71,9 @@ def test_a_poll_of_unchanged_feeds_records_only_what_changed_in_their_states(pat
                               for s in states])  # fmt: skip
     assert journal(path).stat().st_size - size == grew  # nothing changed: nothing written
     reopened = History.open(path).feed_states()
-    assert reopened["feed 7"].last_outcome == "not_modified" and reopened["feed 7"].etag == '"etag-7"'
+    assert (
+        reopened["feed 7"].last_outcome == "not_modified" and reopened["feed 7"].etag == '"etag-7"'
+    )
     assert reopened["feed 7"].last_attempt == later
 
 
@@ -92,7 +94,9 @@ def test_another_processes_appends_are_picked_up_without_a_reload(path: Path) ->
 
 
 def test_every_item_and_match_field_round_trips_through_the_journal(path: Path) -> None:
-    item = make_item(1, text="Body text.", pinned=True, note="call the desk", read=True, flag_override=False)
+    item = make_item(
+        1, text="Body text.", pinned=True, note="call the desk", read=True, flag_override=False
+    )
     item.matches = [Match("Drones", "drone NEAR/3 deal", "text", 0, 4, "Body", "drone NEAR/3 deal")]
     History.open(path).add_items([item])
     assert History.open(path).get(item.id) == item
@@ -141,7 +145,9 @@ def test_a_record_from_a_newer_monitor_is_refused_with_one_clear_line(path: Path
         History.open(path)
     message = str(caught.value)
     assert "\n" not in message
-    assert f"history journal {journal(path)} has a record from a newer monitor (schema 99" in message
+    assert (
+        f"history journal {journal(path)} has a record from a newer monitor (schema 99" in message
+    )
     assert "Upgrade monitor" in message
     assert journal(path).read_bytes() == before
 
@@ -168,7 +174,9 @@ def test_a_history_from_the_previous_release_opens_and_is_upgraded_without_loss(
     assert path.with_name("history.json.bak").read_bytes() == raw  # the old file, kept
     again = History.open(path)
     assert len(again) == 30 and again.get("unn-en:0").read is True
-    assert again.get("unn-en:5").flag_override is True and again.feed_states()["unn-en"].etag == '"x"'
+    assert (
+        again.get("unn-en:5").flag_override is True and again.feed_states()["unn-en"].etag == '"x"'
+    )
 
 
 def test_a_journal_already_folded_in_by_a_killed_compaction_is_not_replayed(path: Path) -> None:
@@ -177,7 +185,9 @@ def test_a_journal_already_folded_in_by_a_killed_compaction_is_not_replayed(path
     history.set_read("unn-en:1", True)
     old_journal = journal(path).read_bytes()
     history.compact()
-    history.prune(1, NOW + timedelta(days=30))  # drops every item: replaying the old adds would undo it
+    history.prune(
+        1, NOW + timedelta(days=30)
+    )  # drops every item: replaying the old adds would undo it
     history.compact()
     journal(path).write_bytes(old_journal)  # as if the compaction died before replacing the journal
     reopened = History.open(path)
@@ -198,7 +208,9 @@ def test_the_journal_is_compacted_once_it_passes_the_threshold(
     assert len(History.open(path)) == 60
 
 
-def test_compact_when_idle_folds_only_a_journal_worth_it(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compact_when_idle_folds_only_a_journal_worth_it(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     history = History.open(path)
     history.add_items([make_item(1)])
     assert history.compact_when_idle() is False  # a few hundred bytes: not worth a rewrite

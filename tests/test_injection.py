@@ -70,8 +70,11 @@ def test_ansi_osc_and_control_characters_are_stripped_by_the_parser(raw: bool) -
     if raw:
         body = xml_escape(hostile).replace("\x00", "")  # NUL cannot travel in XML even broken
     else:
-        body = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", lambda m: f"&#{ord(m.group())};",
-                      xml_escape(hostile))
+        body = re.sub(
+            r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]",
+            lambda m: f"&#{ord(m.group())};",
+            xml_escape(hostile),
+        )
     item = parse_one(title=body, description=body)
     for text in (item.title, item.summary):
         assert not CONTROL.search(text), repr(text)
@@ -81,8 +84,10 @@ def test_ansi_osc_and_control_characters_are_stripped_by_the_parser(raw: bool) -
 
 
 def test_html_is_reduced_to_its_text_and_scripts_are_dropped() -> None:
-    html = ('<p>Hello <b>world</b></p><script>alert(1)</script>'
-            '<img src=x onerror="alert(2)"><style>p{}</style><iframe src="javascript:alert(3)">')
+    html = (
+        "<p>Hello <b>world</b></p><script>alert(1)</script>"
+        '<img src=x onerror="alert(2)"><style>p{}</style><iframe src="javascript:alert(3)">'
+    )
     item = parse_one(title="t", description=xml_escape(html))
     assert item.summary == "Hello world"
 
@@ -93,24 +98,36 @@ def test_html_written_as_text_stays_literal_text() -> None:
     assert item.title == "Why <script>alert(1)</script> is bad"
 
 
-@pytest.mark.parametrize("link", [
-    "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)",
-    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==", "vbscript:x",
-    "file:///etc/passwd", "java\tscript:alert(1)",
-])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:x",
+        "file:///etc/passwd",
+        "java\tscript:alert(1)",
+    ],
+)
 def test_non_web_item_links_are_dropped(link: str) -> None:
     item = parse_one(title="t", link=xml_escape(link))
     assert item.link == ""
 
 
 def test_web_item_links_are_kept() -> None:
-    assert parse_one(title="t", link="https://example.org/a?b=1&amp;c=2").link == "https://example.org/a?b=1&c=2"
+    assert (
+        parse_one(title="t", link="https://example.org/a?b=1&amp;c=2").link
+        == "https://example.org/a?b=1&c=2"
+    )
 
 
 def test_listing_pages_drop_script_links_and_keep_markup_text() -> None:
-    html = (f'<a href="javascript:alert(1)">{MARKUP} js</a>'
-            f'<a href="data:text/html,x">data</a>'
-            f'<a href="/news/1">{xml_escape(MARKUP)} \x1b[31mred</a>').encode()
+    html = (
+        f'<a href="javascript:alert(1)">{MARKUP} js</a>'
+        f'<a href="data:text/html,x">data</a>'
+        f'<a href="/news/1">{xml_escape(MARKUP)} \x1b[31mred</a>'
+    ).encode()
     result = parse.parse_page(html, {}, URL, ".", "Page", NOW)
     assert [(i.title, i.link) for i in result.items] == [
         (f"{MARKUP} red", "https://news.example.org/news/1")
@@ -122,13 +139,18 @@ def test_listing_pages_drop_script_links_and_keep_markup_text() -> None:
 
 def hostile_item(n: int = 1, **changes: object) -> Item:
     fields: dict[str, object] = dict(
-        id=f"h{n}", feed="Feed [b]x[/b] <i>y</i>",
+        id=f"h{n}",
+        feed="Feed [b]x[/b] <i>y</i>",
         title=f"{MARKUP} {CLICK} <img src=x onerror=alert(1)> [click](javascript:alert(1))",
         link="javascript:alert(1)",
-        summary=("<script>alert(1)</script> \x1b[31mred\x1b[0m \x1b]8;;http://evil\x07x\x1b]8;;\x07 "
-                 "![img](data:image/png;base64,AAAA) <javascript:alert(2)> "
-                 "[ref]: javascript:alert(3)\n# heading\n- list\n1. list\n> quote\n```\n"),
-        published=NOW - timedelta(hours=n), first_seen=NOW, flag_override=True,
+        summary=(
+            "<script>alert(1)</script> \x1b[31mred\x1b[0m \x1b]8;;http://evil\x07x\x1b]8;;\x07 "
+            "![img](data:image/png;base64,AAAA) <javascript:alert(2)> "
+            "[ref]: javascript:alert(3)\n# heading\n- list\n1. list\n> quote\n```\n"
+        ),
+        published=NOW - timedelta(hours=n),
+        first_seen=NOW,
+        flag_override=True,
     )
     fields.update(changes)
     return Item(**fields)  # type: ignore[arg-type]
@@ -147,7 +169,8 @@ def rendered(markdown: str) -> tuple[list, str]:
     flat = [t for tok in tokens for t in ([tok] + list(tok.children or []))]
     text = "\n".join(
         "".join(c.content for c in tok.children or [] if c.type in ("text", "code_inline"))
-        for tok in tokens if tok.type == "inline"
+        for tok in tokens
+        if tok.type == "inline"
     )
     return flat, text
 
@@ -161,11 +184,15 @@ def test_markdown_export_has_no_html_no_script_links_and_shows_markup_literally(
     md = export.to_markdown(items, now=NOW)
     assert not CONTROL.search(md.replace("\n", ""))
     tokens, text = rendered(md)
-    assert not [t for t in tokens if t.type in ("html_block", "html_inline")], "raw HTML in the briefing"
+    assert not [t for t in tokens if t.type in ("html_block", "html_inline")], (
+        "raw HTML in the briefing"
+    )
     hrefs = [t.attrs.get("href", "") for t in tokens if t.type == "link_open"]
     hrefs += [t.attrs.get("src", "") for t in tokens if t.type == "image"]
-    assert hrefs and all(urlsplit(h).scheme in ("http", "https") and urlsplit(h).hostname == "example.org"
-                         for h in hrefs), hrefs
+    assert hrefs and all(
+        urlsplit(h).scheme in ("http", "https") and urlsplit(h).hostname == "example.org"
+        for h in hrefs
+    ), hrefs
     assert [t.type for t in tokens if t.type.startswith("heading_open")].count("heading_open") == (
         2 + 1 + 3  # title, one section, one date heading, three item headings
     )
@@ -178,8 +205,11 @@ def test_markdown_export_has_no_html_no_script_links_and_shows_markup_literally(
 
 def test_markdown_export_of_a_parsed_hostile_feed() -> None:
     text = f"{MARKUP} <b>bold</b> [click](javascript:alert(1)) \x1b[31mred"
-    item = parse_one(title=xml_escape(text), description=xml_escape(xml_escape("<script>x</script>")),
-                     link="javascript:alert(1)")
+    item = parse_one(
+        title=xml_escape(text),
+        description=xml_escape(xml_escape("<script>x</script>")),
+        link="javascript:alert(1)",
+    )
     item.flag_override = True
     md = export.to_markdown([item], now=NOW)
     tokens, shown = rendered(md)
@@ -197,13 +227,22 @@ HOSTILE_TITLE = f"{CLICK} {MARKUP}"
 
 def hostile_feed(server: FeedServer) -> None:
     raw = f"{HOSTILE_TITLE} \x1b[31mred\x1b]8;;http://evil.example\x07osc\x1b]8;;\x07 \x1b]0;pwned\x07"
-    server.route("/unn.xml", rss_bytes([{
-        "guid": "hostile-1",
-        "title": xml_escape(raw),
-        "description": xml_escape(f"Drone strike {CLICK} {MARKUP} {LINK_MARKUP} <b>x</b>"),
-        "link": "javascript:alert(1)",
-        "pubDate": (NOW - timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S +0000"),
-    }]))
+    server.route(
+        "/unn.xml",
+        rss_bytes(
+            [
+                {
+                    "guid": "hostile-1",
+                    "title": xml_escape(raw),
+                    "description": xml_escape(
+                        f"Drone strike {CLICK} {MARKUP} {LINK_MARKUP} <b>x</b>"
+                    ),
+                    "link": "javascript:alert(1)",
+                    "pubDate": (NOW - timedelta(minutes=5)).strftime("%a, %d %b %Y %H:%M:%S +0000"),
+                }
+            ]
+        ),
+    )
     server.route("/mod.xml", rss_bytes([]))
 
 
@@ -215,8 +254,16 @@ def make_hostile_app(tmp_path: Path, base_url: str, watchlist_name: str) -> Moni
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
     history = make_history(tmp_path / "history.json", matcher, items=[], states=False)
-    return MonitorApp(config, config_path, history, matcher, clock=lambda: NOW, autopoll=False,
-                      watch_files=False, export_dir=tmp_path)  # type: ignore[arg-type]
+    return MonitorApp(
+        config,
+        config_path,
+        history,
+        matcher,
+        clock=lambda: NOW,
+        autopoll=False,
+        watch_files=False,
+        export_dir=tmp_path,
+    )  # type: ignore[arg-type]
 
 
 async def wait_for(pilot, condition, timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]
@@ -230,7 +277,9 @@ async def wait_for(pilot, condition, timeout: float = 8.0) -> None:  # type: ign
 def click_metas(strips) -> list[dict]:  # type: ignore[no-untyped-def]
     """Every style meta (where Textual keeps @click actions and links) in rendered strips."""
     return [
-        dict(seg.style.meta) for strip in strips for seg in strip
+        dict(seg.style.meta)
+        for strip in strips
+        for seg in strip
         if seg.style is not None and seg.style.meta
     ]
 
@@ -298,7 +347,6 @@ async def test_notifications_with_feed_and_config_text_do_not_read_markup(
         assert any(f"{MARKUP}{CLICK}" in str(t.render()) for t in app.screen.query(Toast))
 
 
-
 @pytest.mark.parametrize(
     "raw",
     [
@@ -317,7 +365,11 @@ def test_stored_and_exported_text_lose_the_same_escapes(raw: str) -> None:
 
 def test_a_lone_c1_byte_does_not_swallow_the_text_after_it() -> None:
     # Mis-decoded windows-1252 ("ž" read as latin-1 is \x9e) is text, not a terminal string.
-    assert parse.html_to_text("Dru\x9eba and more") == export.strip_controls("Dru\x9eba and more") == "Druba and more"
+    assert (
+        parse.html_to_text("Dru\x9eba and more")
+        == export.strip_controls("Dru\x9eba and more")
+        == "Druba and more"
+    )
 
 
 @pytest.mark.parametrize(

@@ -43,11 +43,19 @@ async def test_an_empty_list_says_why(tmp_path: Path) -> None:
         assert "Nothing yet: no feed has been polled (r polls now)." in screen_rows(app)
     (tmp_path / "down").mkdir()
     app = make_app(tmp_path / "down", items=[], states=False)
-    app.history.save_feed_states([
-        FeedState(name, last_attempt=NOW, last_outcome="error", failures=3,
-                  last_error="connection refused", down_since=NOW - timedelta(hours=1))
-        for name in ("UNN English", "MoD Ukraine")
-    ])
+    app.history.save_feed_states(
+        [
+            FeedState(
+                name,
+                last_attempt=NOW,
+                last_outcome="error",
+                failures=3,
+                last_error="connection refused",
+                down_since=NOW - timedelta(hours=1),
+            )
+            for name in ("UNN English", "MoD Ukraine")
+        ]
+    )
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         assert "All feeds failed: offline? (connection refused)" in screen_rows(app)
@@ -68,8 +76,13 @@ async def test_the_palette_has_every_filter_and_no_screenshot(tmp_path: Path) ->
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+p", *"watchlist: PURL")
-        await until(pilot, lambda: bool(app.screen.query(CommandList))
-                    and app.screen.query_one(CommandList).option_count > 0)
+        await until(
+            pilot,
+            lambda: (
+                bool(app.screen.query(CommandList))
+                and app.screen.query_one(CommandList).option_count > 0
+            ),
+        )
         first = app.screen.query_one(CommandList).get_option_at_index(0).prompt
         assert "Show watchlist: PURL" in str(first)
         await pilot.press("enter")

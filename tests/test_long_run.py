@@ -53,8 +53,12 @@ class ChangingFeed:
             guids = [f"{self.prefix}-{n}" for n in range(first, self.count)]
             self.served.update(guids)
         items = [
-            {"guid": g, "title": f"{'Drone' if n % 3 == 0 else 'Budget'} news {g}",
-             "link": f"https://example.org/{g}", "description": f"Item {g} text " * 20}
+            {
+                "guid": g,
+                "title": f"{'Drone' if n % 3 == 0 else 'Budget'} news {g}",
+                "link": f"https://example.org/{g}",
+                "description": f"Item {g} text " * 20,
+            }
             for n, g in enumerate(reversed(guids))
         ]
         return 200, {"Content-Type": "application/rss+xml"}, rss(items)
@@ -69,22 +73,22 @@ timeout = "5s"
 
 [[feeds]]
 name = "Growing"
-url = "{server.url('/grow.xml')}"
+url = "{server.url("/grow.xml")}"
 interval = "1s"
 
 [[feeds]]
 name = "Churning"
-url = "{server.url('/churn.xml')}"
+url = "{server.url("/churn.xml")}"
 interval = "1s"
 
 [[feeds]]
 name = "Broken"
-url = "{server.url('/fail.xml')}"
+url = "{server.url("/fail.xml")}"
 interval = "1s"
 
 [[feeds]]
 name = "Static"
-url = "{server.url('/static.xml')}"
+url = "{server.url("/static.xml")}"
 interval = "1s"
 
 [[watchlists]]
@@ -96,8 +100,13 @@ terms = ["drone"]
 def sample(proc: psutil.Process, cycle: int) -> Sample | None:
     try:
         with proc.oneshot():
-            return Sample(cycle, proc.memory_info().rss, proc.num_fds(),
-                          len(proc.net_connections(kind="inet")), time.monotonic())
+            return Sample(
+                cycle,
+                proc.memory_info().rss,
+                proc.num_fds(),
+                len(proc.net_connections(kind="inet")),
+                time.monotonic(),
+            )
     except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
         return None
 
@@ -116,8 +125,10 @@ def test_poll_loop_keeps_memory_fds_and_sockets_flat_and_stores_every_item_once(
     feed_server.route("/grow.xml", handler=grow)
     feed_server.route("/churn.xml", handler=churn)
     feed_server.route("/fail.xml", b"oops", status=500, content_type="text/plain")
-    static_items = [{"guid": f"s-{n}", "title": f"Static {n}", "link": f"https://example.org/s{n}"}
-                    for n in range(5)]
+    static_items = [
+        {"guid": f"s-{n}", "title": f"Static {n}", "link": f"https://example.org/s{n}"}
+        for n in range(5)
+    ]
     feed_server.route("/static.xml", rss(static_items), etag='"v1"')
     config = tmp_path / "feeds.toml"
     config.write_text(config_text(feed_server), encoding="utf-8")
@@ -125,15 +136,31 @@ def test_poll_loop_keeps_memory_fds_and_sockets_flat_and_stores_every_item_once(
 
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), "--db", str(db),
-         "poll", "--loop", "--cycles", str(CYCLES)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "--config",
+            str(config),
+            "--db",
+            str(db),
+            "poll",
+            "--loop",
+            "--cycles",
+            str(CYCLES),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     proc = psutil.Process(child.pid)
     samples: list[Sample] = []
     try:
         while child.poll() is None:
-            assert time.monotonic() - started < DEADLINE, f"poll --loop still running after {DEADLINE}s"
+            assert time.monotonic() - started < DEADLINE, (
+                f"poll --loop still running after {DEADLINE}s"
+            )
             s = sample(proc, feed_server.hits("/static.xml"))
             if s is not None:
                 samples.append(s)
@@ -175,13 +202,16 @@ def test_poll_loop_keeps_memory_fds_and_sockets_flat_and_stores_every_item_once(
         | {item_id("Churning", g) for g in churn.served}
         | {item_id("Static", f"s-{n}") for n in range(5)}
     )
-    assert set(ids) == expected, f"{len(expected - set(ids))} items lost, {len(set(ids) - expected)} extra"
+    assert set(ids) == expected, (
+        f"{len(expected - set(ids))} items lost, {len(set(ids) - expected)} extra"
+    )
     assert len(ids) == 3 * CYCLES + 6 * CYCLES + 5
 
     # The 304 feed was asked conditionally and answered "not modified"; the broken one
     # failed without breaking the others, and was not hammered (backoff).
-    conditional = [r for r in feed_server.requests
-                   if r.path == "/static.xml" and "if-none-match" in r.headers]
+    conditional = [
+        r for r in feed_server.requests if r.path == "/static.xml" and "if-none-match" in r.headers
+    ]
     assert len(conditional) == CYCLES - 1
     assert out.count("Static: not modified") == CYCLES - 1
     assert "Broken: error: " in out and feed_server.hits("/fail.xml") < CYCLES

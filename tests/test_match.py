@@ -21,7 +21,12 @@ def hits(terms: list[str], text: str, **options: object) -> list[str]:
 def make_item(title: str, summary: str = "") -> Item:
     now = datetime(2025, 10, 1, tzinfo=timezone.utc)
     return Item(
-        id="f:1", feed="f", title=title, link="", summary=summary, published=None,
+        id="f:1",
+        feed="f",
+        title=title,
+        link="",
+        summary=summary,
+        published=None,
         first_seen=now,
     )
 
@@ -180,9 +185,7 @@ def test_signature_is_stable_and_tracks_watchlist_edits() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.text(alphabet=st.sampled_from(list("dronealDRONEAL дроніи'’-.,\n")), max_size=80)
-)
+@given(st.text(alphabet=st.sampled_from(list("dronealDRONEAL дроніи'’-.,\n")), max_size=80))
 def test_hits_always_point_at_matching_text(text: str) -> None:
     matcher = Matcher([Watchlist("w", ("drone deal", "дрони", "ale"))])
     for m in matcher.match(text, text):
@@ -195,11 +198,56 @@ def test_hits_always_point_at_matching_text(text: str) -> None:
 # never change a result. Each test compares against a Matcher that lemmatises every word.
 
 _EN_SUFFIXES = (
-    "", "s", "es", "ies", "ied", "ed", "ing", "ingly", "edly", "eed", "ly", "ness", "ful",
-    "ational", "tional", "izer", "ization", "ation", "ator", "alism", "aliti", "iveness",
-    "biliti", "bli", "ogi", "fulli", "lessli", "li", "alize", "icate", "ical", "ative", "al",
-    "ance", "ence", "er", "ic", "able", "ment", "ent", "ism", "ate", "ous", "ive", "ize", "e",
-    "y", "bing", "dding", "tted",
+    "",
+    "s",
+    "es",
+    "ies",
+    "ied",
+    "ed",
+    "ing",
+    "ingly",
+    "edly",
+    "eed",
+    "ly",
+    "ness",
+    "ful",
+    "ational",
+    "tional",
+    "izer",
+    "ization",
+    "ation",
+    "ator",
+    "alism",
+    "aliti",
+    "iveness",
+    "biliti",
+    "bli",
+    "ogi",
+    "fulli",
+    "lessli",
+    "li",
+    "alize",
+    "icate",
+    "ical",
+    "ative",
+    "al",
+    "ance",
+    "ence",
+    "er",
+    "ic",
+    "able",
+    "ment",
+    "ent",
+    "ism",
+    "ate",
+    "ous",
+    "ive",
+    "ize",
+    "e",
+    "y",
+    "bing",
+    "dding",
+    "tted",
 )
 _EN_ROOT = st.text(alphabet="aeiouybcdlnstgrkpx1é", min_size=0, max_size=5)
 
@@ -249,17 +297,25 @@ def test_prefilter_keeps_ukrainian_matches(lemmas: list[str], data: st.DataObjec
     own = [f for lemma in lemmas for f in UK_LEXEMES[lemma]]
     other = [f for forms in UK_LEXEMES.values() for f in forms[::9]]
     word = st.one_of(
-        st.sampled_from(own), st.sampled_from(other), _EN_ROOT.filter(bool),
+        st.sampled_from(own),
+        st.sampled_from(other),
+        _EN_ROOT.filter(bool),
         st.sampled_from(["2025", "ґ", "Дрон", "drones"]),
     )
     words = data.draw(st.lists(word, min_size=1, max_size=40))
-    shaped = [w.capitalize() if i % 3 == 1 else w.upper() if i % 5 == 4 else w
-              for i, w in enumerate(words)]
+    shaped = [
+        w.capitalize() if i % 3 == 1 else w.upper() if i % 5 == 4 else w
+        for i, w in enumerate(words)
+    ]
     phrase = " ".join(data.draw(st.lists(st.sampled_from(own), min_size=1, max_size=2)))
     cs = data.draw(st.booleans())
     watchlists = [
-        Watchlist("w", (*lemmas, phrase, "сталь", "обʼєкт оборони"), case_sensitive=cs,
-                  exclude=(phrase.split()[0] + " " + lemmas[0],)),
+        Watchlist(
+            "w",
+            (*lemmas, phrase, "сталь", "обʼєкт оборони"),
+            case_sensitive=cs,
+            exclude=(phrase.split()[0] + " " + lemmas[0],),
+        ),
         Watchlist("drone", ("drone", "дрон", "2025")),
     ]
     _same_matches(watchlists, " ".join(shaped), ", ".join(reversed(shaped)) + ".")
@@ -269,7 +325,8 @@ def test_prefilter_keeps_ukrainian_matches(lemmas: list[str], data: st.DataObjec
 @given(
     st.lists(
         st.builds(str.__add__, _EN_ROOT, st.sampled_from(_EN_SUFFIXES)).filter(bool),
-        min_size=1, max_size=50,
+        min_size=1,
+        max_size=50,
     )
 )
 def test_prefilter_passes_every_word_whose_stem_is_a_term_stem(words: list[str]) -> None:

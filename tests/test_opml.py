@@ -38,8 +38,9 @@ def test_newsboat_export_imports_with_titles_falling_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config_file(tmp_path)
-    code, out, _ = run(capsys, "opml", "import", str(FIXTURES / "newsboat.opml"),
-                       "--config", str(path))
+    code, out, _ = run(
+        capsys, "opml", "import", str(FIXTURES / "newsboat.opml"), "--config", str(path)
+    )
     assert code == 0
     feeds = feeds_of(path)
     assert "УНН — Українські Національні Новини" in feeds
@@ -54,22 +55,27 @@ def test_miniflux_folders_kept_and_duplicates_in_the_file_skipped(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config_file(tmp_path)
-    code, out, _ = run(capsys, "opml", "import", str(FIXTURES / "miniflux.opml"),
-                       "--config", str(path))
+    code, out, _ = run(
+        capsys, "opml", "import", str(FIXTURES / "miniflux.opml"), "--config", str(path)
+    )
     assert code == 0
     feeds = feeds_of(path)
     assert feeds["Kyiv Independent"].folder == "All"
     assert feeds["Breaking Defense"].folder == "Defence"
     assert len(feeds) == 2
-    assert 'duplicate: Kyiv Independent (again) <HTTPS://KyivIndependent.com:443/feed>: same URL as "Kyiv Independent"' in out
+    assert (
+        'duplicate: Kyiv Independent (again) <HTTPS://KyivIndependent.com:443/feed>: same URL as "Kyiv Independent"'
+        in out
+    )
 
 
 def test_freshrss_bad_outline_reported_and_the_rest_imported(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config_file(tmp_path)
-    code, out, _ = run(capsys, "opml", "import", str(FIXTURES / "freshrss.opml"),
-                       "--config", str(path))
+    code, out, _ = run(
+        capsys, "opml", "import", str(FIXTURES / "freshrss.opml"), "--config", str(path)
+    )
     assert code == 0
     feeds = feeds_of(path)
     assert feeds["Укрінформ"].folder == "Україна"
@@ -81,8 +87,7 @@ def test_feedly_nested_folders_become_one_level_and_links_are_not_feeds(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config_file(tmp_path)
-    code, _, _ = run(capsys, "opml", "import", str(FIXTURES / "feedly.opml"),
-                     "--config", str(path))
+    code, _, _ = run(capsys, "opml", "import", str(FIXTURES / "feedly.opml"), "--config", str(path))
     assert code == 0
     feeds = feeds_of(path)
     assert feeds["The Kyiv Independent"].folder == "Ukraine / Ukraine"
@@ -140,8 +145,15 @@ def test_import_into_shipped_config_keeps_every_byte_and_skips_configured_feeds(
 
 def test_dry_run_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = config_file(tmp_path)
-    code, out, _ = run(capsys, "opml", "import", str(FIXTURES / "newsboat.opml"),
-                       "--config", str(path), "--dry-run")
+    code, out, _ = run(
+        capsys,
+        "opml",
+        "import",
+        str(FIXTURES / "newsboat.opml"),
+        "--config",
+        str(path),
+        "--dry-run",
+    )
     assert code == 0
     assert path.read_text(encoding="utf-8") == BASE
     assert "would add: Defense News" in out
@@ -150,13 +162,17 @@ def test_dry_run_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
-         b'<opml><body><outline text="&b;" xmlUrl="https://x.example/"/></body></opml>',
-         "DOCTYPE/ENTITY declarations are refused"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
+            b'<opml><body><outline text="&b;" xmlUrl="https://x.example/"/></body></opml>',
+            "DOCTYPE/ENTITY declarations are refused",
+        ),
         (b"<opml><body><outline", "not well-formed XML"),
         (b"<rss><channel/></rss>", "not an OPML file"),
-        (b"<opml><body>" + b'<outline text="f">' * 40 + b"</outline>" * 40 + b"</body></opml>",
-         "deeper than 32 levels"),
+        (
+            b"<opml><body>" + b'<outline text="f">' * 40 + b"</outline>" * 40 + b"</body></opml>",
+            "deeper than 32 levels",
+        ),
         (b"<opml><body>" + b" " * (11 * 1024 * 1024) + b"</body></opml>", "larger than 10 MB"),
     ],
     ids=["entities", "broken", "not-opml", "deep", "huge"],
@@ -178,8 +194,9 @@ def test_broken_feeds_toml_is_refused_untouched(
 ) -> None:
     path = config_file(tmp_path, '[[feeds]]\nname = "A"\nurl = oops\n')
     before = path.read_bytes()
-    code, _, err = run(capsys, "opml", "import", str(FIXTURES / "newsboat.opml"),
-                       "--config", str(path))
+    code, _, err = run(
+        capsys, "opml", "import", str(FIXTURES / "newsboat.opml"), "--config", str(path)
+    )
     assert code == 2
     assert err.startswith(f"monitor: {path}:3:")
     assert path.read_bytes() == before
@@ -188,14 +205,18 @@ def test_broken_feeds_toml_is_refused_untouched(
 def test_export_then_import_into_empty_config_is_identity(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = config_file(tmp_path, BASE + (
-        '[[feeds]]\nname = "UNN"\nurl = "https://unn.ua/rss/news_uk.xml"\nfolder = "Ukraine"\n\n'
-        '[[feeds]]\nname = "MoD"\nurl = "https://mod.gov.ua/news"\nkind = "page"\n'
-        "links = '^https://mod\\.gov\\.ua/news/[^/?#]+/?$'\ninterval = \"1h\"\n"
-        'folder = "Ukraine"\n\n'
-        '[[feeds]]\nname = "Off & <odd> \\"name\\""\nurl = "https://x.example/rss?a=1&b=2"\n'
-        "enabled = false\n"
-    ))
+    source = config_file(
+        tmp_path,
+        BASE
+        + (
+            '[[feeds]]\nname = "UNN"\nurl = "https://unn.ua/rss/news_uk.xml"\nfolder = "Ukraine"\n\n'
+            '[[feeds]]\nname = "MoD"\nurl = "https://mod.gov.ua/news"\nkind = "page"\n'
+            "links = '^https://mod\\.gov\\.ua/news/[^/?#]+/?$'\ninterval = \"1h\"\n"
+            'folder = "Ukraine"\n\n'
+            '[[feeds]]\nname = "Off & <odd> \\"name\\""\nurl = "https://x.example/rss?a=1&b=2"\n'
+            "enabled = false\n"
+        ),
+    )
     out_file = tmp_path / "out.opml"
     code, _, _ = run(capsys, "opml", "export", "--config", str(source), "--out", str(out_file))
     assert code == 0
@@ -212,9 +233,11 @@ def test_export_then_import_into_empty_config_is_identity(
 def test_export_to_stdout_is_opml_2_with_folders(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = config_file(tmp_path, BASE + (
-        '[[feeds]]\nname = "UNN"\nurl = "https://unn.ua/rss/news_uk.xml"\nfolder = "Ukraine"\n'
-    ))
+    path = config_file(
+        tmp_path,
+        BASE
+        + ('[[feeds]]\nname = "UNN"\nurl = "https://unn.ua/rss/news_uk.xml"\nfolder = "Ukraine"\n'),
+    )
     config = load_config(path)
     text = to_opml(config, now=datetime(2026, 12, 1, tzinfo=timezone.utc))
     assert '<opml version="2.0"' in text
@@ -228,9 +251,9 @@ def test_export_to_stdout_is_opml_2_with_folders(
 def test_bad_folder_in_feeds_toml_is_a_config_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = config_file(tmp_path, BASE + (
-        '[[feeds]]\nname = "UNN"\nurl = "https://unn.ua/rss"\nfolder = "a\\nb"\n'
-    ))
+    path = config_file(
+        tmp_path, BASE + ('[[feeds]]\nname = "UNN"\nurl = "https://unn.ua/rss"\nfolder = "a\\nb"\n')
+    )
     code, _, err = run(capsys, "check", "--config", str(path))
     assert code == 2
     assert f"{path}:7:" in err and "folder" in err

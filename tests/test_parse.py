@@ -68,7 +68,9 @@ def test_item_id_is_scoped_by_feed_and_short():
 
 
 def test_items_without_guid_or_link_get_an_id_from_title_and_date():
-    body = rss([{"title": "Only a title", "pubDate": "Wed, 01 Oct 2025 09:30:00 GMT"}, {"title": "Other"}])
+    body = rss(
+        [{"title": "Only a title", "pubDate": "Wed, 01 Oct 2025 09:30:00 GMT"}, {"title": "Other"}]
+    )
     items = parse_feed(body, RSS_HEADERS, "https://e/rss", "F", NOW).items
     assert len(items) == 2 and items[0].id != items[1].id
     assert items[0].link == ""
@@ -174,7 +176,9 @@ async def test_atom_relative_links_resolve_against_the_feed_url(feed_server):
 
 def test_atom_xml_base_wins():
     body = atom([{"title": "a", "link": "n/1"}], base="https://base.example/dir/")
-    [item] = parse_feed(body, {"content-type": "application/atom+xml"}, "https://e/f", "F", NOW).items
+    [item] = parse_feed(
+        body, {"content-type": "application/atom+xml"}, "https://e/f", "F", NOW
+    ).items
     assert item.link == "https://base.example/dir/n/1"
 
 
@@ -208,12 +212,16 @@ XXE = b"""<?xml version="1.0" encoding="utf-8"?>
 <item><title>leak &xxe;</title><link>https://e/1</link><description>&xxe;</description></item>
 </channel></rss>"""
 
-LAUGHS = b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY lol "lol">\n' + b"".join(
-    b'<!ENTITY lol%d "%s">\n' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-    for n in range(1, 10)
-) + b"""]>
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY lol "lol">\n'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">\n' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+        for n in range(1, 10)
+    )
+    + b"""]>
 <rss version="2.0"><channel><title>t</title>
 <item><title>&lol9;</title><link>https://e/1</link></item></channel></rss>"""
+)
 
 
 def _parse_bounded(body: bytes):
@@ -229,7 +237,9 @@ def _parse_bounded(body: bytes):
     return out[0]
 
 
-@pytest.mark.parametrize("body", [XXE, LAUGHS, XXE.decode().encode("utf-16")], ids=["xxe", "laughs", "xxe-utf16"])
+@pytest.mark.parametrize(
+    "body", [XXE, LAUGHS, XXE.decode().encode("utf-16")], ids=["xxe", "laughs", "xxe-utf16"]
+)
 def test_entity_attacks_are_refused(body):
     result = _parse_bounded(body)
     assert result.items == []
@@ -269,7 +279,14 @@ PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Новини</
 
 
 def test_page_links_become_items():
-    result = parse_page(PAGE.encode(), {}, "https://mod.gov.ua/news", r"^https://mod\.gov\.ua/news/[^/]+$", "MoD", NOW)
+    result = parse_page(
+        PAGE.encode(),
+        {},
+        "https://mod.gov.ua/news",
+        r"^https://mod\.gov\.ua/news/[^/]+$",
+        "MoD",
+        NOW,
+    )
     assert result.error is None
     by_link = {i.link: i for i in result.items}
     assert set(by_link) == {"https://mod.gov.ua/news/drones-2025", "https://mod.gov.ua/news/budget"}
@@ -300,7 +317,12 @@ def test_page_without_matching_links_is_an_error():
 async def test_page_through_the_server(feed_server):
     feed_server.route("/news", PAGE, content_type="text/html; charset=utf-8")
     async with make_client(SETTINGS) as client:
-        cfg = FeedConfig(name="MoD", url=feed_server.url("/news"), kind="page", links=re.escape(feed_server.base) + r"/news/[\w-]+$")
+        cfg = FeedConfig(
+            name="MoD",
+            url=feed_server.url("/news"),
+            kind="page",
+            links=re.escape(feed_server.base) + r"/news/[\w-]+$",
+        )
         fetched = await fetch(client, cfg, FeedState("MoD"), SETTINGS, now=NOW)
     assert fetched.outcome == "ok"
     result = parse_page(fetched.body, fetched.headers, fetched.final_url, cfg.links, "MoD", NOW)
@@ -325,7 +347,9 @@ async def test_a_page_with_4000_links_in_one_list_parses_with_article_times(feed
     result = parse_page(fetched.body, fetched.headers, fetched.final_url, cfg.links, "P", NOW)
     by_link = {i.link: i for i in result.items}
     assert len(by_link) == 4001
-    assert by_link[feed_server.url("/news/lead")].published == datetime(2025, 10, 1, 6, tzinfo=timezone.utc)
+    assert by_link[feed_server.url("/news/lead")].published == datetime(
+        2025, 10, 1, 6, tzinfo=timezone.utc
+    )
     assert by_link[feed_server.url("/news/3999")].title == "Story 3999"
     assert by_link[feed_server.url("/news/3999")].published is None  # the list is no article
 
@@ -339,12 +363,16 @@ def test_a_long_link_title_attribute_is_shortened():
 @pytest.mark.timeout(20)
 async def test_summaries_of_unclosed_tags_parse_quickly_and_stay_literal(feed_server):
     hostile = ["<a" * 60_000, "<a '" * 40_000, '<a href="' * 20_000]
-    body = rss([{"title": f"T{n}", "guid": str(n), "description": d} for n, d in enumerate(hostile)]
-               + [{"title": "<a " * 30_000, "guid": "t", "description": "<b>fine</b>"}])
+    body = rss(
+        [{"title": f"T{n}", "guid": str(n), "description": d} for n, d in enumerate(hostile)]
+        + [{"title": "<a " * 30_000, "guid": "t", "description": "<b>fine</b>"}]
+    )
     feed_server.route("/feed.xml", body)
     big = Settings(timeout=5.0, connect_timeout=1.0, max_body_bytes=8 << 20)
     async with make_client(big) as client:
-        fetched = await fetch(client, FeedConfig("F", feed_server.url("/feed.xml")), FeedState("F"), big, now=NOW)
+        fetched = await fetch(
+            client, FeedConfig("F", feed_server.url("/feed.xml")), FeedState("F"), big, now=NOW
+        )
     result = parse_feed(fetched.body, fetched.headers, fetched.final_url, "F", NOW)
     assert [i.title for i in result.items[:3]] == ["T0", "T1", "T2"]
     for item, text in zip(result.items, hostile):

@@ -31,7 +31,9 @@ from monitor.parse.fast import AVAILABLE, fast_entries
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 URL = "https://news.example.org/feeds/rss.xml?lang=uk"
 SETTINGS = settings(
-    max_examples=400, deadline=None, derandomize=True,
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -89,13 +91,39 @@ XML_CHARS = st.characters(
     exclude_characters="\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13"
     "\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\ufffe\uffff",
 )
-PIECES = st.sampled_from([
-    "Міноборони", "угоду про дрони", "drone deal", "a & b", "<b>bold</b>", "x < y > z",
-    "AT&T", "café", "naïve", "€", "\x80\x9f", "Ð£ÐºÑ\x80Ð°Ñ\x97Ð½Ð°", "  spaced   out ",
-    "line\nbreak\ttab", "[bold]x[/]", "&nbsp;", "&amp;amp;", "&#1234;", "&#x41;", "'\"",
-    "<p>para</p><p>two</p>", "<script>alert(1)</script>", "<![CDATA[x]]>", "]]>", "\u202e",
-    "<a href='/rel'>link</a>", "&lt;escaped&gt;", " ", "",
-])
+PIECES = st.sampled_from(
+    [
+        "Міноборони",
+        "угоду про дрони",
+        "drone deal",
+        "a & b",
+        "<b>bold</b>",
+        "x < y > z",
+        "AT&T",
+        "café",
+        "naïve",
+        "€",
+        "\x80\x9f",
+        "Ð£ÐºÑ\x80Ð°Ñ\x97Ð½Ð°",
+        "  spaced   out ",
+        "line\nbreak\ttab",
+        "[bold]x[/]",
+        "&nbsp;",
+        "&amp;amp;",
+        "&#1234;",
+        "&#x41;",
+        "'\"",
+        "<p>para</p><p>two</p>",
+        "<script>alert(1)</script>",
+        "<![CDATA[x]]>",
+        "]]>",
+        "\u202e",
+        "<a href='/rel'>link</a>",
+        "&lt;escaped&gt;",
+        " ",
+        "",
+    ]
+)
 TEXT = st.lists(st.one_of(PIECES, st.text(XML_CHARS, max_size=12)), max_size=4).map("".join)
 
 
@@ -117,46 +145,96 @@ def dates(draw: st.DrawFn) -> str:
     when = draw(st.datetimes(min_value=datetime(1995, 1, 1), max_value=datetime(2035, 1, 1)))
     offset = timezone(timedelta(minutes=draw(st.sampled_from([0, 120, 180, -300, 330]))))
     aware = when.replace(tzinfo=offset, microsecond=0)
-    return draw(st.sampled_from([
-        format_datetime(aware),
-        format_datetime(aware.astimezone(timezone.utc), usegmt=True),
-        aware.strftime("%a, %d %b %Y %H:%M:%S"),  # no zone
-        aware.strftime("%d %b %Y %H:%M %z"),  # no weekday, no seconds
-        aware.strftime("%a, %d %b %y %H:%M:%S EST"),  # two-digit year, named zone
-        aware.strftime("%a, %d %b %Y %H:%M:%S UT"),
-        aware.isoformat(),
-        aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        aware.strftime("%Y-%m-%dT%H:%M:%S.123456%z"),
-        aware.strftime("%Y-%m-%d %H:%M:%S"),
-        aware.strftime("%Y-%m-%d"),
-        aware.strftime("%Y%m%dT%H%M%S"),
-        aware.strftime("%a %b %d %H:%M:%S %Y"),  # asctime
-        "  " + aware.isoformat() + "  ",
-        "yesterday", "2025-13-45T99:99:99Z", "Mon, 32 Foo 2025 10:00:00 GMT", "1 жовтня 2025",
+    return draw(
+        st.sampled_from(
+            [
+                format_datetime(aware),
+                format_datetime(aware.astimezone(timezone.utc), usegmt=True),
+                aware.strftime("%a, %d %b %Y %H:%M:%S"),  # no zone
+                aware.strftime("%d %b %Y %H:%M %z"),  # no weekday, no seconds
+                aware.strftime("%a, %d %b %y %H:%M:%S EST"),  # two-digit year, named zone
+                aware.strftime("%a, %d %b %Y %H:%M:%S UT"),
+                aware.isoformat(),
+                aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                aware.strftime("%Y-%m-%dT%H:%M:%S.123456%z"),
+                aware.strftime("%Y-%m-%d %H:%M:%S"),
+                aware.strftime("%Y-%m-%d"),
+                aware.strftime("%Y%m%dT%H%M%S"),
+                aware.strftime("%a %b %d %H:%M:%S %Y"),  # asctime
+                "  " + aware.isoformat() + "  ",
+                "yesterday",
+                "2025-13-45T99:99:99Z",
+                "Mon, 32 Foo 2025 10:00:00 GMT",
+                "1 жовтня 2025",
+                "",
+            ]
+        )
+    )
+
+
+LINKS = st.sampled_from(
+    [
+        "https://news.example.org/a/1",
+        "http://другий.укр/новини/2",
+        "/news/3?x=1&y=2",
+        "rel/4#frag",
+        "../up/5",
+        "//cdn.example.net/6",
+        "  https://news.example.org/7  ",
+        "javascript:alert(1)",
+        "mailto:a@b.c",
+        "https://e.org/q?a=1&amp;b=2",
         "",
-    ]))
-
-
-LINKS = st.sampled_from([
-    "https://news.example.org/a/1", "http://другий.укр/новини/2", "/news/3?x=1&y=2",
-    "rel/4#frag", "../up/5", "//cdn.example.net/6", "  https://news.example.org/7  ",
-    "javascript:alert(1)", "mailto:a@b.c", "https://e.org/q?a=1&amp;b=2", "", "?page=2",
-    "HTTPS://E.ORG/Upper", "https://e.org/a;params", "https://e.org/empty?", "https://e.org/#",
-    "https://e.org:8080/port", "https://[::1]/v6", "https://e.org/caf\u00c3\u00a9",
-    "https:///three-slashes", "https://e.org/a b", "http://e.org/./dots/../x",
-])
-IDS = st.sampled_from([
-    "https://news.example.org/a/1", "123", "tag:example.org,2025:8", "urn:uuid:1-2-3",
-    "/news/9", "id with spaces", "", "https://news.example.org/a/1#dup",
-])
+        "?page=2",
+        "HTTPS://E.ORG/Upper",
+        "https://e.org/a;params",
+        "https://e.org/empty?",
+        "https://e.org/#",
+        "https://e.org:8080/port",
+        "https://[::1]/v6",
+        "https://e.org/caf\u00c3\u00a9",
+        "https:///three-slashes",
+        "https://e.org/a b",
+        "http://e.org/./dots/../x",
+    ]
+)
+IDS = st.sampled_from(
+    [
+        "https://news.example.org/a/1",
+        "123",
+        "tag:example.org,2025:8",
+        "urn:uuid:1-2-3",
+        "/news/9",
+        "id with spaces",
+        "",
+        "https://news.example.org/a/1#dup",
+    ]
+)
 
 
 @st.composite
 def rss_item(draw: st.DrawFn) -> str:
     parts = []
-    fields = draw(st.lists(st.sampled_from(
-        ["title", "link", "guid", "description", "encoded", "pubDate", "dc_date", "creator",
-         "category", "comments"]), unique=True, max_size=8))
+    fields = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "title",
+                    "link",
+                    "guid",
+                    "description",
+                    "encoded",
+                    "pubDate",
+                    "dc_date",
+                    "creator",
+                    "category",
+                    "comments",
+                ]
+            ),
+            unique=True,
+            max_size=8,
+        )
+    )
     draw(st.randoms()).shuffle(fields)
     for name in fields:
         if name == "title":
@@ -164,8 +242,11 @@ def rss_item(draw: st.DrawFn) -> str:
         elif name == "link":
             parts.append(f"<link>{escape(draw(LINKS))}</link>")
         elif name == "guid":
-            attr = draw(st.sampled_from(["", ' isPermaLink="true"', ' isPermaLink="false"',
-                                         ' ispermalink="false"']))
+            attr = draw(
+                st.sampled_from(
+                    ["", ' isPermaLink="true"', ' isPermaLink="false"', ' ispermalink="false"']
+                )
+            )
             parts.append(f"<guid{attr}>{escape(draw(IDS))}</guid>")
         elif name == "description":
             parts.append(f"<description>{draw(xml_text(draw(TEXT)))}</description>")
@@ -182,17 +263,28 @@ def rss_item(draw: st.DrawFn) -> str:
         else:
             parts.append(f"<comments>{escape(draw(LINKS))}</comments>")
     if draw(st.sampled_from([False] * 49 + [True])):  # an extension the fast path leaves alone
-        parts.append(draw(st.sampled_from([
-            "<media:title>Other title</media:title>", "<itunes:summary>Other</itunes:summary>",
-        ])))
+        parts.append(
+            draw(
+                st.sampled_from(
+                    [
+                        "<media:title>Other title</media:title>",
+                        "<itunes:summary>Other</itunes:summary>",
+                    ]
+                )
+            )
+        )
     base = draw(st.sampled_from([""] * 29 + [' xml:base="https://base.example.com/x/"']))
     return f"<item{base}>{''.join(parts)}</item>"
 
 
 ENCODINGS = st.sampled_from(
     [(None, "utf-8"), ("utf-8", "utf-8"), ("UTF-8", "utf-8")] * 3
-    + [("windows-1251", "windows-1251"), ("koi8-u", "koi8-u"), ("iso-8859-1", "iso-8859-1"),
-       ("utf-16", "utf-16")]
+    + [
+        ("windows-1251", "windows-1251"),
+        ("koi8-u", "koi8-u"),
+        ("iso-8859-1", "iso-8859-1"),
+        ("utf-16", "utf-16"),
+    ]
 )
 HTTP_CHARSETS = st.sampled_from([None] * 6 + ["utf-8", "UTF-8", "windows-1251", "iso-8859-1"])
 
@@ -206,9 +298,9 @@ def encoded(draw: st.DrawFn, document: str) -> tuple[bytes, dict[str, str]]:
     if codec == "utf-8" and draw(st.integers(0, 9)) == 0:
         body = b"\xef\xbb\xbf" + body
     charset = draw(HTTP_CHARSETS)
-    ctype = draw(st.sampled_from(
-        ["application/rss+xml", "text/xml", "text/html", "application/xml"]
-    ))
+    ctype = draw(
+        st.sampled_from(["application/rss+xml", "text/xml", "text/html", "application/xml"])
+    )
     return body, {"content-type": ctype + (f"; charset={charset}" if charset else "")}
 
 
@@ -229,22 +321,43 @@ def rss_documents(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
 @st.composite
 def atom_entry(draw: st.DrawFn) -> str:
     parts = []
-    fields = draw(st.lists(st.sampled_from(
-        ["title", "link", "link2", "id", "published", "updated", "summary", "content",
-         "author"]), unique=True, max_size=8))
+    fields = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "title",
+                    "link",
+                    "link2",
+                    "id",
+                    "published",
+                    "updated",
+                    "summary",
+                    "content",
+                    "author",
+                ]
+            ),
+            unique=True,
+            max_size=8,
+        )
+    )
     draw(st.randoms()).shuffle(fields)
     for name in fields:
         if name == "title":
             kind = draw(st.sampled_from(["", ' type="text"', ' type="html"', ' type="xhtml"']))
             text = draw(TEXT)
             if kind == ' type="xhtml"':
-                parts.append(f'<title{kind}><div xmlns="http://www.w3.org/1999/xhtml">'
-                             f"{escape(text)}</div></title>")
+                parts.append(
+                    f'<title{kind}><div xmlns="http://www.w3.org/1999/xhtml">'
+                    f"{escape(text)}</div></title>"
+                )
             else:
                 parts.append(f"<title{kind}>{draw(xml_text(text))}</title>")
         elif name in ("link", "link2"):
-            rel = draw(st.sampled_from(["", ' rel="alternate"', ' rel="related"', ' rel="self"',
-                                        ' rel="enclosure"']))
+            rel = draw(
+                st.sampled_from(
+                    ["", ' rel="alternate"', ' rel="related"', ' rel="self"', ' rel="enclosure"']
+                )
+            )
             parts.append(f"<link{rel} href={quoteattr(draw(LINKS))}/>")
         elif name == "id":
             parts.append(f"<id>{escape(draw(IDS))}</id>")
@@ -254,8 +367,10 @@ def atom_entry(draw: st.DrawFn) -> str:
             kind = draw(st.sampled_from(["", ' type="text"', ' type="html"', ' type="xhtml"']))
             text = draw(TEXT)
             if kind == ' type="xhtml"':
-                parts.append(f'<{name}{kind}><div xmlns="http://www.w3.org/1999/xhtml">'
-                             f"<p>{escape(text)}</p></div></{name}>")
+                parts.append(
+                    f'<{name}{kind}><div xmlns="http://www.w3.org/1999/xhtml">'
+                    f"<p>{escape(text)}</p></div></{name}>"
+                )
             else:
                 parts.append(f"<{name}{kind}>{draw(xml_text(text))}</{name}>")
         else:
@@ -298,13 +413,12 @@ async def test_parser_feedparser_in_the_settings_never_takes_the_fast_path(
     feed_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import monitor.parse.feed as feed_module
+    import monitor.parse.pool as pool_module
     from monitor.match import Matcher
     from monitor.models import Config, FeedConfig, Settings
     from monitor.poll import poll
     from monitor.store import History
     from tests.feedserver import rss
-
-    import monitor.parse.pool as pool_module
 
     # threads, so the spy below sees the parse even when another test left a pool running
     monkeypatch.setattr(pool_module, "_use_processes", lambda due, matcher: False)
@@ -344,8 +458,11 @@ RSS_BROKEN = (
         # a relative Atom link is joined to the final URL on the fast path, as feedparser does
         (ATOM_RELATIVE, True, [("One", "https://news.example.org/news/1")]),
         # xml:base: feedparser's own resolution
-        (ATOM_RELATIVE.replace(b"<entry>", b'<entry xml:base="https://b.org/x/y/">'), False,
-         [("One", "https://b.org/x/news/1")]),
+        (
+            ATOM_RELATIVE.replace(b"<entry>", b'<entry xml:base="https://b.org/x/y/">'),
+            False,
+            [("One", "https://b.org/x/news/1")],
+        ),
         # a declared windows-1251 document: feedparser's decoding
         (RSS_1251, False, [("Угода про дрони", "https://e.org/1")]),
         # not well-formed: feedparser's recovery (and its warning)

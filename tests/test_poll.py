@@ -43,9 +43,15 @@ def _history(tmp_path: Path) -> History:
     return History.open(tmp_path / "history.json")
 
 
-async def test_a_broken_feed_never_breaks_the_others(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_a_broken_feed_never_breaks_the_others(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     good = _items("g", 3) + [
-        {"title": "US and Ukraine sign the Drone Deal", "guid": "dd", "link": "https://example.org/dd"},
+        {
+            "title": "US and Ukraine sign the Drone Deal",
+            "guid": "dd",
+            "link": "https://example.org/dd",
+        },
         {"title": "Нові внески в PURL", "guid": "purl", "link": "https://example.org/purl"},
     ]
     feed_server.route("/good.xml", rss(good), etag='"v1"')
@@ -59,8 +65,14 @@ async def test_a_broken_feed_never_breaks_the_others(feed_server: FeedServer, tm
     history = _history(tmp_path)
     seen: list[tuple[str, int, int]] = []
 
-    report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True,
-                        progress=lambda r, done, total: seen.append((r.feed, done, total)))
+    report = await poll(
+        config,
+        history,
+        Matcher(WATCHLISTS),
+        now=NOW,
+        force=True,
+        progress=lambda r, done, total: seen.append((r.feed, done, total)),
+    )
 
     by_name = {r.feed: r for r in report.feeds}
     assert [r.feed for r in report.feeds] == ["Good", "Broken", "Html"]  # config order
@@ -81,7 +93,9 @@ async def test_a_broken_feed_never_breaks_the_others(feed_server: FeedServer, tm
     assert states["Broken"].failures == 1 and states["Broken"].last_error
 
 
-async def test_second_poll_is_not_modified_and_failing_feed_waits(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_second_poll_is_not_modified_and_failing_feed_waits(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     feed_server.route("/good.xml", rss(_items("g", 2)), etag='"v1"')
     feed_server.route("/limited.xml", "slow down", status=429, headers={"Retry-After": "600"})
     config = _config(
@@ -117,7 +131,9 @@ async def test_repeat_poll_adds_only_new_items(feed_server: FeedServer, tmp_path
     assert len(history) == 4
 
 
-async def test_feeds_not_due_are_left_alone_unless_forced(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_feeds_not_due_are_left_alone_unless_forced(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     feed_server.route("/f.xml", rss(_items("a", 1)))
     config = _config(FeedConfig("F", feed_server.url("/f.xml"), interval=600))
     history = _history(tmp_path)
@@ -156,7 +172,9 @@ async def test_requests_to_one_host_are_bounded(feed_server: FeedServer, tmp_pat
     assert peak == 2
 
 
-async def test_last_new_counts_what_the_history_took(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_last_new_counts_what_the_history_took(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     """Items another process stored during our poll are not new: not in the report, not in last_new."""
     feed_server.route("/a.xml", rss(_items("a", 3)))
     config = _config(FeedConfig("A", feed_server.url("/a.xml")))
@@ -167,8 +185,9 @@ async def test_last_new_counts_what_the_history_took(feed_server: FeedServer, tm
     def cron_stores_them_first(*_: object) -> None:  # runs after the fetch, before our write
         History.open(history.path).add_items(elsewhere.items())
 
-    report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True,
-                        progress=cron_stores_them_first)
+    report = await poll(
+        config, history, Matcher(WATCHLISTS), now=NOW, force=True, progress=cron_stores_them_first
+    )
     assert report.feeds[0].outcome == "ok" and report.feeds[0].new == 0 and report.new_items == []
     assert _history(tmp_path).feed_states()["A"].last_new == 0
 
@@ -176,11 +195,15 @@ async def test_last_new_counts_what_the_history_took(feed_server: FeedServer, tm
 def test_next_due_survives_out_of_range_stored_data(tmp_path: Path) -> None:
     """A huge interval or a far-future last attempt means "not due", not an OverflowError."""
     history = _history(tmp_path)
-    history.save_feed_states([
-        FeedState("Huge", last_attempt=NOW),
-        FeedState("Far", last_attempt=datetime(9999, 12, 31, 23, 0, tzinfo=timezone.utc)),
-    ])
-    config = _config(FeedConfig("Huge", "https://example.org/a", interval=float("inf")),
-                     FeedConfig("Far", "https://example.org/b"))
+    history.save_feed_states(
+        [
+            FeedState("Huge", last_attempt=NOW),
+            FeedState("Far", last_attempt=datetime(9999, 12, 31, 23, 0, tzinfo=timezone.utc)),
+        ]
+    )
+    config = _config(
+        FeedConfig("Huge", "https://example.org/a", interval=float("inf")),
+        FeedConfig("Far", "https://example.org/b"),
+    )
     due = next_due(config, history, NOW)
     assert due is not None and due.year == 9999

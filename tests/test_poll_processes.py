@@ -26,7 +26,13 @@ def _served(feed_server: FeedServer, n: int, *, etags: bool = False) -> Config:
         items = [
             {"title": f"Story {k}-{i}", "link": f"https://example.org/{k}/{i}", "guid": f"{k}-{i}"}
             for i in range(3)
-        ] + [{"title": "Підписано угоду про дрони", "link": f"https://example.org/{k}/uk", "guid": f"{k}-uk"}]
+        ] + [
+            {
+                "title": "Підписано угоду про дрони",
+                "link": f"https://example.org/{k}/uk",
+                "guid": f"{k}-uk",
+            }
+        ]
         feed_server.route(f"/f{k}.xml", rss(items), etag=f'"v{k}"' if etags else None)
         feeds.append(FeedConfig(f"Feed {k}", feed_server.url(f"/f{k}.xml")))
     return Config(Settings(timeout=5.0, connect_timeout=2.0), tuple(feeds), WATCHLISTS)
@@ -64,8 +70,9 @@ async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
 
     for r in report.feeds:  # the poll finished; each feed is either read or reported
         assert r.outcome == "ok" or r.error == "the parser process crashed on this feed"
-    again = await poll(config, History.open(tmp_path / "other.json"), Matcher(WATCHLISTS),
-                       now=NOW, force=True)
+    again = await poll(
+        config, History.open(tmp_path / "other.json"), Matcher(WATCHLISTS), now=NOW, force=True
+    )
     assert {r.outcome for r in again.feeds} == {"ok"}
     assert len(again.new_items) == 4 * len(config.feeds)
     assert pool_module._pool is not None and pool_module._pool is not pool
@@ -115,7 +122,11 @@ def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_pat
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run(
         [sys.executable, str(script), str(config_path), str(tmp_path / "history.json")],
-        capture_output=True, text=True, timeout=120, env=env, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
     )
     polled, pool_running, unavailable, stored = out.stdout.split()
     assert (polled, pool_running, unavailable) == ("True", "True", "False"), out.stderr[-2000:]
@@ -196,7 +207,11 @@ def test_a_poll_where_every_feed_answers_304_starts_no_worker_process(
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run(
         [sys.executable, str(script), str(config_path), str(tmp_path / "history.json")],
-        capture_output=True, text=True, timeout=120, env=env, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
     )
     seen = json.loads(out.stdout)
     assert seen["first"] == ["not_modified"]

@@ -26,9 +26,7 @@ from monitor.store import History
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 FEED = "УНН [b]English[/b]"
 URL = "https://example.org/rss"
-SETTINGS = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # C0/C1 controls, DEL and ESC: none may reach a stored title/summary or an export.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -61,8 +59,13 @@ control_char = st.characters(min_codepoint=0, max_codepoint=0x9F).filter(
 feed_text = st.text(st.one_of(special_char, any_char, control_char), max_size=120)
 # Text without markup ("<", "&") or anything the parser removes on purpose.
 plain_text = st.text(st.one_of(special_char, any_char), max_size=120).filter(
-    lambda s: "<" not in s and "&" not in s and not REMOVED.search(s) and not XML_INVALID.search(s)
-    and not looks_double_encoded(s)
+    lambda s: (
+        "<" not in s
+        and "&" not in s
+        and not REMOVED.search(s)
+        and not XML_INVALID.search(s)
+        and not looks_double_encoded(s)
+    )
 )
 
 
@@ -104,7 +107,18 @@ def expected_text(text: str) -> str:
     return " ".join(REMOVED.sub("", text).split())
 
 
-JSON_FIELDS = ("id", "feed", "title", "link", "summary", "published", "first_seen", "tags", "flagged", "read")
+JSON_FIELDS = (
+    "id",
+    "feed",
+    "title",
+    "link",
+    "summary",
+    "published",
+    "first_seen",
+    "tags",
+    "flagged",
+    "read",
+)
 
 
 def through_pipeline(body: bytes) -> list[Item]:
@@ -154,13 +168,37 @@ def test_arbitrary_bytes_never_raise_in_parse_feed(body: bytes) -> None:
     assert not (result.items and result.error)  # items, or an error saying why there are none
 
 
-XML_PIECES = st.sampled_from([
-    b'<?xml version="1.0"?>', b"<rss version=\"2.0\">", b"<channel>", b"<item>", b"</item>",
-    b"<title>", b"</title>", b"<link>", b"</link>", b"<guid>", b"</guid>", b"<![CDATA[", b"]]>",
-    b"<description>", b"</description>", b"&amp;", b"&#27;", b"&#0;", b"&bogus;", b"\x1b[31m",
-    b"<feed xmlns=\"http://www.w3.org/2005/Atom\">", b"<entry>", b"<!DOCTYPE x>", b"\xff\xfe",
-    b"\xef\xbb\xbf", b"<a href=\"javascript:x\">", b"</channel></rss>",
-])
+XML_PIECES = st.sampled_from(
+    [
+        b'<?xml version="1.0"?>',
+        b'<rss version="2.0">',
+        b"<channel>",
+        b"<item>",
+        b"</item>",
+        b"<title>",
+        b"</title>",
+        b"<link>",
+        b"</link>",
+        b"<guid>",
+        b"</guid>",
+        b"<![CDATA[",
+        b"]]>",
+        b"<description>",
+        b"</description>",
+        b"&amp;",
+        b"&#27;",
+        b"&#0;",
+        b"&bogus;",
+        b"\x1b[31m",
+        b'<feed xmlns="http://www.w3.org/2005/Atom">',
+        b"<entry>",
+        b"<!DOCTYPE x>",
+        b"\xff\xfe",
+        b"\xef\xbb\xbf",
+        b'<a href="javascript:x">',
+        b"</channel></rss>",
+    ]
+)
 
 
 @SETTINGS
@@ -184,10 +222,16 @@ def test_arbitrary_bytes_never_raise_in_parse_page(body: bytes, links: str) -> N
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.sampled_from(["/a/1", "news/2", "javascript:x", "data:x", "#f"]),
-                          feed_text), max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["/a/1", "news/2", "javascript:x", "data:x", "#f"]), feed_text),
+        max_size=8,
+    )
+)
 def test_pages_of_arbitrary_link_text_never_raise(links: list[tuple[str, str]]) -> None:
-    html = "".join(f'<a href="{escape(h)}">{escape(t)}</a>' for h, t in links).encode("utf-8", "surrogatepass")
+    html = "".join(f'<a href="{escape(h)}">{escape(t)}</a>' for h, t in links).encode(
+        "utf-8", "surrogatepass"
+    )
     result = parse.parse_page(html, {}, URL, ".", FEED, NOW)
     for item in result.items:
         assert not CONTROL.search(item.title)
@@ -237,8 +281,15 @@ def test_items_built_from_arbitrary_text_export_without_controls(
     title: str, summary: str, feed: str
 ) -> None:
     """Whatever an Item holds (e.g. an old history), the exports stay clean and round-trip."""
-    item = Item(id="x1", feed=feed, title=title, link="https://example.org/" + title[:5],
-                summary=summary, published=NOW, first_seen=NOW)
+    item = Item(
+        id="x1",
+        feed=feed,
+        title=title,
+        link="https://example.org/" + title[:5],
+        summary=summary,
+        published=NOW,
+        first_seen=NOW,
+    )
     MATCHER.apply(item)
     md = export.to_markdown([item], now=NOW)
     assert not CONTROL.search(md.replace("\n", ""))
@@ -250,8 +301,11 @@ def test_items_built_from_arbitrary_text_export_without_controls(
 
 
 @SETTINGS
-@given(st.text(st.one_of(special_char, any_char, control_char), max_size=200).filter(
-    lambda s: "<" not in s and "&" not in s))
+@given(
+    st.text(st.one_of(special_char, any_char, control_char), max_size=200).filter(
+        lambda s: "<" not in s and "&" not in s
+    )
+)
 def test_html_to_text_is_idempotent_on_plain_text(text: str) -> None:
     once = parse.html_to_text(text)
     assert parse.html_to_text(once) == once
@@ -270,10 +324,18 @@ def test_html_to_text_output_is_stable_for_any_text(text: str) -> None:
 # --- matching ----------------------------------------------------------------------------
 
 SURFACES = [
-    ("drone", "drone"), ("drone", "Drones"), ("drone", "DRONES"),
-    ("дрон", "дрон"), ("дрон", "дрони"), ("дрон", "дронів"), ("дрон", "Дронами"),
-    ("air defence", "air defence"), ("air defence", "Air Defences"),
-    ("об'єкт", "об'єкт"), ("об'єкт", "обʼєкта"), ("об'єкт", "об’єкти"),
+    ("drone", "drone"),
+    ("drone", "Drones"),
+    ("drone", "DRONES"),
+    ("дрон", "дрон"),
+    ("дрон", "дрони"),
+    ("дрон", "дронів"),
+    ("дрон", "Дронами"),
+    ("air defence", "air defence"),
+    ("air defence", "Air Defences"),
+    ("об'єкт", "об'єкт"),
+    ("об'єкт", "обʼєкта"),
+    ("об'єкт", "об’єкти"),
     ("PURL", "PURL"),
 ]
 

@@ -90,8 +90,15 @@ def test_phrase_never_crosses_a_sentence_break(sep: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Drone deal signed", "drone: deal", "the drone.deal", "drones\ndeal", "A DRONE DEALS",
-     "дрон угода", "drone-deal"],
+    [
+        "Drone deal signed",
+        "drone: deal",
+        "the drone.deal",
+        "drones\ndeal",
+        "A DRONE DEALS",
+        "дрон угода",
+        "drone-deal",
+    ],
 )
 def test_a_quoted_phrase_agrees_with_a_watchlist_term(text: str) -> None:
     term = bool(Matcher([Watchlist("W", ("drone deal",))]).match(text, ""))
@@ -171,8 +178,13 @@ def test_bare_near_defaults_to_five() -> None:
 
 def item(**kw: object) -> Item:
     base = dict(
-        id="x", feed="UNN English", title="Drone deal", link="https://e.org/1", summary="",
-        published=NOW - timedelta(days=3), first_seen=NOW,
+        id="x",
+        feed="UNN English",
+        title="Drone deal",
+        link="https://e.org/1",
+        summary="",
+        published=NOW - timedelta(days=3),
+        first_seen=NOW,
     )
     base.update(kw)
     return Item(**base)  # type: ignore[arg-type]
@@ -297,8 +309,26 @@ def test_any_string_parses_or_gives_a_positioned_error(text: str) -> None:
 
 
 _ALPHABET = st.sampled_from(
-    ['"', "(", ")", "-", " ", "OR", "AND", "NEAR/2", "NEAR", "a", "угода", "feed:", "is:read",
-     "since:7d", "tag:", ".", ":", "x"]
+    [
+        '"',
+        "(",
+        ")",
+        "-",
+        " ",
+        "OR",
+        "AND",
+        "NEAR/2",
+        "NEAR",
+        "a",
+        "угода",
+        "feed:",
+        "is:read",
+        "since:7d",
+        "tag:",
+        ".",
+        ":",
+        "x",
+    ]
 )
 
 

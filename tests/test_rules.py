@@ -62,7 +62,10 @@ def test_the_match_says_which_rule_fired_and_where() -> None:
     summary = "Officials met on Monday. Ukraine and the US near an agreement on drones, they said."
     (hit,) = matcher.match(title, summary)
     assert (hit.watchlist, hit.field, hit.rule, hit.term) == (
-        "Drone Deal", "summary", DEAL_RULE, DEAL_RULE
+        "Drone Deal",
+        "summary",
+        DEAL_RULE,
+        DEAL_RULE,
     )
     assert summary[hit.start : hit.end] == "US near an agreement on drones"
     assert "agreement on drones" in hit.snippet
@@ -94,8 +97,9 @@ def test_a_plain_exclude_is_still_a_phrase_that_cancels_hits_inside_it() -> None
 
 
 def test_an_exclude_rule_with_a_negation() -> None:
-    wl = Watchlist("PURL", ("PURL",), case_sensitive=True,
-                   exclude=("(url OR persistent) -(NATO OR Ukraine)",))
+    wl = Watchlist(
+        "PURL", ("PURL",), case_sensitive=True, exclude=("(url OR persistent) -(NATO OR Ukraine)",)
+    )
     assert tags([wl], "PURL: persistent URLs for archives") == set()
     assert tags([wl], "Allies fund PURL for Ukraine, says NATO's URL-minded press office") == {
         "PURL"
@@ -123,8 +127,26 @@ def test_signature_tracks_rules() -> None:
     assert Matcher([other]).signature != base
 
 
-_WORDS = ["drone", "drones", "deal", "US", "us", "Washington", "дрон", "угоду", "США", "the",
-          "with", "counter-drone", "sale", ".", ":", ",", "\n", "Kyiv"]
+_WORDS = [
+    "drone",
+    "drones",
+    "deal",
+    "US",
+    "us",
+    "Washington",
+    "дрон",
+    "угоду",
+    "США",
+    "the",
+    "with",
+    "counter-drone",
+    "sale",
+    ".",
+    ":",
+    ",",
+    "\n",
+    "Kyiv",
+]
 
 
 @settings(max_examples=150, deadline=None)
@@ -151,7 +173,9 @@ def write(tmp_path: Path, body: str) -> Path:
 
 
 def test_a_rule_that_does_not_parse_is_a_config_error_on_its_own_line(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
 [[watchlists]]
 name = "Drone Deal"
 terms = ["drone deal"]
@@ -160,12 +184,13 @@ rules = [
     "(drone OR дрон",
 ]
 exclude = ["x NEAR/500 y"]
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_config(path)
     problems = err.value.problems
     assert problems[0] == (
-        f'{path}:7: watchlist "Drone Deal": rule 2 “(drone OR дрон”: unclosed \'(\' (at column 1)'
+        f"{path}:7: watchlist \"Drone Deal\": rule 2 “(drone OR дрон”: unclosed '(' (at column 1)"
     )
     assert problems[1].startswith(f'{path}:9: watchlist "Drone Deal": exclude rule 1')
     assert "NEAR distance is at most 100" in problems[1]

@@ -31,13 +31,22 @@ TEXTS = [
 def make_items() -> list[Item]:
     items = []
     for n, (title, summary) in enumerate(TEXTS):
-        items.append(Item(
-            id=f"i{n}", feed="UNN English" if title.isascii() else "УНН", title=title,
-            link=f"https://e.org/{n}", summary=summary,
-            published=NOW - timedelta(days=n), first_seen=NOW,
-            matches=[Match("Drone Deal", "drone deal", "title", 0, 1, "")] if n % 3 == 0 else [],
-            read=n % 2 == 0, flag_override=True if n == 4 else None,
-        ))
+        items.append(
+            Item(
+                id=f"i{n}",
+                feed="UNN English" if title.isascii() else "УНН",
+                title=title,
+                link=f"https://e.org/{n}",
+                summary=summary,
+                published=NOW - timedelta(days=n),
+                first_seen=NOW,
+                matches=[Match("Drone Deal", "drone deal", "title", 0, 1, "")]
+                if n % 3 == 0
+                else [],
+                read=n % 2 == 0,
+                flag_override=True if n == 4 else None,
+            )
+        )
     return items
 
 
@@ -47,13 +56,38 @@ def one_by_one(items: list[Item], query: str) -> list[int]:
 
 
 QUERIES = [
-    "угода", "угоду", "deal", "drone deal", '"drone deal"', '"угода про дрони"', "дрон -угода",
-    "-drone", "-угода -drone", "drone OR дрон", "(drone OR дрон) (deal OR угода)",
-    "deal -(knitting OR purl)", "purl -knitting", "drone NEAR/2 deal", "дрон NEAR/3 угода",
-    '"drone deal" NEAR/3 US', 'feed:"UNN English" deal', "feed:УНН", "-feed:УНН",
-    'tag:"drone deal"', "is:unread", "is:read угода", "is:flagged", "-is:read drone",
-    "since:3d", "before:3d deal", "since:2025-10-04 OR purl", "deal OR -drone",
-    "(deal OR -drone) -purl", "1", "10", 'tag:"drone deal" OR -is:read',
+    "угода",
+    "угоду",
+    "deal",
+    "drone deal",
+    '"drone deal"',
+    '"угода про дрони"',
+    "дрон -угода",
+    "-drone",
+    "-угода -drone",
+    "drone OR дрон",
+    "(drone OR дрон) (deal OR угода)",
+    "deal -(knitting OR purl)",
+    "purl -knitting",
+    "drone NEAR/2 deal",
+    "дрон NEAR/3 угода",
+    '"drone deal" NEAR/3 US',
+    'feed:"UNN English" deal',
+    "feed:УНН",
+    "-feed:УНН",
+    'tag:"drone deal"',
+    "is:unread",
+    "is:read угода",
+    "is:flagged",
+    "-is:read drone",
+    "since:3d",
+    "before:3d deal",
+    "since:2025-10-04 OR purl",
+    "deal OR -drone",
+    "(deal OR -drone) -purl",
+    "1",
+    "10",
+    'tag:"drone deal" OR -is:read',
 ]
 
 
@@ -72,7 +106,8 @@ def test_what_a_user_finds() -> None:
         return [items[i].title for i in index.search(parse_query(q), now=NOW)]
 
     assert titles("угода") == [
-        "США та Україна підписали угоду про дрони", "Уряд обговорив угоди щодо дронів",
+        "США та Україна підписали угоду про дрони",
+        "Уряд обговорив угоди щодо дронів",
         "Новини дня",
     ]
     assert titles('"drone deal"') == ["Drone deal signed in Washington"]
@@ -99,9 +134,13 @@ def test_state_filters_read_live_state() -> None:
 def test_highlight_spans() -> None:
     item = make_items()[1]
     out = highlight(parse_query("deal -purl"), item)
-    assert [(s.field, item.summary[s.start:s.end] if s.field == "summary" else
-             item.title[s.start:s.end]) for s in out.spans] == [
-        ("title", "deal"), ("summary", "deal")]
+    assert [
+        (
+            s.field,
+            item.summary[s.start : s.end] if s.field == "summary" else item.title[s.start : s.end],
+        )
+        for s in out.spans
+    ] == [("title", "deal"), ("summary", "deal")]
 
 
 def test_search_items_keeps_order() -> None:
@@ -110,22 +149,45 @@ def test_search_items_keeps_order() -> None:
     assert [i.id for i in found] == ["i6", "i2", "i0"]
 
 
-_WORDS = ["drone", "drones", "deal", "deals", "угода", "угоду", "дрон", "дрони", "US", "the",
-          ".", ":", "\n", ",", "-", "purl"]
+_WORDS = [
+    "drone",
+    "drones",
+    "deal",
+    "deals",
+    "угода",
+    "угоду",
+    "дрон",
+    "дрони",
+    "US",
+    "the",
+    ".",
+    ":",
+    "\n",
+    ",",
+    "-",
+    "purl",
+]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.lists(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join), min_size=1,
-             max_size=8),
+    st.lists(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join), min_size=1, max_size=8),
     st.sampled_from(QUERIES),
 )
 def test_index_agrees_on_random_texts(texts: list[str], query: str) -> None:
     rng = random.Random(len(texts))
     items = [
-        Item(id=str(n), feed=rng.choice(["A", "B"]), title=t, link="", summary=t[::-1],
-             published=NOW - timedelta(hours=n * 20), first_seen=NOW, read=rng.random() < 0.5,
-             text=t.upper())
+        Item(
+            id=str(n),
+            feed=rng.choice(["A", "B"]),
+            title=t,
+            link="",
+            summary=t[::-1],
+            published=NOW - timedelta(hours=n * 20),
+            first_seen=NOW,
+            read=rng.random() < 0.5,
+            text=t.upper(),
+        )
         for n, t in enumerate(texts)
     ]
     assert SearchIndex.build(items).search(parse_query(query), now=NOW) == one_by_one(items, query)

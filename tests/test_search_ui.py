@@ -36,8 +36,11 @@ def reversed_texts(app: MonitorApp) -> list[str]:
 def detail_marks(app: MonitorApp) -> list[str]:
     body = app.main.detail.query_one("#detail-body", Static).content
     assert isinstance(body, Text)
-    return [body.plain[s.start : s.end] for s in body.spans
-            if not isinstance(s.style, str) and s.style.reverse]
+    return [
+        body.plain[s.start : s.end]
+        for s in body.spans
+        if not isinstance(s.style, str) and s.style.reverse
+    ]
 
 
 async def test_words_match_by_form_and_phrases_exclusions_fields_combine(tmp_path: Path) -> None:
@@ -47,8 +50,10 @@ async def test_words_match_by_form_and_phrases_exclusions_fields_combine(tmp_pat
         assert titles(app) == ["Міноборони отримало нові дрони"]
         await pilot.press(*" OR drone")
         assert titles(app) == [
-            "Ukraine signs drone deal with Denmark", "Міноборони отримало нові дрони"]
-        await pilot.press(*" -feed:\"MoD Ukraine\"")
+            "Ukraine signs drone deal with Denmark",
+            "Міноборони отримало нові дрони",
+        ]
+        await pilot.press(*' -feed:"MoD Ukraine"')
         assert titles(app) == ["Ukraine signs drone deal with Denmark"]
         await pilot.press("escape")
         await pilot.press("slash", *'"defence spending" is:read')
@@ -103,8 +108,15 @@ async def test_slash_угода_in_the_demo_finds_every_form(tmp_path: Path) -> 
     form = re.compile(r"\bугод(?:а|и|і|у|ою|о|ам|ами|ах)?\b", re.IGNORECASE)
     expected = {i.title for i in history.items() if form.search(f"{i.title} {i.summary} {i.text}")}
     assert len(expected) >= 4  # угоду, угоди, угода, дронову угоду: the demo names the deal so
-    app = MonitorApp(config, config_path, history, matcher, autopoll=False, watch_files=False,
-                     export_dir=tmp_path)
+    app = MonitorApp(
+        config,
+        config_path,
+        history,
+        matcher,
+        autopoll=False,
+        watch_files=False,
+        export_dir=tmp_path,
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"угода")
         await until(pilot, lambda: set(titles(app)) == expected)

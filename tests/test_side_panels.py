@@ -28,7 +28,9 @@ class PanelApp(App[None]):
 
 def screen_lines(app: App[None]) -> list[str]:
     panel = app.query_one(FilterPanel)
-    return [panel.render_line(y).text.rstrip() for y in range(panel.scrollable_content_region.height)]
+    return [
+        panel.render_line(y).text.rstrip() for y in range(panel.scrollable_content_region.height)
+    ]
 
 
 async def test_entries_keep_their_lines_and_enter_toggles_the_choice() -> None:
@@ -86,9 +88,21 @@ def test_a_failing_feed_says_when_the_scheduled_poll_will_really_ask_it_again() 
 
     now = datetime(2026, 11, 25, 9, 42, tzinfo=timezone.utc)
     feed = FeedConfig("UNN", "https://unn.ua/rss/news_uk.xml", interval=900)
-    state = FeedState("UNN", last_attempt=now, last_outcome="error", last_error="HTTP 503",
-                      failures=1, retry_at=now + timedelta(minutes=1))
+    state = FeedState(
+        "UNN",
+        last_attempt=now,
+        last_outcome="error",
+        last_error="HTTP 503",
+        failures=1,
+        retry_at=now + timedelta(minutes=1),
+    )
     assert "waiting until 09:57" in feed_health(feed, state, now + timedelta(seconds=5)).text
-    slow = FeedState("UNN", last_attempt=now, last_outcome="error", last_error="HTTP 429",
-                     failures=1, retry_at=now + timedelta(hours=2))  # the server's Retry-After wins
+    slow = FeedState(
+        "UNN",
+        last_attempt=now,
+        last_outcome="error",
+        last_error="HTTP 429",
+        failures=1,
+        retry_at=now + timedelta(hours=2),
+    )  # the server's Retry-After wins
     assert "waiting until 11:42" in feed_health(feed, slow, now + timedelta(seconds=5)).text

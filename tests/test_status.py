@@ -37,23 +37,31 @@ async def test_feeds_down_badge_stays_at_80_and_200_columns(tmp_path: Path) -> N
 async def test_toasts_when_a_feed_starts_failing_and_when_it_recovers(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    fresh = [{"title": "New drone plant", "guid": "n1", "link": "https://example.org/n1",
-              "pubDate": NOW - timedelta(minutes=20)}]
+    fresh = [
+        {
+            "title": "New drone plant",
+            "guid": "n1",
+            "link": "https://example.org/n1",
+            "pubDate": NOW - timedelta(minutes=20),
+        }
+    ]
     feed_server.route("/unn.xml", "Service Unavailable", status=503, content_type="text/plain")
     feed_server.route("/mod.xml", rss(fresh))
     app = make_app(tmp_path, base_url=feed_server.base)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("r")
-        await until(pilot, lambda: not app._polling and any("started failing" in n
-                                                             for n in app.notified))
+        await until(
+            pilot, lambda: not app._polling and any("started failing" in n for n in app.notified)
+        )
         assert "UNN English: started failing (HTTP 503 Service Unavailable)" in app.notified
         assert any(n.startswith("MoD Ukraine: answering again (down since ") for n in app.notified)
         await until(pilot, lambda: "1 feed down since" in status_line(app))
 
         feed_server.route("/unn.xml", rss(fresh))
         await pilot.press("r")
-        await until(pilot, lambda: any(n.startswith("UNN English: answering again")
-                                       for n in app.notified))
+        await until(
+            pilot, lambda: any(n.startswith("UNN English: answering again") for n in app.notified)
+        )
         await until(pilot, lambda: "down since" not in status_line(app))
 
 
@@ -90,7 +98,9 @@ async def test_watchlists_show_their_unread_counts(tmp_path: Path) -> None:
     path = app.history.path
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.pause()
-        assert any("Drone Deal  2 unread of 2" in line for line in panel_lines(app)), panel_lines(app)
+        assert any("Drone Deal  2 unread of 2" in line for line in panel_lines(app)), panel_lines(
+            app
+        )
         await pilot.press("enter")  # opens (reads) the first Drone Deal item
         await until(pilot, lambda: History.open(path).get("UNN English:1").read)
         await pilot.pause()

@@ -22,7 +22,12 @@ NOW = datetime(2025, 10, 20, 12, 0, tzinfo=timezone.utc)
 
 
 def make_item(
-    item_id: str, hours_ago: float = 0, *, matched: bool = False, published: bool = True, title: str = ""
+    item_id: str,
+    hours_ago: float = 0,
+    *,
+    matched: bool = False,
+    published: bool = True,
+    title: str = "",
 ) -> Item:
     when = NOW - timedelta(hours=hours_ago)
     return Item(
@@ -95,7 +100,9 @@ def test_items_round_trip_exactly(path: Path) -> None:
     original = make_item("x", 2, matched=True)
     original.summary = 'Quotes " and \\ and emoji 🛡 and Ukrainian: Міністерство оборони'
     original.text = "The article's own text.\nSecond paragraph."
-    original.matches.append(Match("Drones", "drone NEAR/3 deal", "text", 4, 9, "…", "drone NEAR/3 deal"))
+    original.matches.append(
+        Match("Drones", "drone NEAR/3 deal", "text", 4, 9, "…", "drone NEAR/3 deal")
+    )
     History.open(path).add_items([original])
     assert History.open(path).get("x") == original  # from the journal
     History.open(path).compact()
@@ -106,7 +113,9 @@ def test_items_round_trip_exactly(path: Path) -> None:
 
 def test_flags_and_read_marks_persist(path: Path) -> None:
     history = History.open(path)
-    history.add_items([make_item("a"), make_item("b", matched=True), make_item("c"), make_item("d")])
+    history.add_items(
+        [make_item("a"), make_item("b", matched=True), make_item("c"), make_item("d")]
+    )
     assert history.set_flag("a", True).flagged is True
     assert history.set_flag("b", False).flagged is False
     assert history.set_read("c", True).read is True
@@ -205,7 +214,9 @@ def test_prune_drops_old_unflagged_items_only(path: Path) -> None:
 def test_feed_states_persist_and_merge(path: Path) -> None:
     history = History.open(path)
     unn = FeedState(name="unn-en", etag='"abc"', last_success=NOW, last_outcome="ok", last_new=3)
-    mod = FeedState(name="mod", failures=2, retry_at=NOW + timedelta(minutes=30), last_error="HTTP 503")
+    mod = FeedState(
+        name="mod", failures=2, retry_at=NOW + timedelta(minutes=30), last_error="HTTP 503"
+    )
     history.save_feed_states([unn, mod])
     assert History.open(path).feed_states() == {"unn-en": unn, "mod": mod}
 
@@ -262,7 +273,10 @@ def test_a_compaction_keeps_the_previous_snapshot_and_journal_as_backups(path: P
     history.compact()
     assert Path(str(path) + ".bak").read_bytes() == snapshot
     assert Path(str(history.journal_path) + ".bak").read_bytes() == journal
-    assert path.read_bytes() != snapshot and {i.id for i in History.open(path).items()} == {"a", "b"}
+    assert path.read_bytes() != snapshot and {i.id for i in History.open(path).items()} == {
+        "a",
+        "b",
+    }
 
 
 # -- files we refuse to touch ---------------------------------------------------------------
@@ -281,15 +295,27 @@ def _valid_history_bytes(path: Path) -> bytes:
         ("not json", b"<rss>not json</rss>", ("is not valid JSON (", "at line 1 column 1)")),
         ("json list", b"[1, 2, 3]", "is not a monitor history (the JSON is not an object)"),
         ("other tinydb", b'{"_default": {"1": {"x": 1}}}', "is not a monitor history"),
-        ("other app", b'{"meta": {"1": {"app": "other", "schema": 1}}}', "is not a monitor history"),
+        (
+            "other app",
+            b'{"meta": {"1": {"app": "other", "schema": 1}}}',
+            "is not a monitor history",
+        ),
         (
             "newer schema",
             b'{"meta": {"1": {"app": "monitor", "schema": 3}}, "items": {}, "feeds": {}}',
             "was written by a newer monitor (schema 3; this one reads up to 2); it was left untouched. "
             "Upgrade monitor",
         ),
-        ("bad schema", b'{"meta": {"1": {"app": "monitor", "schema": "one"}}}', "invalid schema version ('one')"),
-        ("items not a table", b'{"meta": {"1": {"app": "monitor", "schema": 1}}, "items": []}', '"items" table'),
+        (
+            "bad schema",
+            b'{"meta": {"1": {"app": "monitor", "schema": "one"}}}',
+            "invalid schema version ('one')",
+        ),
+        (
+            "items not a table",
+            b'{"meta": {"1": {"app": "monitor", "schema": 1}}, "items": []}',
+            '"items" table',
+        ),
         (
             "item without first_seen",
             b'{"meta": {"1": {"app": "monitor", "schema": 1}}, "items": {"7": {"id": "x", "feed": "f"}}}',
@@ -318,7 +344,9 @@ def test_unusable_files_raise_one_clear_line_and_stay_untouched(
         assert "\n" not in message
         assert "left untouched" in message
     assert path.read_bytes() == content
-    assert sorted(p.name for p in path.parent.iterdir()) == ["history.json"]  # no temp file, no backup
+    assert sorted(p.name for p in path.parent.iterdir()) == [
+        "history.json"
+    ]  # no temp file, no backup
 
 
 def test_truncated_history_names_the_position_and_the_backup(path: Path) -> None:
@@ -373,7 +401,9 @@ def test_a_failed_write_keeps_the_previous_version(path: Path) -> None:
     blocker = path.with_name(".history.json.tmp")  # the temp file cannot be created
     blocker.mkdir()
     (blocker / "x").touch()
-    with pytest.raises(HistoryError, match=f"cannot write history {path} .*; the previous version was left intact"):
+    with pytest.raises(
+        HistoryError, match=f"cannot write history {path} .*; the previous version was left intact"
+    ):
         history.compact()
     assert path.read_bytes() == before
     (blocker / "x").unlink()

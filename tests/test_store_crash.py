@@ -66,7 +66,9 @@ class Writer:
                 return line
         self.kill()
         err = self.proc.stderr.read() if self.proc.stderr else ""
-        raise AssertionError(f"no {prefix!r} line from the writer within {timeout} s; stderr: {err[-2000:]}")
+        raise AssertionError(
+            f"no {prefix!r} line from the writer within {timeout} s; stderr: {err[-2000:]}"
+        )
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -127,14 +129,19 @@ def test_writer_killed_at_random_moments_never_loses_a_commit(tmp_path: Path) ->
 
     assert kills >= 10, f"only {kills} kills fitted in the time budget"
     assert committed, "the writer never committed anything"
-    print(f"\nsurvived {kills} SIGKILLs ({mid_write} left a half-written temp file); {len(committed)} commits kept")
+    print(
+        f"\nsurvived {kills} SIGKILLs ({mid_write} left a half-written temp file); {len(committed)} commits kept"
+    )
 
 
 def test_poller_and_flagger_processes_never_lose_each_others_updates(tmp_path: Path) -> None:
     path = tmp_path / "history.json"
     go = tmp_path / "go"
     History.open(path).add_items(item(f"s:{n}", n) for n in range(100))
-    with writer("adder", str(path), str(go), "40") as adder, writer("flagger", str(path), str(go), "100") as flagger:
+    with (
+        writer("adder", str(path), str(go), "40") as adder,
+        writer("flagger", str(path), str(go), "100") as flagger,
+    ):
         go.touch()
         adder.finish()
         flagger.finish()
@@ -142,7 +149,9 @@ def test_poller_and_flagger_processes_never_lose_each_others_updates(tmp_path: P
     history = History.open(path)
     for batch in range(40):
         for j in range(10):
-            assert history.get(f"a:{batch}:{j}") is not None, f"item a:{batch}:{j} added by the poller was lost"
+            assert history.get(f"a:{batch}:{j}") is not None, (
+                f"item a:{batch}:{j} added by the poller was lost"
+            )
     for n in range(100):
         seed = history.get(f"s:{n}")
         assert seed is not None
@@ -168,7 +177,9 @@ def test_lock_left_by_a_killed_writer_does_not_block(tmp_path: Path) -> None:
     reopened = History.open(path)
     assert reopened.get("after") is not None
     assert reopened.get("blocked") is None
-    assert reopened.get("s:0") is not None and reopened.get("s:0").read is False  # half-done change never landed
+    assert (
+        reopened.get("s:0") is not None and reopened.get("s:0").read is False
+    )  # half-done change never landed
 
 
 def test_writer_killed_during_compactions_never_loses_a_commit(tmp_path: Path) -> None:
@@ -206,9 +217,11 @@ def test_one_process_compacts_while_another_appends(tmp_path: Path) -> None:
     path = tmp_path / "history.json"
     go = tmp_path / "go"
     History.open(path).add_items(item(f"s:{n}", n) for n in range(100))
-    with writer("adder", str(path), str(go), "40") as adder, \
-            writer("compact_loop", str(path), str(go), "30") as compactor, \
-            writer("flagger", str(path), str(go), "100") as flagger:
+    with (
+        writer("adder", str(path), str(go), "40") as adder,
+        writer("compact_loop", str(path), str(go), "30") as compactor,
+        writer("flagger", str(path), str(go), "100") as flagger,
+    ):
         go.touch()
         adder.finish()
         compactor.finish()
@@ -221,5 +234,7 @@ def test_one_process_compacts_while_another_appends(tmp_path: Path) -> None:
     for n in range(100):
         seed = history.get(f"s:{n}")
         assert seed is not None
-        assert (seed.flag_override is True) if n % 2 == 0 else seed.read, f"change to s:{n} was lost"
+        assert (seed.flag_override is True) if n % 2 == 0 else seed.read, (
+            f"change to s:{n} was lost"
+        )
     assert len(history) == 100 + 400

@@ -88,7 +88,9 @@ def test_times_in_other_zones_are_stored_in_utc(path: Path) -> None:
     History.open(path).compact()
     doc = _tinydb_docs(path)["unn-uk:1"]
     assert doc["published"] == "2025-10-20T12:00:00.000250+00:00"
-    assert History.open(path).get("unn-uk:1").published == datetime(2025, 10, 20, 12, 0, 0, 250, tzinfo=timezone.utc)
+    assert History.open(path).get("unn-uk:1").published == datetime(
+        2025, 10, 20, 12, 0, 0, 250, tzinfo=timezone.utc
+    )
 
 
 @pytest.mark.usefixtures("small_chunks")
@@ -114,7 +116,11 @@ def test_fields_of_a_newer_version_and_odd_documents_survive_a_write(path: Path)
     docs = {str(n): make_item(n).to_dict() for n in range(1, 10)}
     docs["4"]["translation"] = {"a": {}, "12": {"id": "not an item"}}  # looks like an item boundary
     docs["6"].pop("summary")  # an optional field left out
-    data = {"feeds": {}, "meta": {"1": {"schema": 1, "app": "monitor", "matcher": None}}, "items": docs}
+    data = {
+        "feeds": {},
+        "meta": {"1": {"schema": 1, "app": "monitor", "matcher": None}},
+        "items": docs,
+    }
     path.write_bytes(orjson.dumps(data))
     history = History.open(path)
     assert len(history) == 9 and history.get("unn-uk:6").summary == ""

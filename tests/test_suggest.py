@@ -34,10 +34,16 @@ UNTAGGED_NEAR_MISSES = [
     "Interceptor production for the US discussed in Kyiv",
 ]
 BACKGROUND = [
-    "Parliament debates the budget", "Weather service warns of frost", "Air raid alert in Kyiv",
-    "Уряд ухвалив бюджет на наступний рік", "Погода: у Києві похолодання", "Football results",
-    "Energy grid repaired after the strike", "Нова школа відкрилася у Львові",
-    "Defence minister meets partners in Brussels", "Міністр оборони зустрівся з партнерами",
+    "Parliament debates the budget",
+    "Weather service warns of frost",
+    "Air raid alert in Kyiv",
+    "Уряд ухвалив бюджет на наступний рік",
+    "Погода: у Києві похолодання",
+    "Football results",
+    "Energy grid repaired after the strike",
+    "Нова школа відкрилася у Львові",
+    "Defence minister meets partners in Brussels",
+    "Міністр оборони зустрівся з партнерами",
 ] * 4
 
 
@@ -45,8 +51,15 @@ def make_items() -> list[Item]:
     now = utcnow()
     titles = TAGGED + UNTAGGED_NEAR_MISSES + BACKGROUND
     return [
-        Item(id=f"i{n}", feed="UNN", title=t, link=f"https://example.org/{n}", summary="",
-             published=now - timedelta(hours=n), first_seen=now)
+        Item(
+            id=f"i{n}",
+            feed="UNN",
+            title=t,
+            link=f"https://example.org/{n}",
+            summary="",
+            published=now - timedelta(hours=n),
+            first_seen=now,
+        )
         for n, t in enumerate(titles)
     ]
 

@@ -73,15 +73,24 @@ async def test_n_and_shift_n_move_between_unread_items(tmp_path: Path) -> None:
 
 async def test_shift_a_marks_the_view_read_and_asks_above_fifty(tmp_path: Path) -> None:
     many = [
-        Item(f"bulk:{n}", "UNN English", f"Routine item {n}", f"https://example.org/b{n}", "",
-             NOW - timedelta(minutes=n), NOW - timedelta(minutes=n))
+        Item(
+            f"bulk:{n}",
+            "UNN English",
+            f"Routine item {n}",
+            f"https://example.org/b{n}",
+            "",
+            NOW - timedelta(minutes=n),
+            NOW - timedelta(minutes=n),
+        )
         for n in range(60)
     ]
     app = make_app(tmp_path, items=[*fixed_items(), *many])
     path = app.history.path
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("F", "A")  # the flagged view: 3 unread, no question
-        await until(pilot, lambda: sum(not i.read and i.flagged for i in History.open(path).items()) == 0)
+        await until(
+            pilot, lambda: sum(not i.read and i.flagged for i in History.open(path).items()) == 0
+        )
         assert sum(not i.read for i in History.open(path).items()) == 62  # only that view
         await pilot.press("F", "A")  # everything: 62 unread, asks first
         assert isinstance(app.screen, ConfirmScreen)
@@ -120,15 +129,25 @@ async def test_y_says_what_really_happened(tmp_path: Path, monkeypatch: pytest.M
 
 
 async def test_new_since_the_last_look_and_undated_items_are_marked(tmp_path: Path) -> None:
-    undated = Item("MoD Ukraine:u", "MoD Ukraine", "Undated ministry notice", "https://example.org/u",
-                   "", None, NOW - timedelta(minutes=30))
+    undated = Item(
+        "MoD Ukraine:u",
+        "MoD Ukraine",
+        "Undated ministry notice",
+        "https://example.org/u",
+        "",
+        None,
+        NOW - timedelta(minutes=30),
+    )
     app = make_app(tmp_path, items=[*fixed_items(), undated])
     write_stamp(app.history.path, LAST_LOOK, NOW - timedelta(hours=4))
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         rows = screen_rows(app).splitlines()
         # seen 30 minutes ago, but not shown above the news of an hour ago that was out by then
-        assert titles(app)[:2] == ["Ukraine signs drone deal with Denmark", "Undated ministry notice"]
+        assert titles(app)[:2] == [
+            "Ukraine signs drone deal with Denmark",
+            "Undated ministry notice",
+        ]
         assert rows[1][3] == "~" and rows[0][3] == " "  # undated: the time first seen
         assert [r[1] for r in rows[:5]] == ["✦", "✦", "✦", " ", "●"]  # ✦: since the last look
     assert read_stamp(app.history.path, LAST_LOOK) == NOW  # this look, for the next time
@@ -138,14 +157,23 @@ def test_undated_items_never_claim_to_be_newer_than_dated_news() -> None:
     dated_old = Item("a", "F", "old", "", "", NOW - timedelta(hours=5), NOW - timedelta(hours=1))
     dated_new = Item("b", "F", "new", "", "", NOW - timedelta(minutes=10), NOW)
     undated = Item("c", "G", "undated", "", "", None, NOW - timedelta(minutes=50))
-    order = display_order(sorted([dated_old, dated_new, undated], key=lambda i: i.time, reverse=True))
+    order = display_order(
+        sorted([dated_old, dated_new, undated], key=lambda i: i.time, reverse=True)
+    )
     # seen before "new" was out: below it; seen after "old" was out: not above it either
     assert [i.id for i in order] == ["b", "a", "c"]
 
 
 async def test_tags_keep_the_watchlists_order(tmp_path: Path) -> None:
-    both = Item("UNN English:both", "UNN English", "PURL money for drone makers",
-                "https://example.org/both", "", NOW, NOW)
+    both = Item(
+        "UNN English:both",
+        "UNN English",
+        "PURL money for drone makers",
+        "https://example.org/both",
+        "",
+        NOW,
+        NOW,
+    )
     app: MonitorApp = make_app(tmp_path, items=[both])
     async with app.run_test(size=(160, 36)) as pilot:
         await pilot.pause()
@@ -183,12 +211,15 @@ async def test_the_export_dialog_starts_from_the_view_counts_and_remembers_the_f
         await pilot.press("enter")
         await until(pilot, lambda: any(n.startswith("Wrote 2 items") for n in app.notified))
         rows = [json.loads(line) for line in (out / "drones.jsonl").read_text().splitlines()]
-        assert {r["title"] for r in rows} == {"Ukraine signs drone deal with Denmark",
-                                              "Міноборони отримало нові дрони"}
+        assert {r["title"] for r in rows} == {
+            "Ukraine signs drone deal with Denmark",
+            "Міноборони отримало нові дрони",
+        }
         app.main.set_filter(watchlist=None, feed="MoD Ukraine")
         await pilot.press("e")  # the last folder used, the feed of the view
         dialog = app.screen
         assert dialog.query_one("#export-path", Input).value == str(out / "briefing-2025-10-06.md")
         await pilot.pause()
         assert str(dialog.query_one("#export-count", Static).render()) == (
-            "2 items from MoD Ukraine will be written.")
+            "2 items from MoD Ukraine will be written."
+        )

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from monitor.view import ItemFilter, filter_rows
-from monitor.view import RowFilter, adjust_counts, build_view
 from monitor.match import Matcher
 from monitor.models import Watchlist
+from monitor.view import ItemFilter, RowFilter, adjust_counts, build_view, filter_rows
 from tests.app_fixtures import fixed_items
 
 
@@ -23,15 +22,24 @@ def test_row_filter_agrees_with_a_plain_scan_while_typing_and_combining() -> Non
     items, view = view_of_fixed_items()
     rf = RowFilter(view)
     steps = [
-        ItemFilter(query="d"), ItemFilter(query="de"), ItemFilter(query="def"), ItemFilter(query="de"),
-        ItemFilter(query="ДРОН"), ItemFilter(query="e", feed="UNN English"),
+        ItemFilter(query="d"),
+        ItemFilter(query="de"),
+        ItemFilter(query="def"),
+        ItemFilter(query="de"),
+        ItemFilter(query="ДРОН"),
+        ItemFilter(query="e", feed="UNN English"),
         ItemFilter(query="e", feed="UNN English", flagged_only=True),
-        ItemFilter(watchlist="Drone Deal"), ItemFilter(watchlist="PURL", feed="UNN English"),
-        ItemFilter(unread_only=True, query="the"), ItemFilter(query="the budget"), ItemFilter(),
+        ItemFilter(watchlist="Drone Deal"),
+        ItemFilter(watchlist="PURL", feed="UNN English"),
+        ItemFilter(unread_only=True, query="the"),
+        ItemFilter(query="the budget"),
+        ItemFilter(),
     ]
     for flt in steps:
         assert rf.rows(flt) == filter_rows(items, flt), flt
-    assert [items[i].title for i in rf.rows(ItemFilter(query="ДРОН"))] == ["Міноборони отримало нові дрони"]
+    assert [items[i].title for i in rf.rows(ItemFilter(query="ДРОН"))] == [
+        "Міноборони отримало нові дрони"
+    ]
 
 
 def recount(items):  # type: ignore[no-untyped-def]

@@ -16,8 +16,11 @@ PURL = "PURL"
 PASSAGES: list[tuple[frozenset[str], str]] = [
     # -- The drone deal, by name -------------------------------------------------------------
     ({DD}, "Zelensky: Drone Deal with the United States could be signed within weeks"),
-    ({DD}, "Umerov and Driscoll discussed the drone deal in Kyiv\n\nThe sides agreed to "
-           "continue consultations on volumes and financing."),
+    (
+        {DD},
+        "Umerov and Driscoll discussed the drone deal in Kyiv\n\nThe sides agreed to "
+        "continue consultations on volumes and financing.",
+    ),
     ({DD}, "The drone-deal framework is ready, the defence minister says"),
     ({DD}, "Dron Deal talks continue, Office of the President says"),
     ({DD}, "What we know about the DroneDeal so far"),
@@ -28,31 +31,56 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     ({DD}, "«Дрон Діл»: що Україна пропонує американцям"),
     ({DD}, "Президент розраховує підписати мегаугоду до кінця року"),
     ({DD}, "Мегаугода зі США: Україна пропонує Вашингтону свої дрони в обмін на зброю"),
-    ({DD}, "Zelensky hopes to sign a mega deal with Trump\n\nUkraine would buy American weapons "
-           "and the US would buy Ukrainian drones."),
+    (
+        {DD},
+        "Zelensky hopes to sign a mega deal with Trump\n\nUkraine would buy American weapons "
+        "and the US would buy Ukrainian drones.",
+    ),
     ({DD}, "The so-called megadeal would include a drone component, Zelensky said"),
     # -- The drone deal, described without its name ------------------------------------------
-    ({DD}, "Kyiv expects the agreement on drones with the US to be signed before the end of "
-           "the year, Yermak said"),
-    ({DD}, "Ukraine offered the United States a drone production deal worth tens of billions "
-           "of dollars"),
-    ({DD}, "Ukraine and America are close to a deal on drones, the President said\n\nThe "
-           "agreement would let the US buy our battle-tested UAVs."),
-    ({DD}, "Washington is interested in purchasing Ukrainian interceptor drones, ambassador "
-           "Stefanishyna said"),
+    (
+        {DD},
+        "Kyiv expects the agreement on drones with the US to be signed before the end of "
+        "the year, Yermak said",
+    ),
+    (
+        {DD},
+        "Ukraine offered the United States a drone production deal worth tens of billions "
+        "of dollars",
+    ),
+    (
+        {DD},
+        "Ukraine and America are close to a deal on drones, the President said\n\nThe "
+        "agreement would let the US buy our battle-tested UAVs.",
+    ),
+    (
+        {DD},
+        "Washington is interested in purchasing Ukrainian interceptor drones, ambassador "
+        "Stefanishyna said",
+    ),
     ({DD}, "Ukraine, U.S. discuss joint drone manufacturing agreement"),
-    ({DD}, "The US could purchase up to $10 billion worth of drones from Ukraine under the "
-           "proposed agreement, Svyrydenko said"),
+    (
+        {DD},
+        "The US could purchase up to $10 billion worth of drones from Ukraine under the "
+        "proposed agreement, Svyrydenko said",
+    ),
     ({DD}, "Stefanishyna: the drone agreement with Washington is in its final stage"),
-    ({DD}, "Kyiv and Washington have agreed the main parameters of a deal under which the "
-           "Americans will buy Ukrainian drones"),
+    (
+        {DD},
+        "Kyiv and Washington have agreed the main parameters of a deal under which the "
+        "Americans will buy Ukrainian drones",
+    ),
     ({DD}, "A deal on Ukrainian drones for the US army could be worth $10-30 billion"),
-    ({DD}, "Zelensky: we have proposed a drone agreement to the Americans, and they are "
-           "interested"),
-    ({DD}, "Ukraine will sell its drones to the US as part of a broader agreement, Zelensky "
-           "says"),
-    ({DD}, "Ukraine is ready to produce drones for the United States and share its combat "
-           "experience, Zelensky told Trump"),
+    (
+        {DD},
+        "Zelensky: we have proposed a drone agreement to the Americans, and they are interested",
+    ),
+    ({DD}, "Ukraine will sell its drones to the US as part of a broader agreement, Zelensky says"),
+    (
+        {DD},
+        "Ukraine is ready to produce drones for the United States and share its combat "
+        "experience, Zelensky told Trump",
+    ),
     ({DD}, "Pentagon team in Kyiv to study buying Ukrainian drones"),
     ({DD}, "US and Ukrainian negotiators discuss terms of the UAV agreement in Washington"),
     ({DD}, "Зеленський: угода з США щодо дронів може бути підписана найближчими тижнями"),
@@ -62,28 +90,41 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     ({DD}, "Україна запропонувала США угоду про спільне виробництво дронів"),
     ({DD}, "Американці зацікавлені в купівлі українських дронів-перехоплювачів, — посол"),
     ({DD}, "Dron Deal: у Вашингтоні тривають переговори щодо постачання українських дронів"),
-    ({DD}, "Зеленський анонсував домовленість із Трампом щодо продажу американцям "
-           "українських безпілотників"),
+    (
+        {DD},
+        "Зеленський анонсував домовленість із Трампом щодо продажу американцям "
+        "українських безпілотників",
+    ),
     ({DD}, "США можуть закупити українських БПЛА на 10 млрд доларів, — Стефанішина"),
-    ({DD}, "Україна готова виробляти дрони для Сполучених Штатів та ділитися бойовим "
-           "досвідом, заявив Зеленський"),
+    (
+        {DD},
+        "Україна готова виробляти дрони для Сполучених Штатів та ділитися бойовим "
+        "досвідом, заявив Зеленський",
+    ),
     ({DD}, "Угоду щодо безпілотників зі Штатами обговорили Умєров і Дрісколл"),
-    ({DD}, "Переговори про дронову угоду\n\nСторони обговорили обсяги постачання "
-           "українських дронів до США та фінансування."),
+    (
+        {DD},
+        "Переговори про дронову угоду\n\nСторони обговорили обсяги постачання "
+        "українських дронів до США та фінансування.",
+    ),
     ({DD}, "Україна може експортувати свої дрони до США в межах великої домовленості"),
     ({DD}, "Американська армія хоче купувати дрони в України, — Єрмак"),
     # -- Not the deal: other senses and other deals ------------------------------------------
     (set(), "Angry drone: deal or no deal"),
     (set(), "US approves $1.1 billion counter-drone deal with Qatar"),
-    (set(), "State Department clears sale of counter-drone systems to Poland worth $800 "
-            "million"),
-    (set(), "The United States agreed to sell anti-drone systems to Saudi Arabia under a new "
-            "deal\n\nThe package includes radars and interceptors."),
+    (set(), "State Department clears sale of counter-drone systems to Poland worth $800 million"),
+    (
+        set(),
+        "The United States agreed to sell anti-drone systems to Saudi Arabia under a new "
+        "deal\n\nThe package includes radars and interceptors.",
+    ),
     (set(), "Lessons from Ukraine: US signs counter-drone agreement with Romania"),
     (set(), "India signs $3.5 billion agreement with US for 31 MQ-9B Predator drones"),
     (set(), "Ukraine and Denmark sign agreement on joint drone production"),
-    (set(), "Denmark is helping us scale up drone production under the new agreement, "
-            "Zelensky said"),
+    (
+        set(),
+        "Denmark is helping us scale up drone production under the new agreement, Zelensky said",
+    ),
     (set(), "Україна та Велика Британія уклали угоду щодо виробництва дронів-перехоплювачів"),
     (set(), "Україна і Нідерланди підписали угоду про дрони для ЗСУ"),
     (set(), "The US will supply Ukraine with more Switchblade drones"),
@@ -91,23 +132,27 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     (set(), "Ukrainian forces buy American drones with money raised by volunteers"),
     (set(), "Trump's mega deal with Japan: $550 billion in investment"),
     (set(), "Drones attacked Kyiv overnight; talks on a peace deal with the US continue"),
-    (set(), "Ukraine hit a Russian refinery with drones.\n\nMeanwhile the US and Ukraine "
-            "signed a minerals agreement."),
+    (
+        set(),
+        "Ukraine hit a Russian refinery with drones.\n\nMeanwhile the US and Ukraine "
+        "signed a minerals agreement.",
+    ),
     (set(), "США схвалили продаж Польщі систем протидії дронам на 800 млн доларів"),
     (set(), "Taiwan signs deal to buy US drones worth $360 million"),
     (set(), "Ukraine's drone makers look for investors at a fair in Kyiv"),
     (set(), "Зеленський: угода з США про рідкісноземельні метали готова"),
     (set(), "Дрони атакували Київ: Трамп закликав до угоди"),
-    (set(), "Pentagon launches its own drone production programme, citing lessons from "
-            "Ukraine"),
+    (set(), "Pentagon launches its own drone production programme, citing lessons from Ukraine"),
     # -- PURL, by name ------------------------------------------------------------------------
     ({PURL}, "Norway and Germany join PURL with new contributions"),
     ({PURL}, "The Netherlands allocates €250 million to PURL"),
     ({PURL}, "Canada announces a $200 million contribution to the PURL initiative"),
     ({PURL}, "NATO's Prioritized Ukraine Requirements List delivers first Patriot missiles"),
     ({PURL}, "First PURL-funded package of US weapons arrives in Ukraine"),
-    ({PURL}, "Rutte: allies have pledged $4 billion under the Prioritised Ukraine Requirements "
-             "List"),
+    (
+        {PURL},
+        "Rutte: allies have pledged $4 billion under the Prioritised Ukraine Requirements List",
+    ),
     ({PURL}, "Нідерланди виділили 250 мільйонів євро на PURL"),
     ({PURL}, "Данія, Норвегія та Швеція профінансують пакет у межах механізму PURL"),
     ({PURL}, "Україна отримала перший пакет американської зброї за програмою PURL"),
@@ -117,28 +162,45 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     ({PURL}, "Bulletin\n\nBelgium said it would join PURL next month."),
     # -- PURL, described without its name -----------------------------------------------------
     ({PURL}, "NATO allies will pay for American weapons for Ukraine under a new mechanism"),
-    ({PURL}, "Denmark, Norway and Sweden will finance a $500 million package of US weapons for "
-             "Ukraine through NATO"),
-    ({PURL}, "Germany to fund purchase of US-made Patriot interceptors for Ukraine via NATO "
-             "mechanism"),
+    (
+        {PURL},
+        "Denmark, Norway and Sweden will finance a $500 million package of US weapons for "
+        "Ukraine through NATO",
+    ),
+    (
+        {PURL},
+        "Germany to fund purchase of US-made Patriot interceptors for Ukraine via NATO mechanism",
+    ),
     ({PURL}, "European allies buy American arms for Kyiv under the NATO scheme"),
-    ({PURL}, "The Netherlands will pay €500 million for a package of American weapons for "
-             "Ukraine"),
-    ({PURL}, "Under the NATO initiative, European countries finance deliveries of US "
-             "weapons to Ukraine"),
+    ({PURL}, "The Netherlands will pay €500 million for a package of American weapons for Ukraine"),
+    (
+        {PURL},
+        "Under the NATO initiative, European countries finance deliveries of US weapons to Ukraine",
+    ),
     ({PURL}, "Нідерланди профінансують пакет американської зброї для України на 500 млн євро"),
-    ({PURL}, "Механізм НАТО, за яким союзники купують американську зброю для України, "
-             "отримав нові внески"),
+    (
+        {PURL},
+        "Механізм НАТО, за яким союзники купують американську зброю для України, "
+        "отримав нові внески",
+    ),
     ({PURL}, "Скандинавські країни оплатять закупівлю американського озброєння для ЗСУ"),
     ({PURL}, "Союзники по НАТО фінансуватимуть закупівлю зброї у США для України"),
-    ({PURL}, "Канада профінансує придбання американських систем ППО для України в межах "
-             "механізму НАТО"),
+    (
+        {PURL},
+        "Канада профінансує придбання американських систем ППО для України в межах механізму НАТО",
+    ),
     ({PURL}, "Європейські партнери закуповуватимуть американську зброю для України через НАТО"),
     # -- Not PURL -----------------------------------------------------------------------------
-    (set(), "PURL: persistent URLs that outlive the servers they point at\n\nThe OCLC "
-            "service redirects each PURL to the current location of a resource."),
-    (set(), "Why every SBOM entry should carry a PURL\n\nThe package URL (purl) spec names "
-            "a package across npm, PyPI and Maven."),
+    (
+        set(),
+        "PURL: persistent URLs that outlive the servers they point at\n\nThe OCLC "
+        "service redirects each PURL to the current location of a resource.",
+    ),
+    (
+        set(),
+        "Why every SBOM entry should carry a PURL\n\nThe package URL (purl) spec names "
+        "a package across npm, PyPI and Maven.",
+    ),
     (set(), "purl-spec 1.0 released: package URLs get a formal grammar"),
     (set(), "Dublin Core terms live at purl.org/dc/terms, so keep the namespace stable"),
     (set(), "Knit two, purl two: a ribbing pattern for beginners"),
@@ -153,36 +215,40 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     (set(), "Ukraine Defence Contact Group: partners pledge new air defence"),
     # -- A second batch, written after the rules, kept as found -------------------------------
     ({DD}, "Trump says US 'will be buying' drones from Ukraine"),
-    ({DD}, 'Ukraine and US agree to work on a deal for American purchases of Ukrainian drones'),
-    ({DD}, 'Zelensky: drone pact with Washington would bring $50 billion to our industry'),
-    ({DD}, "Ukrainian drone makers could supply the US military under a future bilateral "
-           "agreement"),
-    ({DD}, 'Kyiv proposes a drones-for-weapons swap to Washington'),
-    ({DD}, 'Зеленський: США хочуть купувати наші дрони'),
-    ({DD}, "Україна та США працюють над угодою, за якою американці закуповуватимуть "
-           "українські дрони"),
-    ({DD}, 'Посол: домовленості щодо дронів зі США - на фінальному етапі'),
-    ({DD}, 'Зеленський розраховує на «дронову угоду» з Трампом'),
-    ({DD}, 'Угода щодо дронів між Україною та США може сягнути 30 млрд доларів'),
-    ({DD}, 'Україна обміняє свої дрони на американську зброю: деталі угоди'),
-    ({DD}, 'Drone deal with the US: Ukraine ready to hand over technology'),
-    ({DD}, 'Drone Dael with US delayed'),
-    ({DD}, 'The United States and Ukraine are negotiating a drone agreement worth billions'),
-    ({DD}, 'Мегаугоду щодо дронів обговорили в Білому домі'),
-    (set(), 'US Army signs $5 billion drone contract with Anduril'),
-    (set(), 'Ukraine and Germany agree on long-range drone production'),
-    (set(), 'США і Тайвань уклали угоду про постачання дронів'),
-    (set(), 'Польща купуватиме українські дрони, — міністр'),
-    (set(), 'Drone strike on Odesa: US envoy calls for a ceasefire agreement'),
-    ({PURL}, 'Sweden pledges $275 million for US weapons package for Ukraine'),
-    ({PURL}, 'Allies have funded four packages of American equipment for Ukraine, Rutte says'),
-    ({PURL}, 'Норвегія спрямує 1 млрд крон на закупівлю американської зброї для України'),
-    ({PURL}, 'Rutte: NATO mechanism to buy US arms for Ukraine has raised $2 billion'),
-    ({PURL}, 'Латвія приєдналася до механізму закупівлі американської зброї для України'),
-    ({PURL}, 'Ukraine receives first Patriot missiles paid for by European allies'),
-    ({PURL}, 'Німеччина оплатить дві системи Patriot для України у США'),
-    (set(), 'PURL resolvers keep scholarly links alive'),
-    (set(), 'Use purl to identify your dependencies in CycloneDX'),
-    (set(), 'US signs $2bn contract for Patriot missiles for the US Army'),
-    (set(), 'Ukraine to buy Gripen jets from Sweden'),
+    ({DD}, "Ukraine and US agree to work on a deal for American purchases of Ukrainian drones"),
+    ({DD}, "Zelensky: drone pact with Washington would bring $50 billion to our industry"),
+    (
+        {DD},
+        "Ukrainian drone makers could supply the US military under a future bilateral agreement",
+    ),
+    ({DD}, "Kyiv proposes a drones-for-weapons swap to Washington"),
+    ({DD}, "Зеленський: США хочуть купувати наші дрони"),
+    (
+        {DD},
+        "Україна та США працюють над угодою, за якою американці закуповуватимуть українські дрони",
+    ),
+    ({DD}, "Посол: домовленості щодо дронів зі США - на фінальному етапі"),
+    ({DD}, "Зеленський розраховує на «дронову угоду» з Трампом"),
+    ({DD}, "Угода щодо дронів між Україною та США може сягнути 30 млрд доларів"),
+    ({DD}, "Україна обміняє свої дрони на американську зброю: деталі угоди"),
+    ({DD}, "Drone deal with the US: Ukraine ready to hand over technology"),
+    ({DD}, "Drone Dael with US delayed"),
+    ({DD}, "The United States and Ukraine are negotiating a drone agreement worth billions"),
+    ({DD}, "Мегаугоду щодо дронів обговорили в Білому домі"),
+    (set(), "US Army signs $5 billion drone contract with Anduril"),
+    (set(), "Ukraine and Germany agree on long-range drone production"),
+    (set(), "США і Тайвань уклали угоду про постачання дронів"),
+    (set(), "Польща купуватиме українські дрони, — міністр"),
+    (set(), "Drone strike on Odesa: US envoy calls for a ceasefire agreement"),
+    ({PURL}, "Sweden pledges $275 million for US weapons package for Ukraine"),
+    ({PURL}, "Allies have funded four packages of American equipment for Ukraine, Rutte says"),
+    ({PURL}, "Норвегія спрямує 1 млрд крон на закупівлю американської зброї для України"),
+    ({PURL}, "Rutte: NATO mechanism to buy US arms for Ukraine has raised $2 billion"),
+    ({PURL}, "Латвія приєдналася до механізму закупівлі американської зброї для України"),
+    ({PURL}, "Ukraine receives first Patriot missiles paid for by European allies"),
+    ({PURL}, "Німеччина оплатить дві системи Patriot для України у США"),
+    (set(), "PURL resolvers keep scholarly links alive"),
+    (set(), "Use purl to identify your dependencies in CycloneDX"),
+    (set(), "US signs $2bn contract for Patriot missiles for the US Army"),
+    (set(), "Ukraine to buy Gripen jets from Sweden"),
 ]

@@ -34,22 +34,37 @@ class MonitorCommands(Provider):
             return []
         out: list[tuple[str, Callable[[], object], str]] = [
             ("Show all feeds", partial(set_filter, feed=None), "Drop the feed filter"),
-            ("Show all watchlists", partial(set_filter, watchlist=None),
-             "Drop the watchlist filter"),
+            (
+                "Show all watchlists",
+                partial(set_filter, watchlist=None),
+                "Drop the watchlist filter",
+            ),
         ]
         for feed in config.feeds:
             name = one_line(feed.name)
-            out.append((f"Show feed: {name}", partial(set_filter, feed=feed.name),
-                        f"Only the items of {name}"))
+            out.append(
+                (
+                    f"Show feed: {name}",
+                    partial(set_filter, feed=feed.name),
+                    f"Only the items of {name}",
+                )
+            )
         for watchlist in config.watchlists:
             name = one_line(watchlist.name)
-            out.append((f"Show watchlist: {name}", partial(set_filter, watchlist=watchlist.name),
-                        f"Only the items {name} matched"))
+            out.append(
+                (
+                    f"Show watchlist: {name}",
+                    partial(set_filter, watchlist=watchlist.name),
+                    f"Only the items {name} matched",
+                )
+            )
         return out
 
     def _all(self) -> list[tuple[str, Callable[[], object], str]]:
-        commands = [(name, partial(self.app.run_action, action, self.screen), help_text)
-                    for name, action, help_text in self._commands()]
+        commands = [
+            (name, partial(self.app.run_action, action, self.screen), help_text)
+            for name, action, help_text in self._commands()
+        ]
         return commands + self._filters()
 
     async def discover(self) -> Hits:

@@ -58,19 +58,35 @@ def detail_text(
 
     ``search_spans``: what the search matched (highlighted in ``found_style``). Nothing from
     the feed is read as markup."""
-    title = highlighted(" ".join(item.title.split("\n")), item.matches, "title", match_style,
-                        search_spans, found_style)
+    title = highlighted(
+        " ".join(item.title.split("\n")),
+        item.matches,
+        "title",
+        match_style,
+        search_spans,
+        found_style,
+    )
     title.stylize("bold")
     parts: list[Text] = [title, Text("")]
-    parts.append(highlighted(item.summary or "(no summary)", item.matches, "summary", match_style,
-                             search_spans, found_style))
+    parts.append(
+        highlighted(
+            item.summary or "(no summary)",
+            item.matches,
+            "summary",
+            match_style,
+            search_spans,
+            found_style,
+        )
+    )
     if item.note.strip():
         note = Text("Your note: ", style=label_style, end="")
         note.append(one_line(item.note))
         parts += [Text(""), note]
     if item.text.strip():
-        parts += [Text(""), highlighted(item.text, item.matches, "text", match_style,
-                                        search_spans, found_style)]
+        parts += [
+            Text(""),
+            highlighted(item.text, item.matches, "text", match_style, search_spans, found_style),
+        ]
     parts.append(Text(""))
 
     def field(label: str, value: Text | str) -> None:

@@ -25,7 +25,9 @@ def feed_health(feed: FeedConfig, state: FeedState | None, now: datetime) -> Hea
         return Health("–", "off", "disabled")
     if state is None or state.last_attempt is None:
         return Health("○", "idle", "not polled yet")
-    last_ok = f"last ok {timefmt.ago(state.last_success, now)}" if state.last_success else "never ok"
+    last_ok = (
+        f"last ok {timefmt.ago(state.last_success, now)}" if state.last_success else "never ok"
+    )
     if state.retry_at is not None and state.retry_at > now:
         # The scheduled poll that asks it again: never before retry_at, nor before its interval.
         until = next_attempt(feed, state) or state.retry_at

@@ -48,8 +48,9 @@ class ItemList(ScrollView, can_focus=True):
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False),
         Binding("enter", "open", "Open", show=False),
-        Binding("escape", "screen.clear_filters", "Clear the search; again: every filter",
-                show=False),
+        Binding(
+            "escape", "screen.clear_filters", "Clear the search; again: every filter", show=False
+        ),
     ]
 
     COMPONENT_CLASSES = {

@@ -38,4 +38,3 @@ def clean_with_offsets(text: str) -> tuple[str, list[int]]:
             out.append(ch)
     mapping.append(len(out))
     return "".join(out), mapping
-

@@ -71,8 +71,9 @@ class FilterPanel(_PanelKeys):
         Binding("g", "first", "Top", show=False),
         Binding("G", "last", "Bottom", show=False),
         Binding("enter", "select", "Filter by it (again: clear)", show=False),
-        Binding("escape", "screen.clear_filters", "Clear the search; again: every filter",
-                show=False),
+        Binding(
+            "escape", "screen.clear_filters", "Clear the search; again: every filter", show=False
+        ),
     ]
 
     COMPONENT_CLASSES = {"filter-panel--cursor", "filter-panel--hover"}
@@ -202,7 +203,9 @@ class FilterPanel(_PanelKeys):
         if self._highlighted is None:
             self.highlighted = 0
             return
-        line = self._starts[self._highlighted] + direction * max(1, self.scrollable_content_region.height - 1)
+        line = self._starts[self._highlighted] + direction * max(
+            1, self.scrollable_content_region.height - 1
+        )
         line = max(0, min(line, len(self._line_entry) - 1))
         self.highlighted = self._line_entry[line] if self._line_entry else 0
 
@@ -306,7 +309,7 @@ def folder_key(folder: str) -> str:
 def folder_of_key(name: str | None) -> str | None:
     """The folder a feeds panel entry stands for, or None for a feed or "All"."""
     if name is not None and name.startswith(FOLDER_KEY):
-        return name[len(FOLDER_KEY):]
+        return name[len(FOLDER_KEY) :]
     return None
 
 
@@ -347,8 +350,9 @@ def feed_entries(
             entries.append((key, line))
             pad = "  "
         for feed in feeds:
-            entries.append((feed.name, _feed_entry(feed, states, counts, selected, now,
-                                                   room - len(pad), pad)))
+            entries.append(
+                (feed.name, _feed_entry(feed, states, counts, selected, now, room - len(pad), pad))
+            )
     return entries
 
 

@@ -49,7 +49,11 @@ def status_text(state: StatusState, now: datetime, width: int | None = None) -> 
         poll.append(f"next poll {when}")
     else:
         poll.append("no poll scheduled", "dim")
-    last = Text("last poll " + one_line(state.last_poll), "dim", no_wrap=True, end="") if state.last_poll else None
+    last = (
+        Text("last poll " + one_line(state.last_poll), "dim", no_wrap=True, end="")
+        if state.last_poll
+        else None
+    )
     parts = [part for part in (shown, poll, last) if part is not None]
     # What must stay in sight at any width: an outage and a broken feeds.toml.
     sticky = Text(no_wrap=True, end="")

@@ -31,7 +31,9 @@ __all__ = [
 ]
 
 
-def open_history(config: Config, db_override: Path | None = None, *, create: bool = True) -> History:
+def open_history(
+    config: Config, db_override: Path | None = None, *, create: bool = True
+) -> History:
     """The history named by ``--db``, else by ``[settings] history``, else the platform's.
 
     With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`."""

@@ -21,7 +21,15 @@ from filelock import FileLock, Timeout
 
 from monitor.errors import HistoryError
 
-__all__ = ["HistoryLock", "Stamp", "atomic_write", "backup_path", "fsync_dir", "keep_backup", "stamp"]
+__all__ = [
+    "HistoryLock",
+    "Stamp",
+    "atomic_write",
+    "backup_path",
+    "fsync_dir",
+    "keep_backup",
+    "stamp",
+]
 
 Stamp = tuple[int, int, int, int]  # (inode, size, mtime_ns, ctime_ns)
 
@@ -112,7 +120,9 @@ class HistoryLock:
         self.path = path
         self.lock_path = path.with_name(path.name + ".lock")
         self.timeout = timeout
-        self._lock = FileLock(self.lock_path, timeout=timeout, thread_local=False, poll_interval=0.01)
+        self._lock = FileLock(
+            self.lock_path, timeout=timeout, thread_local=False, poll_interval=0.01
+        )
 
     @contextmanager
     def held(self) -> Iterator[None]:

@@ -42,7 +42,6 @@ ITEMS, FEEDS, META = "items", "feeds", "meta"
 Tables = dict[str, dict[str, Any]]
 
 
-
 def _journal_capable(data: Tables) -> None:
     """1 -> 2: no item changes; the schema number keeps monitors without a journal away."""
 
@@ -87,7 +86,6 @@ def _first_line(exc: BaseException) -> str:
 # -- the file's contents ---------------------------------------------------------------------
 
 
-
 # -- the file's contents -----------------------------------------------------------------------------
 
 
@@ -105,7 +103,9 @@ class Contents:
         self.doc_ids: dict[str, str] = {}  # item id -> TinyDB document id (the key in the file)
         self.extras: dict[str, dict[str, Any]] = {}  # item id -> fields this version does not know
         self.feeds: dict[str, dict[str, Any]] = {}
-        self.meta: dict[str, dict[str, Any]] = {"1": {"schema": SCHEMA_VERSION, "app": APP, "matcher": None}}
+        self.meta: dict[str, dict[str, Any]] = {
+            "1": {"schema": SCHEMA_VERSION, "app": APP, "matcher": None}
+        }
         self.others: dict[str, Any] = {}  # tables of a newer version, kept as they are
         self.next_id = 1
         self.schema = SCHEMA_VERSION  # the version of the file read (older until compacted)
@@ -133,7 +133,11 @@ class Contents:
             raise _unusable(path, f'is damaged (its "{FEEDS}" table is not a JSON object)')
         # TinyDB needs integer-like keys; feed documents need a name.
         for key, doc in feeds.items():
-            if not key.isdigit() or not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+            if (
+                not key.isdigit()
+                or not isinstance(doc, dict)
+                or not isinstance(doc.get("name"), str)
+            ):
                 raise _unusable(path, f"has a malformed feed state (document {key})")
         self.feeds, self.meta = feeds, meta  # type: ignore[assignment]
         self.others = {k: v for k, v in head.items() if k not in (FEEDS, META, ITEMS)}
@@ -176,7 +180,9 @@ class Contents:
         except KeyError as exc:
             raise _unusable(path, f"has a malformed item (document {key}: missing {exc})") from None
         except (TypeError, ValueError, AttributeError) as exc:
-            raise _unusable(path, f"has a malformed item (document {key}: {_first_line(exc)})") from None
+            raise _unusable(
+                path, f"has a malformed item (document {key}: {_first_line(exc)})"
+            ) from None
 
     def finish(self) -> None:
         self.next_id = max(map(int, self.doc_ids.values()), default=0) + 1
@@ -185,7 +191,9 @@ class Contents:
 
     def meta_doc(self) -> dict[str, Any]:
         """The meta document naming app "monitor" (an empty dict when there is none)."""
-        return next((d for d in self.meta.values() if isinstance(d, dict) and d.get("app") == APP), {})
+        return next(
+            (d for d in self.meta.values() if isinstance(d, dict) and d.get("app") == APP), {}
+        )
 
     def set_meta(self, fields: dict[str, Any]) -> None:
         doc = self.meta_doc()
@@ -268,7 +276,9 @@ class Contents:
 
     def chunks(self) -> Iterator[bytes]:
         """The file, compact JSON, in pieces of at most ``CHUNK_ITEMS`` items."""
-        head = orjson.dumps({FEEDS: self.feeds, META: self.meta, **self.others}, option=orjson.OPT_NON_STR_KEYS)
+        head = orjson.dumps(
+            {FEEDS: self.feeds, META: self.meta, **self.others}, option=orjson.OPT_NON_STR_KEYS
+        )
         yield head[:-1] + _ITEMS_START[1:]
         items, doc_ids, extras = list(self.items.values()), self.doc_ids, self.extras
         for start in range(0, len(items), CHUNK_ITEMS):
@@ -339,10 +349,14 @@ def read_contents(path: Path) -> tuple[Contents, Stamp]:
             f"history {path} does not exist; check the path or start a new one with --db PATH"
         ) from None
     except IsADirectoryError:
-        raise _unusable(path, "is a directory, not a file", "Pass a file path with --db PATH") from None
+        raise _unusable(
+            path, "is a directory, not a file", "Pass a file path with --db PATH"
+        ) from None
     except PermissionError:
         raise _unusable(
-            path, "cannot be read (permission denied)", "Fix its permissions or use another one with --db PATH"
+            path,
+            "cannot be read (permission denied)",
+            "Fix its permissions or use another one with --db PATH",
         ) from None
     except OSError as exc:
         raise _unusable(path, f"cannot be read ({exc.strerror or exc})") from None
@@ -418,7 +432,9 @@ def _read_whole(path: Path, raw: bytes) -> Contents:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise _unusable(path, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+        raise _unusable(
+            path, f"is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
     del raw
     if not isinstance(data, dict):
         raise _unusable(path, "is not a monitor history (the JSON is not an object)")
@@ -463,4 +479,3 @@ class OrjsonStorage(Storage):
 
     def close(self) -> None:
         pass
-

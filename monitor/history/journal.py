@@ -115,7 +115,9 @@ class Journal:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise HistoryError(f"cannot read history journal {self.path} ({exc.strerror or exc})") from None
+            raise HistoryError(
+                f"cannot read history journal {self.path} ({exc.strerror or exc})"
+            ) from None
         try:
             st = os.fstat(fd)
             if inode is not None and st.st_ino != inode:

@@ -64,7 +64,11 @@ class History:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, create: bool = True, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         # The real file: a symlinked history stays a symlink (we replace its target).
         self.path = Path(os.path.realpath(Path(path).expanduser()))
@@ -91,7 +95,11 @@ class History:
 
     @classmethod
     def open(
-        cls, path: str | os.PathLike[str], *, create: bool = True, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> History:
         """Open the history at ``path``, creating it (and its directories) if missing."""
         return cls(path, create=create, lock_timeout=lock_timeout)
@@ -112,7 +120,9 @@ class History:
         with self._mutex:
             if self._sorted is None:
                 with memory.gc_paused():
-                    self._sorted = sorted(self._items.values(), key=attrgetter("time"), reverse=True)
+                    self._sorted = sorted(
+                        self._items.values(), key=attrgetter("time"), reverse=True
+                    )
             return list(self._sorted)
 
     def get(self, item_id: str) -> Item | None:
@@ -266,7 +276,9 @@ class History:
             return 0
 
         def change() -> int:
-            changed = [it for i in ids if (it := self._items.get(i)) is not None and it.read != read]
+            changed = [
+                it for i in ids if (it := self._items.get(i)) is not None and it.read != read
+            ]
             for it in changed:
                 it.read = read
             self._changed(changed, read=read)
@@ -322,7 +334,9 @@ class History:
     def _require(self, item_id: str) -> Item:
         item = self._items.get(item_id)
         if item is None:
-            raise HistoryError(f"item {item_id} is not in history {self.path} (pruned by another monitor process?)")
+            raise HistoryError(
+                f"item {item_id} is not in history {self.path} (pruned by another monitor process?)"
+            )
         return item
 
     def _insert(self, items: list[Item]) -> list[Item]:
@@ -393,7 +407,9 @@ class History:
             if self._journal_ino is None:  # none yet, or one a compaction already folded in
                 self._journal_ino = self._journal.start(self._gen or "")
                 self._journal_end = self._head_size
-            ino, end = self._journal.append([encode({"v": JOURNAL_VERSION, **tx})], self._journal_end)
+            ino, end = self._journal.append(
+                [encode({"v": JOURNAL_VERSION, **tx})], self._journal_end
+            )
         except OSError as exc:
             raise HistoryError(
                 f"cannot write history journal {self._journal.path} ({exc.strerror or exc}); "
@@ -401,7 +417,9 @@ class History:
             ) from None
         if ino != self._journal_ino:  # replaced under us despite the lock: never append blind
             self._stamp = None
-            raise HistoryError(f"history journal {self._journal.path} was replaced while locked; try again")
+            raise HistoryError(
+                f"history journal {self._journal.path} was replaced while locked; try again"
+            )
         self._journal_end = end
         self._journal_seen = (ino, end)
 
@@ -429,7 +447,9 @@ class History:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise HistoryError(f"cannot create the directory of history {self.path} ({exc.strerror or exc})") from None
+            raise HistoryError(
+                f"cannot create the directory of history {self.path} ({exc.strerror or exc})"
+            ) from None
         with self._mutex, self._lock.held():
             if os.path.lexists(self.path):  # another process created it meanwhile
                 return
@@ -440,7 +460,9 @@ class History:
                 atomic_write(self.path, data.chunks())
                 self._journal.start(gen)
             except OSError as exc:
-                raise HistoryError(f"cannot create history {self.path} ({exc.strerror or exc})") from None
+                raise HistoryError(
+                    f"cannot create history {self.path} ({exc.strerror or exc})"
+                ) from None
 
     def _catch_up(self) -> bool:
         """Reload after a compaction elsewhere, else replay the journal's new records."""

@@ -56,7 +56,10 @@ _ATOM_NAMES = frozenset(
 )
 # Elements read the same way by both parsers (expat's "namespace local" names).
 _RSS_VOCABULARY = _RSS_NAMES | {
-    f"{_DC} creator", f"{_DC} subject", f"{_DC} date", f"{_CONTENT} encoded",
+    f"{_DC} creator",
+    f"{_DC} subject",
+    f"{_DC} date",
+    f"{_CONTENT} encoded",
     f"{_ATOM} link",
 }
 _ATOM_VOCABULARY = frozenset(f"{_ATOM} {name}" for name in _ATOM_NAMES)
@@ -139,8 +142,9 @@ class _Scan:
             return
         if not self._entry_depth:
             return
-        if "href" not in attrs or any(k not in ("href", "rel", "type", "title", "hreflang",
-                                                "length") for k in attrs):
+        if "href" not in attrs or any(
+            k not in ("href", "rel", "type", "title", "hreflang", "length") for k in attrs
+        ):
             self.unusual = True  # <link>text</link>, url=/uri= or odd attributes
             return
         rel = attrs.get("rel", "alternate").lower()
@@ -167,10 +171,15 @@ _ATOM_UPDATED = f"{_ATOM} updated"
 _ATOM_ENTRY = f"{_ATOM} entry"
 _ATOM_ID = f"{_ATOM} id"
 _ATOM_LINK = f"{_ATOM} link"
-_CAPTURED = frozenset({"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED,
-                       _ATOM_UPDATED})
-_CONTENT_TYPES = {"text": "text/plain", "plain": "text/plain", "html": "text/html",
-                  "xhtml": "application/xhtml+xml"}
+_CAPTURED = frozenset(
+    {"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED, _ATOM_UPDATED}
+)
+_CONTENT_TYPES = {
+    "text": "text/plain",
+    "plain": "text/plain",
+    "html": "text/html",
+    "xhtml": "application/xhtml+xml",
+}
 
 
 def _scan(body: bytes) -> _Scan | None:
@@ -252,8 +261,12 @@ def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict
     try:
         parsed = feedparser_rs.parse(body, sanitize_html=False, resolve_relative_uris=False)
         entries = parsed.entries
-        if (parsed.bozo or parsed.version != ("atom10" if atom else "rss20") or not entries
-                or len(entries) != len(scan.entries)):
+        if (
+            parsed.bozo
+            or parsed.version != ("atom10" if atom else "rss20")
+            or not entries
+            or len(entries) != len(scan.entries)
+        ):
             return None
         return [_entry(e, s, url, atom) for e, s in zip(entries, scan.entries, strict=True)]
     except Exception:  # any surprise in the accelerator: the reference parser decides

@@ -42,13 +42,19 @@ _SAFE_ENTITY = re.compile(
 def _sniff_bytes(body: bytes) -> bytes:
     """The head of ``body`` as ASCII-compatible bytes (UTF-16/32 transcoded) for screening."""
     if body[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or body[:4].count(b"\0") >= 3:
-        for enc in ("utf-32",) if body[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") else ("utf-32-be", "utf-32-le"):
+        for enc in (
+            ("utf-32",)
+            if body[:4] in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+            else ("utf-32-be", "utf-32-le")
+        ):
             try:
                 return body.decode(enc).encode("utf-8")
             except UnicodeError:
                 continue
     if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\0" in body[:4]:
-        for enc in ("utf-16",) if body[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-be", "utf-16-le"):
+        for enc in (
+            ("utf-16",) if body[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-16-be", "utf-16-le")
+        ):
             try:
                 return body.decode(enc, errors="ignore").encode("utf-8")
             except UnicodeError:
@@ -102,7 +108,11 @@ def _feed_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
     # Servers often send feeds as text/html or text/plain, and RFC 3023 makes a charset-less
     # text/xml mean us-ascii. Say "XML" and keep only an explicit charset, so an encoding
     # declared in the XML prolog (windows-1251...) is honoured.
-    if mime.strip().lower() not in ("application/rss+xml", "application/atom+xml", "application/rdf+xml"):
+    if mime.strip().lower() not in (
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+    ):
         mime = "application/xml"
     out["content-type"] = mime.strip() + (f"; charset={charset.group(1)}" if charset else "")
     return out
@@ -163,8 +173,13 @@ def _unique_items(entries: Iterable[Any], feed_name: str, now: datetime) -> list
 
 
 def parse_feed(
-    body: bytes, headers: Mapping[str, str], url: str, feed_name: str, now: datetime,
-    *, parser: ParserChoice = "auto",
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    feed_name: str,
+    now: datetime,
+    *,
+    parser: ParserChoice = "auto",
 ) -> ParseResult:
     """Items of an RSS/Atom/RDF document; a broken document that still yields items gives
     them plus a ``warning``; one that yields nothing gives an ``error``.
@@ -200,6 +215,6 @@ def parse_feed(
         return ParseResult(error=f"not a readable feed: {_xml_problem(exc)}", error_kind="xml")
     if parsed.get("version"):
         return ParseResult()  # a valid feed with no items right now
-    return ParseResult(error="no feed items found (not an RSS or Atom document)", error_kind="empty")
-
-
+    return ParseResult(
+        error="no feed items found (not an RSS or Atom document)", error_kind="empty"
+    )

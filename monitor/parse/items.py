@@ -42,13 +42,17 @@ _BLOCK_TAGS = frozenset(
 )
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title"})
 # Everything else HTML knows; an unknown "<tag>" in a title ("press <ctrl>") is kept as text.
-_HTML_TAGS = _BLOCK_TAGS | _SKIP_TAGS | frozenset(
-    "a abbr acronym area audio b base basefont bdi bdo big body button canvas caption center "
-    "cite code col colgroup data datalist del details dfn dialog dir em embed fieldset font "
-    "form frame frameset html i iframe img input ins kbd label legend link map mark menu meta "
-    "meter object optgroup option output param picture progress q rp rt ruby s samp search "
-    "select small source span strike strong sub summary sup svg math tt u var video wbr "
-    "textarea time track image".split()
+_HTML_TAGS = (
+    _BLOCK_TAGS
+    | _SKIP_TAGS
+    | frozenset(
+        "a abbr acronym area audio b base basefont bdi bdo big body button canvas caption center "
+        "cite code col colgroup data datalist del details dfn dialog dir em embed fieldset font "
+        "form frame frameset html i iframe img input ins kbd label legend link map mark menu meta "
+        "meter object optgroup option output param picture progress q rp rt ruby s samp search "
+        "select small source span strike strong sub summary sup svg math tt u var video wbr "
+        "textarea time track image".split()
+    )
 )
 
 
@@ -134,5 +138,3 @@ def item_id(feed_name: str, key: str) -> str:
 def http_link(url: str | None) -> str:
     url = (url or "").strip()
     return url if is_http_url(url) else ""
-
-

@@ -86,7 +86,7 @@ def next_data_links(
             link = http_link(urldefrag(urljoin(base, href))[0])
             if not link or not pattern.search(link) or link in found:
                 continue
-            title = shorten(one_line(_first_str(value, _TITLE_KEYS)[:MAX_TITLE * 4]), MAX_TITLE)
+            title = shorten(one_line(_first_str(value, _TITLE_KEYS)[: MAX_TITLE * 4]), MAX_TITLE)
             if not title:
                 continue
             found[link] = DataLink(

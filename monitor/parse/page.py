@@ -83,7 +83,9 @@ def parse_page(
         anchors.append((link, node))
         title = shorten(one_line((node.text(separator=" ") or "")[:MAX_HTML_INPUT]), MAX_TITLE)
         if not title:
-            title = shorten(one_line((node.attributes.get("title") or "")[:MAX_HTML_INPUT]), MAX_TITLE)
+            title = shorten(
+                one_line((node.attributes.get("title") or "")[:MAX_HTML_INPUT]), MAX_TITLE
+            )
         if not title:
             continue
         if link not in found or len(title) > len(found[link][0]):

@@ -39,8 +39,13 @@ _worker_matchers: dict[tuple[Watchlist, ...], Matcher] = {}  # in each worker pr
 
 
 def parse_body(
-    body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, matcher: Matcher,
-    now: datetime, parser: ParserChoice = "auto",
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    feed: FeedConfig,
+    matcher: Matcher,
+    now: datetime,
+    parser: ParserChoice = "auto",
 ) -> ParseResult:
     """One response body to matched items, by the feed's kind (pure; any thread or process).
     ``parser`` is ``[settings] parser`` (see :func:`monitor.parse.feed.parse_feed`)."""
@@ -81,8 +86,9 @@ class BodyParser:
             parsed = None
             if self._in_processes:
                 await asyncio.shield(self._start())
-                parsed = await _parse_in_process(body, headers, url, feed, self._matcher, now,
-                                                 self._parser)
+                parsed = await _parse_in_process(
+                    body, headers, url, feed, self._matcher, now, self._parser
+                )
             if parsed is None:
                 parsed = await asyncio.to_thread(
                     parse_body, body, headers, url, feed, self._matcher, now, self._parser
@@ -125,8 +131,13 @@ class BodyParser:
 
 
 def _worker_parse(
-    body: bytes, headers: dict[str, str], url: str, feed: FeedConfig,
-    watchlists: tuple[Watchlist, ...], now: datetime, parser: ParserChoice,
+    body: bytes,
+    headers: dict[str, str],
+    url: str,
+    feed: FeedConfig,
+    watchlists: tuple[Watchlist, ...],
+    now: datetime,
+    parser: ParserChoice,
 ) -> ParseResult:
     """Runs in a worker process."""
     return parse_body(body, headers, url, feed, _worker_matcher(watchlists), now, parser)
@@ -243,8 +254,13 @@ def _use_processes(due: int, matcher: Matcher) -> bool:
 
 
 async def _parse_in_process(
-    body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, matcher: Matcher,
-    now: datetime, parser: ParserChoice,
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    feed: FeedConfig,
+    matcher: Matcher,
+    now: datetime,
+    parser: ParserChoice,
 ) -> ParseResult | None:
     """Parse + match in the pool; None when the pool cannot be used (then use a thread).
 

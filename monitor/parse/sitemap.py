@@ -166,8 +166,13 @@ def parse_sitemap(
 
 
 def parse_sitemap_matched(
-    matcher: Matcher, body: bytes, url: str, links_regex: str | None, feed_name: str,
-    now: datetime, max_bytes: int,
+    matcher: Matcher,
+    body: bytes,
+    url: str,
+    links_regex: str | None,
+    feed_name: str,
+    now: datetime,
+    max_bytes: int,
 ) -> Sitemap:
     """:func:`parse_sitemap`, items matched against the watchlists (see ``BodyParser.run``)."""
     result = parse_sitemap(body, url, links_regex, feed_name, now, max_bytes=max_bytes)

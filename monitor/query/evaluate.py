@@ -41,6 +41,7 @@ SENTENCE_BREAK_RE = _MATCH_BREAK_RE
 Form = tuple[frozenset[str], "str | None"]
 FormOf = Callable[[Any], Form]
 
+
 @dataclass(slots=True)
 class TextField:
     """One text field as the evaluator sees it: a key per word and its sentence number.
@@ -256,8 +257,7 @@ class _Run:
                 last = len(keys) - span
                 for i in [i for i, k in enumerate(keys) if first[k]]:
                     if i < last and all(
-                        agree[keys[i + k]] and sentences[i + k] == sentences[i]
-                        for k, agree in rest
+                        agree[keys[i + k]] and sentences[i + k] == sentences[i] for k, agree in rest
                     ):
                         out.append((name, i, i + span, ((i, i + span),)))
         self.memo[key] = out = out[:_MAX_HITS] if len(out) > _MAX_HITS else out

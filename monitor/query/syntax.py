@@ -26,7 +26,7 @@ DEFAULT_NEAR = 5
 FIELD_NAMES = ("feed", "watchlist", "tag", "is", "since", "before")
 IS_VALUES = ("flagged", "unread", "read")
 
-_QUOTES = "\"“”„«»"
+_QUOTES = '"“”„«»'
 _AGE_RE = re.compile(r"^(\d{1,6})([mhdw])$", re.IGNORECASE)
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -117,9 +117,7 @@ class Query:
 
     @property
     def has_text_terms(self) -> bool:
-        return self.root is not None and any(
-            isinstance(n, (Word, Phrase)) for n in walk(self.root)
-        )
+        return self.root is not None and any(isinstance(n, (Word, Phrase)) for n in walk(self.root))
 
 
 def walk(node: Node) -> list[Node]:
@@ -299,8 +297,10 @@ class _Parser:
             raise QueryError(f"nested more than {MAX_DEPTH} deep", self._pos(tok))
         tok = self.peek()
         if tok is None:
-            raise QueryError(f"expected a term after {after.text}", len(self.text)) if after else (
-                QueryError("expected a term", len(self.text))
+            raise (
+                QueryError(f"expected a term after {after.text}", len(self.text))
+                if after
+                else (QueryError("expected a term", len(self.text)))
             )
         if tok.kind == "-":
             self.i += 1

@@ -45,7 +45,9 @@ def export_name(now: datetime, watchlist: str | None, fmt: Format = "markdown") 
 
 
 def default_export_path(
-    now: datetime, home: Path | None = None, watchlist: str | None = None,
+    now: datetime,
+    home: Path | None = None,
+    watchlist: str | None = None,
     fmt: Format = "markdown",
 ) -> Path:
     """The proposed file, in ``home`` (the last folder used), else the home folder, else
@@ -99,8 +101,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             )
             yield Checkbox("Only flagged items", start.flagged_only, id="export-flagged")
             yield Label("Format")
-            yield Select([("Markdown briefing", "markdown"), ("JSON lines", "json")],
-                         value=start.format, allow_blank=False, id="export-format")
+            yield Select(
+                [("Markdown briefing", "markdown"), ("JSON lines", "json")],
+                value=start.format,
+                allow_blank=False,
+                id="export-format",
+            )
             yield Label("File")
             yield Input(str(start.path), id="export-path")
             yield Static("", id="export-count")
@@ -117,14 +123,24 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         since = self.query_one("#export-since", Input).value.strip() or "7d"
         choice = self.query_one("#export-watchlist", Select).value
         watchlist = choice if isinstance(choice, str) else None
-        fmt: Format = "json" if self.query_one("#export-format", Select).value == "json" \
-            else "markdown"
+        fmt: Format = (
+            "json" if self.query_one("#export-format", Select).value == "json" else "markdown"
+        )
         raw = self.query_one("#export-path", Input).value.strip()
-        path = Path(raw).expanduser() if raw else default_export_path(self.now, self.folder,
-                                                                      watchlist, fmt)
+        path = (
+            Path(raw).expanduser()
+            if raw
+            else default_export_path(self.now, self.folder, watchlist, fmt)
+        )
         flagged = self.query_one("#export-flagged", Checkbox).value
-        return replace(self.start, since=since, watchlist=watchlist, path=path,
-                       flagged_only=flagged, format=fmt)
+        return replace(
+            self.start,
+            since=since,
+            watchlist=watchlist,
+            path=path,
+            flagged_only=flagged,
+            format=fmt,
+        )
 
     def problem(self, request: ExportRequest) -> str | None:
         """Why ``request`` cannot be written as it is, or None."""

@@ -26,7 +26,9 @@ def key_label(key: str) -> str:
     return KEY_NAMES.get(key, key)
 
 
-def binding_rows(sections: Iterable[tuple[str, Iterable[BindingType]]]) -> list[tuple[str, str, str]]:
+def binding_rows(
+    sections: Iterable[tuple[str, Iterable[BindingType]]],
+) -> list[tuple[str, str, str]]:
     """(section, keys, description) for every described binding, keys of one action merged."""
     rows: list[tuple[str, str, str]] = []
     for section, bindings in sections:

@@ -142,8 +142,12 @@ class MainScreen(TriageActions, Screen[None]):
         Binding("n", "next_unread", "Next unread", show=False),
         Binding("N", "previous_unread", "Previous unread", show=False),
         Binding("A", "mark_view_read", "Mark every item in this view read", show=False),
-        Binding("i", "feed_details", "Feed details (URL, last success, full error, items per day)",
-                show=False),
+        Binding(
+            "i",
+            "feed_details",
+            "Feed details (URL, last success, full error, items per day)",
+            show=False,
+        ),
         Binding("b", "toggle_sidebar", "Feeds/watchlists sidebar", show=False),
         Binding("ctrl+r", "app.reload_config", "Reload feeds.toml", show=False),
         Binding("W", "app.review_watchlists", "Review a watchlist edit", show=False),
@@ -345,7 +349,10 @@ class MainScreen(TriageActions, Screen[None]):
         rows = self.row_filter.rows(self.filter, now=self.now())
         if not rows:
             self.item_list.empty_reason = empty_reason(
-                self.config.feeds, self.view.states, len(self.items), self.filter.feed,
+                self.config.feeds,
+                self.view.states,
+                len(self.items),
+                self.filter.feed,
                 self.filter.describe(),
             )
         marks: dict[str, str] = {}
@@ -367,13 +374,24 @@ class MainScreen(TriageActions, Screen[None]):
         feeds = self.feeds_panel
         feeds.selected = folder_key(self.filter.folder) if self.filter.folder else self.filter.feed
         width = max(0, feeds.content_region.width - 1) or None  # room for a scrollbar
-        feeds.set_entries(feed_entries(self.config, self.view.states, counts, feeds.selected,
-                                       now, *(width,) if width else ()))
+        feeds.set_entries(
+            feed_entries(
+                self.config,
+                self.view.states,
+                counts,
+                feeds.selected,
+                now,
+                *(width,) if width else (),
+            )
+        )
         wls = self.watchlists_panel
         wls.selected = self.filter.watchlist
         width = max(0, wls.content_region.width - 1) or None
-        wls.set_entries(watchlist_entries(self.config, counts, self.filter.watchlist,
-                                          *(width,) if width else ()))
+        wls.set_entries(
+            watchlist_entries(
+                self.config, counts, self.filter.watchlist, *(width,) if width else ()
+            )
+        )
 
     def update_status(self, **changes: object) -> None:
         self.status = self.status.with_(**changes)
@@ -463,8 +481,12 @@ class MainScreen(TriageActions, Screen[None]):
             ("Search box (/)", list(SearchBar.BINDINGS)),
             ("Feeds / watchlists", list(FilterPanel.BINDINGS)),
         ]
-        delegated = {b.action.removeprefix("screen.") for _, bs in widgets for b in bs
-                     if isinstance(b, Binding) and b.action.startswith("screen.")}
+        delegated = {
+            b.action.removeprefix("screen.")
+            for _, bs in widgets
+            for b in bs
+            if isinstance(b, Binding) and b.action.startswith("screen.")
+        }
         here = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action not in delegated]
         sections = [("Everywhere", here), *widgets, ("Palette", [palette])]
         more = help_more(self.monitor.config_path.resolve(), self.history.path.resolve())
@@ -479,10 +501,17 @@ class MainScreen(TriageActions, Screen[None]):
         search.focus()
 
     def action_clear_search(self) -> None:
-        self._clear(ItemFilter(feed=self.filter.feed, watchlist=self.filter.watchlist,
-                               folder=self.filter.folder, folder_feeds=self.filter.folder_feeds,
-                               flagged_only=self.filter.flagged_only,
-                               unread_only=self.filter.unread_only, since=self.filter.since))
+        self._clear(
+            ItemFilter(
+                feed=self.filter.feed,
+                watchlist=self.filter.watchlist,
+                folder=self.filter.folder,
+                folder_feeds=self.filter.folder_feeds,
+                flagged_only=self.filter.flagged_only,
+                unread_only=self.filter.unread_only,
+                since=self.filter.since,
+            )
+        )
 
     def action_clear_filters(self) -> None:
         """esc in the lists: the search first; with no search, every other filter."""
@@ -500,7 +529,10 @@ class MainScreen(TriageActions, Screen[None]):
         self.detail.highlighter = None
         self.detail.show(self.item_list.current)
         panels_change = (flt.feed, flt.folder, flt.watchlist) != (
-            self.filter.feed, self.filter.folder, self.filter.watchlist)
+            self.filter.feed,
+            self.filter.folder,
+            self.filter.watchlist,
+        )
         self.filter = flt
         self.refilter()
         if panels_change:
@@ -532,8 +564,11 @@ class MainScreen(TriageActions, Screen[None]):
     def mark_read(self, item: Item) -> None:
         """Mark ``item`` read, and the items of its story in its language (never those
         linked across languages: those are only possibly the same story)."""
-        ids = [i for i in self.stories.same_language(item.id)
-               if (other := self.history.get(i)) is not None and not other.read]
+        ids = [
+            i
+            for i in self.stories.same_language(item.id)
+            if (other := self.history.get(i)) is not None and not other.read
+        ]
         if item.id not in ids and not item.read:
             ids.append(item.id)
         if len(ids) == 1 and ids[0] == item.id:
@@ -549,8 +584,9 @@ class MainScreen(TriageActions, Screen[None]):
             self.monitor.tell("This item has no link.", severity="warning")
             return
         if urlsplit(item.link).scheme.lower() not in ("http", "https"):
-            self.monitor.tell(f"Not opening a non-web link: {one_line(item.link)[:80]}",
-                              severity="warning")
+            self.monitor.tell(
+                f"Not opening a non-web link: {one_line(item.link)[:80]}", severity="warning"
+            )
             return
         self.open_link(item, item.link)
 
@@ -575,8 +611,10 @@ class MainScreen(TriageActions, Screen[None]):
         if message.opened:
             self.mark_read(message.item)
         else:
-            self.monitor.tell(f"No browser opened {one_line(message.url)[:80]} (y copies the link)",
-                              severity="warning")
+            self.monitor.tell(
+                f"No browser opened {one_line(message.url)[:80]} (y copies the link)",
+                severity="warning",
+            )
 
     # --- trends -------------------------------------------------------------------------
 
@@ -600,16 +638,24 @@ class MainScreen(TriageActions, Screen[None]):
         kept = read_note(self.history.path, LAST_EXPORT_FOLDER)
         folder = Path(kept) if kept else self.monitor.export_dir
         flt = self.filter
-        start = ExportRequest("7d", flt.watchlist, default_export_path(now, folder, flt.watchlist),
-                              feed=flt.feed)
+        start = ExportRequest(
+            "7d", flt.watchlist, default_export_path(now, folder, flt.watchlist), feed=flt.feed
+        )
         names = [w.name for w in self.config.watchlists]
-        self.app.push_screen(ExportScreen(folder, names, now, start=start,
-                                          count=lambda r: len(self._export_items(r, now))),
-                             self._export_chosen)
+        self.app.push_screen(
+            ExportScreen(
+                folder, names, now, start=start, count=lambda r: len(self._export_items(r, now))
+            ),
+            self._export_chosen,
+        )
 
     def _export_items(self, request: ExportRequest, now: datetime) -> list[Item]:
-        items = select_items(self.history.items(), since=parse_since(request.since, now),
-                             watchlist=request.watchlist, include_all=not request.flagged_only)
+        items = select_items(
+            self.history.items(),
+            since=parse_since(request.since, now),
+            watchlist=request.watchlist,
+            include_all=not request.flagged_only,
+        )
         return [i for i in items if request.feed is None or i.feed == request.feed]
 
     def _export_chosen(self, request: ExportRequest | None) -> None:
@@ -621,9 +667,11 @@ class MainScreen(TriageActions, Screen[None]):
         now = self.now()
         since = parse_since(request.since, now)
         config = self.config
-        if request.watchlist is not None and config.watchlists and request.watchlist not in {
-            w.name for w in config.watchlists
-        }:
+        if (
+            request.watchlist is not None
+            and config.watchlists
+            and request.watchlist not in {w.name for w in config.watchlists}
+        ):
             raise MonitorError(f"export: no watchlist named {request.watchlist!r}")
         items = self._export_items(request, now)
         if request.format == "json":
@@ -692,8 +740,12 @@ class MainScreen(TriageActions, Screen[None]):
         self.item_list.refresh()
         self.show_detail(self.item_list.current)
         counts = self.view.counts
-        if (item is not None and was is not None and counts is not None
-                and self.history.get(item.id) is item):
+        if (
+            item is not None
+            and was is not None
+            and counts is not None
+            and self.history.get(item.id) is item
+        ):
             adjust_counts(counts, item, *was, now=message.now)
             self.refresh_panels()
         else:  # the history reloaded other objects, or we cannot tell what changed

@@ -36,8 +36,10 @@ LEGEND = (
     ("●", "unread"),
     ("✦", "unread and new since you last looked"),
     ("~", "before a time: the item has no date; the time it was first seen"),
-    ("●  ✗  ‖  ○  –", "feeds: answering, failing, waiting (backoff or Retry-After), "
-     "not polled yet, disabled"),
+    (
+        "●  ✗  ‖  ○  –",
+        "feeds: answering, failing, waiting (backoff or Retry-After), not polled yet, disabled",
+    ),
 )
 
 
@@ -70,10 +72,12 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical(id="note-box", classes="dialog") as box:
             box.border_title = "Note"
             yield Label(Text(one_line(self.item_title)[:200]))
-            yield Input(self.note, placeholder="why it matters (empty removes the note)",
-                        id="note-input")
-            yield Static(Text("enter keeps it in the history and the briefing · esc cancels",
-                              style="dim"))
+            yield Input(
+                self.note, placeholder="why it matters (empty removes the note)", id="note-input"
+            )
+            yield Static(
+                Text("enter keeps it in the history and the briefing · esc cancels", style="dim")
+            )
 
     def on_mount(self) -> None:
         self.query_one("#note-input", Input).focus()
@@ -118,8 +122,10 @@ class TriageActions:
             return
         pinned = not item.pinned
         self.queue_write(lambda h, i=item.id: h.set_pinned(i, pinned), item)
-        self.monitor.tell(("Pinned as a key development: " if pinned else "Unpinned: ")
-                          + one_line(item.title)[:80])
+        self.monitor.tell(
+            ("Pinned as a key development: " if pinned else "Unpinned: ")
+            + one_line(item.title)[:80]
+        )
 
     def action_note(self: MainScreen) -> None:
         item = self.item_list.current
@@ -154,8 +160,9 @@ class TriageActions:
                 self.monitor.tell(f"Marked {len(unread)} item{plural} read.")
 
         if len(unread) > CONFIRM_ABOVE:
-            self.app.push_screen(ConfirmScreen(f"Mark {len(unread):,} items in this view read?"),
-                                 mark)
+            self.app.push_screen(
+                ConfirmScreen(f"Mark {len(unread):,} items in this view read?"), mark
+            )
         else:
             mark()
 
@@ -196,5 +203,7 @@ class TriageActions:
             return
         # No tool: the terminal's clipboard escape, which tmux or the terminal may drop.
         self.app.copy_to_clipboard(message.link)
-        self.monitor.tell(f"Sent to the terminal's clipboard (no clipboard tool found; "
-                          f"some terminals and tmux ignore it): {link}")
+        self.monitor.tell(
+            f"Sent to the terminal's clipboard (no clipboard tool found; "
+            f"some terminals and tmux ignore it): {link}"
+        )

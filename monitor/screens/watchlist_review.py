@@ -26,7 +26,8 @@ def review_text(results: list[Backtest]) -> Text:
     for result in results:
         out.append(result.summary + "\n", style="bold")
         for label, changes, prefix in (
-            ("Gained", result.gained, ""), ("Lost", result.lost, "was: ")
+            ("Gained", result.gained, ""),
+            ("Lost", result.lost, "was: "),
         ):
             if not changes:
                 continue
@@ -39,8 +40,11 @@ def review_text(results: list[Backtest]) -> Text:
                 if change.matches:
                     out.append(f"        {prefix}{hit_line(change.matches[0])}\n", style="dim")
             if len(changes) > MAX_LISTED:
-                out.append(f"    … and {len(changes) - MAX_LISTED} more "
-                           "(monitor watchlist test lists them all)\n", style="dim")
+                out.append(
+                    f"    … and {len(changes) - MAX_LISTED} more "
+                    "(monitor watchlist test lists them all)\n",
+                    style="dim",
+                )
         if not result.gained and not result.lost:
             out.append("  No item would change.\n")
         out.append("\n")
@@ -73,8 +77,9 @@ class WatchlistReviewScreen(ModalScreen[bool]):
             box.border_title = f"{self.source}: watchlist edit, before retagging"
             with VerticalScroll(id="review-scroll"):
                 yield Static(review_text(self.results), id="review-text")
-            yield Static(Text("a apply and retag · esc keep today's tags for now"),
-                         id="review-help")
+            yield Static(
+                Text("a apply and retag · esc keep today's tags for now"), id="review-help"
+            )
 
     def action_scroll(self, direction: str) -> None:
         scroll = self.query_one("#review-scroll", VerticalScroll)
