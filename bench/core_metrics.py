@@ -52,7 +52,8 @@ def run_poll(p: dict[str, Any]) -> Result:
     return {
         "metrics": {"poll_cold_s": cold, "poll_warm_s": warm},
         "notes": [
-            f"cold poll: {len(report.feeds)} feeds, {expected} new items, {matched} matched a watchlist"
+            f"cold poll: {len(report.feeds)} feeds, {expected} new items, "
+            f"{matched} matched a watchlist"
         ],
     }
 
@@ -101,7 +102,8 @@ def run_match(p: dict[str, Any]) -> Result:
     return {
         "metrics": {"match_items_per_s": n / first},
         "notes": [
-            f"match: {terms} terms + {rules} rules/excludes, {n} items ({hits} with hits), first pass {n / first:,.0f}/s, "
+            f"match: {terms} terms + {rules} rules/excludes, {n} items ({hits} with hits), "
+            f"first pass {n / first:,.0f}/s, "
             f"second pass (warm caches) {n / warm:,.0f}/s"
         ],
     }
@@ -260,6 +262,7 @@ def run_naive(p: dict[str, Any]) -> Result:
         "metrics": {"naive_tinydb_ratio": naive / ours},
         "notes": [
             f"naive: {len(items)} single inserts: TinyDB JSONStorage {naive:.2f} s, "
-            f"History.add_items one at a time {ours:.2f} s ({ours / len(items) * 1e3:.2f} ms each, fsync per write)"
+            f"History.add_items one at a time {ours:.2f} s "
+            f"({ours / len(items) * 1e3:.2f} ms each, fsync per write)"
         ],
     }

@@ -209,7 +209,8 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
         base = server.base
         mb = sum(p.stat().st_size for p in (tmp / "feeds").iterdir()) / 1e6
         log(
-            f"{len(files)} feeds ({mb:.1f} MB) in {time.perf_counter() - t0:.1f} s, served at {base}"
+            f"{len(files)} feeds ({mb:.1f} MB) in {time.perf_counter() - t0:.1f} s, "
+            f"served at {base}"
         )
     params["config"] = str(write_config(tmp / "feeds.toml", base, files, lists))
     if groups & {"ingest", "tui", "stall", "search", "desk", "backtest"}:
@@ -259,7 +260,7 @@ def table(
             met = "-" if value is None else ("yes" if t.cmp(value, t.goal) else "NO")
         rows.append((t.key, fmt(value, t.unit), goal, met))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += [""] + [f"  {n}" for n in notes]
     lines += [f"  ERROR {e}" for e in errors]

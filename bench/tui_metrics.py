@@ -73,7 +73,8 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
         if rows != len(history):
             raise RuntimeError(f"open: the list shows {rows} rows for {len(history)} items")
         notes.append(
-            f"open: History.open {t_history:.3f} s of {open_s:.3f} s to first painted row ({rows} rows)"
+            f"open: History.open {t_history:.3f} s of {open_s:.3f} s "
+            f"to first painted row ({rows} rows)"
         )
 
         # Counts and the search index are built by the view worker after the first paint; a

@@ -119,7 +119,7 @@ async def fetch_articles(
             return
         timeouts = 0
         try:
-            read, why = await run(
+            read, problem = await run(
                 read_article,
                 result.body,
                 result.headers,
@@ -130,9 +130,9 @@ async def fetch_articles(
                 settings.max_text_chars,
             )
         except Exception as exc:  # an extractor bug costs this article, nothing else
-            read, why = item, f"could not extract the article ({type(exc).__name__}: {exc})"
-        if why:
-            outcome.failures.append((item.link, shorten(why, 160)))
+            read, problem = item, f"could not extract the article ({type(exc).__name__}: {exc})"
+        if problem:
+            outcome.failures.append((item.link, shorten(problem, 160)))
         else:
             outcome.read += 1
         outcome.items.append(read)

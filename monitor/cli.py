@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         "poll every feed now (or on schedule with --loop) and print one line per feed",
         "Fetch every feed now (except feeds waiting out a server's Retry-After or an error "
         "backoff, which are listed as skipped), store new items in the history, tag them by "
-        "watchlist and print one line per feed. Exit status 1 when a feed failed or is still waiting out a failure.",
+        "watchlist and print one line per feed. Exit status 1 when a feed failed or is still "
+        "waiting out a failure.",
     )
     poll.add_argument(
         "--loop",
@@ -335,7 +336,8 @@ def _positive_limit(text: str) -> int:
 
 def _config_path(args: argparse.Namespace) -> Path:
     if args.config is not None:
-        return args.config
+        path: Path = args.config
+        return path
     try:
         return default_config_path()
     except OSError as exc:

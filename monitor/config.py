@@ -236,6 +236,7 @@ class _Entry:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             self.bad(f"{key} must be true or false, got {value!r}", key)
+            return default  # the entry is dropped for the problem anyway
         return value
 
 
@@ -502,7 +503,7 @@ class _Validator:
                 feeds.append(
                     FeedConfig(
                         name=name.strip(),
-                        url=url.strip(),
+                        url=str(url).strip(),  # checked above: a str
                         interval=interval,
                         kind=kind,
                         links=links if kind != "feed" else None,
@@ -547,7 +548,7 @@ class _Validator:
                 out.append(
                     Watchlist(
                         name=name.strip(),
-                        terms=tuple(t.strip() for t in terms),
+                        terms=tuple(t.strip() for t in terms or ()),  # checked above
                         case_sensitive=case_sensitive,
                         exclude=tuple(t.strip() for t in exclude),
                         notify=notify,

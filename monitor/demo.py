@@ -86,7 +86,8 @@ def _data_dir() -> Path:
 
 def load_sample() -> dict[str, Any]:
     """The sample items and channel descriptions (``monitor/data/demo/items.json``)."""
-    return json.loads((_data_dir() / "items.json").read_text(encoding="utf-8"))
+    sample: dict[str, Any] = json.loads((_data_dir() / "items.json").read_text(encoding="utf-8"))
+    return sample
 
 
 # --- documents --------------------------------------------------------------------------
@@ -387,8 +388,8 @@ class DemoServer:
         self._httpd.documents = documents
         self._httpd.hits = {}
         self._httpd.lock = threading.Lock()
-        host, port = self._httpd.server_address[:2]
-        self.base = f"http://{host}:{port}"
+        port = self._httpd.server_address[1]
+        self.base = f"http://127.0.0.1:{port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},

@@ -72,7 +72,8 @@ def parse_since(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     except (ValueError, OverflowError):
         shown = one_line(text or "")
         raise MonitorError(
-            f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{shown}"'
+            f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", '
+            f'got "{shown}"'
         ) from None
     if when > now:
         raise MonitorError(
@@ -150,11 +151,11 @@ def _item_markdown(
     # never the text itself.
     in_text = [m for m in item.matches if m.field == "text"]
     in_text = [m for m in in_text if m.watchlist == group] or in_text
-    for quote in list(dict.fromkeys(m.snippet for m in in_text))[:3]:
-        quote = strip_controls(quote)
-        if len(quote) > 300:
-            quote = quote[:300].rsplit(" ", 1)[0] + " …"
-        lines += ["", f"> {md_escape(quote)}"]
+    for hit in list(dict.fromkeys(m.snippet for m in in_text))[:3]:
+        excerpt = strip_controls(hit)
+        if len(excerpt) > 300:
+            excerpt = excerpt[:300].rsplit(" ", 1)[0] + " …"
+        lines += ["", f"> {md_escape(excerpt)}"]
     if item.note.strip():
         lines += ["", f"**Note:** {md_escape(item.note)}"]
     if details:
@@ -270,7 +271,7 @@ def _sources_markdown(others: Sequence[tuple[Item, bool]], tz: tzinfo | None) ->
     return lines
 
 
-def item_record(item: Item) -> dict:
+def item_record(item: Item) -> dict[str, object]:
     """The JSON-ready record of one item (plain text fields, ISO 8601 UTC times)."""
     return {
         "id": item.id,

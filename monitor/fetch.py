@@ -251,9 +251,7 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
         delay = float(value)
     else:
         try:
-            when = parsedate_to_datetime(value)
-            if when is None:
-                return None
+            when = parsedate_to_datetime(value)  # raises ValueError on a bad date (3.10+)
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
             delay = (when - now).total_seconds()
@@ -409,7 +407,7 @@ async def _send(
     """GET ``url``, following at most ``max_redirects`` redirects by hand: a redirect's body is
     never read (the connection is closed instead). Returns the final streaming response
     (caller closes it), or a FetchResult-shaped error for a bad redirect."""
-    for hop in range(settings.max_redirects + 1):
+    for _hop in range(settings.max_redirects + 1):
         request = client.build_request("GET", url, headers=headers)
         response = await client.send(request, stream=True, follow_redirects=False)
         location = response.headers.get("location", "").strip()

@@ -381,15 +381,15 @@ class Matcher:
             or not _SENTENCE_BREAK_RE.search(text, offsets[2 * i + 1], offsets[2 * last])
         ]
         excluded = [(s, e, t.watchlist) for s, e, t in hits if t.exclude]
-        seen: set[tuple[int, str, int]] = set()
+        counted: set[tuple[int, str, int]] = set()
         kept: list[tuple[int, int, _Term]] = []
         for start, end, term in hits:
             key = (term.watchlist, term.text, start)
-            if term.exclude or key in seen:
+            if term.exclude or key in counted:
                 continue
             if any(w == term.watchlist and s <= start and end <= e for s, e, w in excluded):
                 continue
-            seen.add(key)
+            counted.add(key)
             kept.append((start, end, term))
         kept.sort(key=lambda h: (h[0], h[2].order))
         return [

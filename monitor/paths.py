@@ -25,7 +25,8 @@ def default_history_path() -> Path:
 
 
 def default_config_path(cwd: Path | None = None) -> Path:
-    """``./feeds.toml`` when present, else the user config dir's copy (created from the shipped one)."""
+    """``./feeds.toml`` when present, else the user config dir's copy (created from the
+    shipped one)."""
     local = (cwd or Path.cwd()) / "feeds.toml"
     if local.is_file():
         return local

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from monitor.articles import choose, fetch_articles
-from monitor.fetch import FetchResult, HostLimiter, fetch, make_client, next_state
+from monitor.fetch import HostLimiter, fetch, make_client, next_state
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, Settings, utcnow
 from monitor.parse import ParseResult
@@ -200,6 +200,7 @@ async def poll(
 
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)
+        failure: ParseResult | None = None
         async with overall:
             result = await fetch(
                 client, feed, state, config.settings, now=now, host_limits=host_limits
@@ -214,7 +215,9 @@ async def poll(
         pause: datetime | None = None  # an article server's Retry-After
         if result.outcome == "ok":
             assert result.body is not None
-            limits = dict(now=now, run=parser.run, host_limits=host_limits, overall=overall)
+            limits: dict[str, Any] = dict(
+                now=now, run=parser.run, host_limits=host_limits, overall=overall
+            )
             if feed.kind == "sitemap":
                 parsed = await read_sitemap(client, feed, result, config.settings, **limits)
             else:
@@ -227,7 +230,8 @@ async def poll(
                     parsed.error,
                     parsed.error_kind,
                 )
-                result = _failed(result, parsed)
+                failure = parsed
+                result = replace(result, outcome="error")  # so the backoff applies
             else:
                 report.warning = parsed.warning
                 fresh = [i for i in parsed.items if history.get(i.id) is None]
@@ -241,6 +245,8 @@ async def poll(
                 found.extend(parsed.items)
                 _count(report, fresh)
         new_state = next_state(state, result, now)
+        if failure is not None:  # a parse failure's kind is not a fetch kind: set it here
+            new_state = replace(new_state, last_error=failure.error, error_kind=failure.error_kind)
         if report.outcome == "error":
             report.retry_at = new_state.retry_at
         elif result.outcome == "ok":
@@ -295,11 +301,6 @@ async def _with_articles(
         return take, len(rest), None, None
     run = await fetch_articles(client, feed, fresh, settings, **limits)
     return run.items, len(run.deferred), run.warning(), run.retry_at
-
-
-def _failed(result: FetchResult, parsed: ParseResult) -> FetchResult:
-    """The fetch result re-labelled as the parse failure, so the backoff applies."""
-    return replace(result, outcome="error", error=parsed.error, error_kind=parsed.error_kind)
 
 
 def _count(report: FeedReport, items: Iterable[Item]) -> None:

@@ -316,7 +316,7 @@ class RuleSet:
             where = fires(rule)
             if where is not None:
                 name, start, end = where
-                field = FIELDS.index(name)  # type: ignore[arg-type]
+                field = FIELDS.index(name)
                 text = texts[field]
                 hit = Match(
                     rule.watchlist,

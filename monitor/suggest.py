@@ -14,10 +14,13 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from monitor.match import Matcher, _form
 from monitor.models import Item, Watchlist
 from monitor.query import analyse_field
+
+K = TypeVar("K")  # what a ranked count is of: a word, a phrase, a NEAR pair
 
 __all__ = ["Candidate", "Suggestions", "suggest"]
 
@@ -154,8 +157,8 @@ def suggest(
     other_docs = [_analyse(i, None) for i in untagged]
     h, o = max(len(hit_docs), 1), max(len(other_docs), 1)
 
-    def rank(in_hits: Counter, in_others: Counter) -> list[tuple[object, int, int, float]]:
-        out = []
+    def rank(in_hits: Counter[K], in_others: Counter[K]) -> list[tuple[K, int, int, float]]:
+        out: list[tuple[K, int, int, float]] = []
         for key, a in in_hits.items():
             if a < MIN_HITS:
                 continue
@@ -183,7 +186,7 @@ def suggest(
             "term",
             a,
             b,
-            r,  # type: ignore[arg-type]
+            r,
             samples(lambda d, k=k: k in d.words),
         )
         for k, a, b, r in rank(words_h, words_o)[:limit]
@@ -194,17 +197,17 @@ def suggest(
             "term",
             a,
             b,
-            r,  # type: ignore[arg-type]
+            r,
             samples(lambda d, p=p: p in d.phrases),
         )
         for p, a, b, r in rank(phrases_h, phrases_o)[:limit]
     ]
-    top = {k for k, *_ in rank(words_h, words_o)[: limit * 2]}  # type: ignore[misc]
+    top = {k for k, *_ in rank(words_h, words_o)[: limit * 2]}
     pairs_h = Counter(p for d in hit_docs for p in _near_pairs(d, top))
     pairs_o = Counter(p for d in other_docs for p in _near_pairs(d, top))
     rules = []
     for pair, a, b, r in rank(pairs_h, pairs_o)[:limit]:
-        x, y = pair  # type: ignore[misc]
+        x, y = pair
         rules.append(
             Candidate(
                 f"{surface.word(x)} NEAR/{NEAR} {surface.word(y)}",

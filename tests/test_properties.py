@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -144,7 +143,7 @@ def through_pipeline(body: bytes) -> list[Item]:
         items = reopened.items()
     lines = export.to_jsonl(items).splitlines()
     assert len(lines) == len(items)
-    for line, item in zip(lines, items):
+    for line, item in zip(lines, items, strict=True):
         record = json.loads(line)
         want = export.item_record(item)
         assert {k: record[k] for k in JSON_FIELDS} == {k: want[k] for k in JSON_FIELDS}

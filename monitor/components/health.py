@@ -40,7 +40,7 @@ def feed_health(feed: FeedConfig, state: FeedState | None, now: datetime) -> Hea
         return Health("●", "ok", f"not modified · {timefmt.ago(state.last_attempt, now)}")
     if state.last_outcome == "ok":
         # A warning (articles unread, some waiting) is said on its own line.
-        why = one_line(state.last_warning) if state.last_warning else None
+        warning = one_line(state.last_warning) if state.last_warning else None
         when = timefmt.ago(state.last_attempt, now)
-        return Health("●", "ok", f"ok, {state.last_new} new · {when}", why)
+        return Health("●", "ok", f"ok, {state.last_new} new · {when}", warning)
     return Health("○", "idle", last_ok)

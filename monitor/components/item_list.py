@@ -14,6 +14,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -208,7 +209,7 @@ class ItemList(ScrollView, can_focus=True):
         if item is not None:
             self.post_message(self.Opened(self, item))
 
-    def on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_click(self, event: Click) -> None:
         row = int(self.scroll_y) + event.y
         if 0 <= row < len(self._rows):
             self._set_cursor(row)

@@ -86,7 +86,7 @@ def _first_line(exc: BaseException) -> str:
 # -- the file's contents ---------------------------------------------------------------------
 
 
-# -- the file's contents -----------------------------------------------------------------------------
+# -- the file's contents ---------------------------------------------------------------------
 
 
 class _Layout(Exception):
@@ -125,7 +125,8 @@ class Contents:
         if schema > SCHEMA_VERSION:
             raise _unusable(
                 path,
-                f"was written by a newer monitor (schema {schema}; this one reads up to {SCHEMA_VERSION})",
+                f"was written by a newer monitor (schema {schema}; "
+                f"this one reads up to {SCHEMA_VERSION})",
                 "Upgrade monitor or use another history with --db PATH",
             )
         feeds = head.setdefault(FEEDS, {})

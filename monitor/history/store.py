@@ -88,7 +88,8 @@ class History:
         if not os.path.lexists(self.path):
             if not create:
                 raise HistoryError(
-                    f"history {self.path} does not exist; check the path or start a new one with --db PATH"
+                    f"history {self.path} does not exist; "
+                    "check the path or start a new one with --db PATH"
                 )
             self._create()
         self._load()
@@ -438,7 +439,8 @@ class History:
         except OSError as exc:
             self._stamp = None
             raise HistoryError(
-                f"cannot write history {self.path} ({exc.strerror or exc}); the previous version was left intact"
+                f"cannot write history {self.path} ({exc.strerror or exc}); "
+                "the previous version was left intact"
             ) from None
         self._journal_end = self._head_size
         self._journal_seen = (self._journal_ino, self._journal_end)

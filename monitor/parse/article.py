@@ -91,8 +91,8 @@ def _decode(body: bytes, headers: Mapping[str, str]) -> str:
     for key, value in headers.items():
         if key.lower() == "content-type" and (found := _CHARSET.search(value)):
             charset = found.group(1)
-    if charset is None and (found := _META_CHARSET.search(body[:4096])):
-        charset = found.group(1).decode("ascii", "replace")
+    if charset is None and (meta := _META_CHARSET.search(body[:4096])):
+        charset = meta.group(1).decode("ascii", "replace")
     # Undeclared and not UTF-8: a Ukrainian site's legacy pages are windows-1251.
     for name in (charset, "utf-8", "windows-1251"):
         if not name:

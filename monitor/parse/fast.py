@@ -34,7 +34,7 @@ from feedparser.urls import _urljoin
 try:  # an optional accelerator: without it every feed takes feedparser's path
     import feedparser_rs
 except ImportError:  # pragma: no cover - a platform without a wheel
-    feedparser_rs = None
+    feedparser_rs = None  # type: ignore[assignment]
 
 __all__ = ["fast_entries", "AVAILABLE"]
 

@@ -69,7 +69,10 @@ def screen_xml(body: bytes) -> str | None:
         return None  # entities can only be declared in a DOCTYPE before the root element
     for decl in _ENTITY_DECL.finditer(data):
         if not _SAFE_ENTITY.fullmatch(decl.group(0)):
-            return "refused: the document declares XML entities (<!ENTITY>), a known attack on feed readers"
+            return (
+                "refused: the document declares XML entities (<!ENTITY>), "
+                "a known attack on feed readers"
+            )
     return None
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 from monitor.match import Matcher
@@ -187,7 +188,7 @@ def _process_pool() -> ProcessPoolExecutor | None:
             try:
                 if "forkserver" in multiprocessing.get_all_start_methods():
                     # Never plain fork: the TUI and httpx have threads running.
-                    context = multiprocessing.get_context("forkserver")
+                    context: BaseContext = multiprocessing.get_context("forkserver")
                     # trafilatura (article extraction) takes ~0.5 s to import: once, in the server.
                     context.set_forkserver_preload(["monitor.parse.pool", "trafilatura"])
                 else:

@@ -18,6 +18,7 @@ import webbrowser
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, cast
 from urllib.parse import urlsplit
@@ -488,7 +489,11 @@ class MainScreen(TriageActions, Screen[None]):
             if isinstance(b, Binding) and b.action.startswith("screen.")
         }
         here = [b for b in self.BINDINGS if isinstance(b, Binding) and b.action not in delegated]
-        sections = [("Everywhere", here), *widgets, ("Palette", [palette])]
+        sections: list[tuple[str, list[BindingType]]] = [
+            ("Everywhere", list(here)),
+            *widgets,
+            ("Palette", [palette]),
+        ]
         more = help_more(self.monitor.config_path.resolve(), self.history.path.resolve())
         self.app.push_screen(HelpScreen(binding_rows(sections), more))
 
@@ -554,12 +559,12 @@ class MainScreen(TriageActions, Screen[None]):
     def action_toggle_flag(self) -> None:
         item = self.item_list.current
         if item is not None:
-            self.queue_write(lambda h, i=item.id: toggle_flag(h, i), item)
+            self.queue_write(partial(toggle_flag, item_id=item.id), item)
 
     def action_toggle_read(self) -> None:
         item = self.item_list.current
         if item is not None:
-            self.queue_write(lambda h, i=item.id: toggle_read(h, i), item)
+            self.queue_write(partial(toggle_read, item_id=item.id), item)
 
     def mark_read(self, item: Item) -> None:
         """Mark ``item`` read, and the items of its story in its language (never those
@@ -572,9 +577,9 @@ class MainScreen(TriageActions, Screen[None]):
         if item.id not in ids and not item.read:
             ids.append(item.id)
         if len(ids) == 1 and ids[0] == item.id:
-            self.queue_write(lambda h, i=item.id: h.set_read(i, True), item)
+            self.queue_write(partial(History.set_read, item_id=item.id, read=True), item)
         elif ids:  # several items: the view is recounted after the write
-            self.queue_write(lambda h, i=tuple(ids): h.set_read_many(i, True), None)
+            self.queue_write(partial(History.set_read_many, ids=tuple(ids), read=True), None)
 
     def action_open_link(self) -> None:
         item = self.item_list.current

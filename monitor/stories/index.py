@@ -42,10 +42,11 @@ class StorySettings:
 
     @classmethod
     def from_settings(cls, settings: object) -> StorySettings:
+        default = cls()  # with slots, cls.window is the slot descriptor, not the default
         return cls(
-            window=float(getattr(settings, "story_window", cls.window)),
-            min_words=int(getattr(settings, "story_min_words", cls.min_words)),
-            similarity=float(getattr(settings, "story_similarity", cls.similarity)),
+            window=float(getattr(settings, "story_window", default.window)),
+            min_words=int(getattr(settings, "story_min_words", default.min_words)),
+            similarity=float(getattr(settings, "story_similarity", default.similarity)),
         )
 
 
@@ -217,9 +218,9 @@ class StoryIndex:
                 for other in found:
                     counts[other] = counts.get(other, 0) + 1
         need = max(min(2, need), need - crowded)
-        found = [(n, o) for o, n in counts.items() if n >= need]
+        ranked = [(n, o) for o, n in counts.items() if n >= need]
         # the most shared first (a story's items share most), at most MAX_CANDIDATES
-        return [o for _, o in heapq.nlargest(MAX_CANDIDATES, found)]
+        return [o for _, o in heapq.nlargest(MAX_CANDIDATES, ranked)]
 
     def _candidates(
         self,
