@@ -107,9 +107,8 @@ def _clean(text: str, limit: int) -> str:
 
 def hit_line(match: Match) -> str:
     """``rule “…” → "the words" (in summary)``: what fired and on which words."""
-    fired = "rule" if match.rule else "term"
-    what = _clean(match.rule or match.term, 60)
-    return f"{fired} “{what}” → “{_clean(match.snippet, 90)}” (in {match.field})"
+    fired = strip_escapes(match.describe(70))
+    return f"{fired} → “{_clean(match.snippet, 90)}” (in {match.field})"
 
 
 def report_lines(result: Backtest, *, source: str) -> list[str]:

@@ -163,7 +163,7 @@ def _item_markdown(
         if matches:
             fields: dict[str, list[str]] = {}
             for m in matches:
-                seen = fields.setdefault(m.fired_by, [])
+                seen = fields.setdefault(m.describe(), [])
                 if m.field not in seen:
                     seen.append(m.field)
             terms = [f"{md_escape(fired)} ({', '.join(f)})" for fired, f in fields.items()]

@@ -127,7 +127,14 @@ class Match:
     @property
     def fired_by(self) -> str:
         """What fired, for people: ``term “X”`` or ``rule “X”``."""
-        return f"rule “{self.rule}”" if self.rule else f"term “{self.term}”"
+        return self.describe(limit=None)
+
+    def describe(self, limit: int | None = 80) -> str:
+        """``term “X”`` / ``rule “X”`` on one line, a long rule cut to ``limit`` characters."""
+        text = " ".join((self.rule or self.term).split())
+        if limit is not None and len(text) > limit:
+            text = text[: limit - 1].rstrip() + "…"
+        return f"{'rule' if self.rule else 'term'} “{text}”"
 
     def to_dict(self) -> dict[str, Any]:
         return {

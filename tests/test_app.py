@@ -231,7 +231,7 @@ async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) ->
         assert app.focused is app.main.item_list  # moving stays in the list
         await until(pilot, lambda: History.open(path).get(first.id).read)
         text = app.main.detail.rendered_text()
-        assert "Drone Deal: “drone” in the title (matches “drone”)" in text
+        assert "Drone Deal: “drone” in the title (matches term “drone”)" in text
         assert "https://example.org/1" in text and "read" in text
         assert "→" not in text and "alias" not in text
         await pilot.press("tab")  # the detail pane, to scroll it; esc comes back

@@ -64,3 +64,34 @@ async def test_w_without_an_edit_says_so(tmp_path: Path) -> None:
         await pilot.press("W")
         await until(pilot, lambda: "No watchlist edit waiting for review" in app.notified)
         assert not isinstance(app.screen, WatchlistReviewScreen)
+
+
+async def test_the_demo_tags_a_report_of_the_deal_that_never_names_it(tmp_path: Path) -> None:
+    """The rule that fired is shown in the detail pane."""
+    from monitor.app import MonitorApp
+    from monitor.config import load_config
+    from monitor.demo import prepare_demo
+    from monitor.match import Matcher
+    from monitor.poll import poll
+
+    config_path, history_path, server = prepare_demo(tmp_path)
+    try:
+        config = load_config(config_path)
+        history = History.open(history_path)
+        matcher = Matcher(config.watchlists)
+        await poll(config, history, matcher)
+    finally:
+        server.stop()
+    title = "Washington wants to buy Ukrainian interceptor drones, ambassador says"
+    (item,) = [i for i in history.items() if i.title == title]
+    assert "deal" not in f"{item.title} {item.summary}".lower()
+    assert item.tags == ["Drone Deal"] and item.matches[0].rule
+    app = MonitorApp(config, config_path, history, matcher, autopoll=False, watch_files=False,
+                     export_dir=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"interceptor drones ambassador", "enter")
+        await until(pilot, lambda: app.main.item_list.current is not None
+                    and app.main.item_list.current.title == title)
+        await until(pilot, lambda: title in app.main.detail.rendered_text())
+        text = app.main.detail.rendered_text()
+        assert "Drone Deal: “" in text and "(matches rule “(buy OR bought OR purchase" in text

@@ -117,7 +117,7 @@ def detail_text(
         for m in hits:
             source = {"title": item.title, "summary": item.summary}.get(m.field, item.text)
             found = one_line(source[m.start : m.end]) if 0 <= m.start < m.end <= len(source) else ""
-            what = f"“{m.rule}”" if m.rule else f"“{m.term}”"
+            what = one_line(m.describe())  # term “…” or rule “…”, a long rule shortened
             words = f"“{found}” in {FIELD_NAMES.get(m.field, m.field)}" if found else ""
             said.append(f"{words} (matches {what})" if words else f"matches {what}")
         line.append(": " + "; ".join(dict.fromkeys(said)))
