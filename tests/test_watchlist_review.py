@@ -86,12 +86,23 @@ async def test_the_demo_tags_a_report_of_the_deal_that_never_names_it(tmp_path: 
     (item,) = [i for i in history.items() if i.title == title]
     assert "deal" not in f"{item.title} {item.summary}".lower()
     assert item.tags == ["Drone Deal"] and item.matches[0].rule
-    app = MonitorApp(config, config_path, history, matcher, autopoll=False, watch_files=False,
-                     export_dir=tmp_path)
+    app = MonitorApp(
+        config,
+        config_path,
+        history,
+        matcher,
+        autopoll=False,
+        watch_files=False,
+        export_dir=tmp_path,
+    )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"interceptor drones ambassador", "enter")
-        await until(pilot, lambda: app.main.item_list.current is not None
-                    and app.main.item_list.current.title == title)
+        await until(
+            pilot,
+            lambda: (
+                app.main.item_list.current is not None and app.main.item_list.current.title == title
+            ),
+        )
         await until(pilot, lambda: title in app.main.detail.rendered_text())
         text = app.main.detail.rendered_text()
         assert "Drone Deal: “" in text and "(matches rule “(buy OR bought OR purchase" in text
