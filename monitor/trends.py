@@ -134,13 +134,22 @@ def compute_trends(
     grid = [[0] * total_days for _ in watchlists]
     last: list[float] = [float("-inf")] * len(watchlists)
     last_item: list[Item | None] = [None] * len(watchlists)
+    get = index.get
     for item in items:
-        if not item.matches:
+        matches = item.matches
+        if not matches:
             continue
-        stamp = item.time.timestamp()
-        rows = {index[m.watchlist] for m in item.matches if m.watchlist in index}
-        if not rows:
-            continue
+        if len(matches) == 1:  # the common case, without building a set
+            only = get(matches[0].watchlist)
+            if only is None:
+                continue
+            rows: Iterable[int] = (only,)
+        else:
+            rows = {r for m in matches if (r := get(m.watchlist)) is not None}
+            if not rows:
+                continue
+        when = item.published or item.first_seen  # Item.time, without the property call
+        stamp = when.timestamp()
         day = bisect_right(bounds, stamp) - 1 if lo <= stamp < hi else -1
         for row in rows:
             if day >= 0:

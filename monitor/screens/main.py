@@ -90,7 +90,7 @@ if TYPE_CHECKING:
 
 PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
 SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
-STORY_DAYS = 14  # the list groups the stories of the last two weeks
+STORY_DAYS = 7  # the list groups the stories of the last week (older items: one row each)
 SIDEBAR_MIN_WIDTH = 100  # narrower terminals hide the sidebar until ``b``
 
 
@@ -227,7 +227,8 @@ class MainScreen(TriageActions, Screen[None]):
         self.item_list.focus()
         self._place_sidebar()
         self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
-        self.refresh_stories()
+        if len(items) <= SYNC_VIEW_ITEMS:  # else the first ViewReady starts it: paint first
+            self.call_after_refresh(self.refresh_stories)
         self.monitor.main_screen_ready()
 
     def on_unmount(self) -> None:

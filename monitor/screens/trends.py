@@ -9,11 +9,12 @@ posted back as a :class:`~monitor.messages.TrendsReady` message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -142,7 +143,8 @@ class TrendsScreen(Screen[TrendChoice | None]):
         else:
             title.update(Text("Trends: no watchlists in feeds.toml"))
 
-    def cells(self, row: TrendRow, style) -> list[Text]:  # type: ignore[no-untyped-def]
+    def cells(self, row: TrendRow, style: Callable[[str], Style]) -> list[Text]:
+        """The cells of one watchlist's row; every text from the config stays plain."""
         spikes = set(row.spikes)
         spark = Text(no_wrap=True)
         for (day, count), char in zip(row.days, sparkline(row.counts), strict=True):

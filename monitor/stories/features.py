@@ -309,11 +309,13 @@ class Features:
 
 
 def _lead(summary: str) -> str:
-    """The summary's first sentence (at most ~200 characters): where a story is restated."""
-    text = one_line(summary)[:240]
-    return _SENTENCE_END.split(text, 1)[0][:200]
+    """The summary's first sentence (at most LEAD_CHARS, whole words): where a story is
+    restated, names and figures included."""
+    text = _SENTENCE_END.split(one_line(summary[: 2 * LEAD_CHARS]), 1)[0]
+    return text if len(text) <= LEAD_CHARS else text[:LEAD_CHARS].rsplit(" ", 1)[0]
 
 
+LEAD_CHARS = 160
 _significant_cache: dict[str, frozenset[str] | None] = {}
 _CACHE_LIMIT = 200_000
 

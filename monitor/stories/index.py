@@ -25,8 +25,9 @@ from monitor.stories.features import (
 )
 
 TOPIC_WORDS = 2  # title words only one side mentions, on each side, that make two stories
+TITLE_WORDS_SHARED = 2  # rare title words an indexed item must share to be compared
 MAX_CANDIDATES = 12  # items compared with a new one, per kind of evidence, most shared first
-CROWDED = 48  # a word in more items than this around an item's time is not looked up
+CROWDED = 32  # a word in more items than this around an item's time is not looked up
 CONFLICT_CHECKS = 24  # newest members of each story compared before two stories join
 TITLE_WINDOW = 12 * 3600.0  # the same title further apart is a recurring one ("Losses of the day")
 
@@ -163,11 +164,12 @@ class StoryIndex:
         own_keys = feats.keys()
         anchor_keys = [f"@{a}" for a in anchors(feats)]
         title_keys = [f"#{title}"] if title is not None else []
-        keys = [*own_keys, *anchor_keys, *title_keys]
-        for key in keys:
-            self._df[key] = self._df.get(key, 0) + 1
+        df = self._df
+        for key in own_keys:
+            df[key] = df.get(key, 0) + 1
+        title_words = feats.words[: feats.n_title]
         weights: dict[frozenset[str], float] = {}
-        for other in self._candidates(slot, feats.words, anchor_keys, title_keys):
+        for other in self._candidates(slot, title_words, anchor_keys, title_keys):
             if title is not None and self._entries[other].title == title:
                 if abs(self._stamps[other] - stamp) <= TITLE_WINDOW:
                     self._link(slot, other, strong=True)
@@ -177,6 +179,9 @@ class StoryIndex:
                 self._link(slot, other, strong=link)
         bucket = self._bucket(stamp)
         postings = self._postings
+        # Looked up by title words only (a story's items share those); lead words weigh in
+        # when two items are compared.
+        keys = [*frozenset().union(*title_words), *anchor_keys, *title_keys]
         for key in keys:
             buckets = postings.get(key)
             if buckets is None:
@@ -233,7 +238,7 @@ class StoryIndex:
         enough shared anchors, or the same title (see :meth:`_count`)."""
         stamp = self._stamps[slot]
         bucket = self._bucket(stamp)
-        found = self._count(words, bucket, self.settings.min_words)
+        found = self._count(words, bucket, TITLE_WORDS_SHARED)
         found += self._count([(a,) for a in anchor_keys], bucket, self.settings.min_anchors)
         found += self._count([title_keys], bucket, 1) if title_keys else []
         window = self.settings.window
