@@ -495,6 +495,16 @@ def test_export_out_keeps_an_existing_files_mode_and_uses_the_umask(
     assert private.read_text(encoding="utf-8").startswith("# Defence-policy briefing")
 
 
+def test_export_to_a_missing_folder_is_one_line_naming_the_file(
+    polled: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, db = polled
+    target = config.parent / "no-such-dir" / "b.md"
+    assert main(["export", "--config", str(config), "--db", str(db), "--out", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"monitor: cannot write {target}: No such file or directory\n"
+
+
 @pytest.mark.parametrize("args", [["demo", "--db", "x.json"], ["--config", "f.toml", "demo"]])
 def test_demo_refuses_config_and_db(
     args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
