@@ -253,6 +253,7 @@ class FeedState:
     last_warning: str | None = None  # one line: what went wrong in a poll that still worked
     retry_after: datetime | None = None  # the server's own Retry-After: honoured even by a retry
     down_since: datetime | None = None  # the first failure of the current run of failures
+    body_hash: str | None = None  # digest of the last body read without error: not re-read
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -270,6 +271,7 @@ class FeedState:
             "last_warning": self.last_warning,
             "retry_after": to_iso(self.retry_after),
             "down_since": to_iso(self.down_since),
+            "body_hash": self.body_hash,
         }
 
     @classmethod
@@ -289,4 +291,5 @@ class FeedState:
             last_warning=data.get("last_warning"),
             retry_after=from_iso(data.get("retry_after")),
             down_since=from_iso(data.get("down_since")),
+            body_hash=data.get("body_hash"),
         )

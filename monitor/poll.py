@@ -23,7 +23,7 @@ from monitor.articles import choose, fetch_articles
 from monitor.fetch import HostLimiter, fetch, make_client, next_state
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, Settings, utcnow
-from monitor.parse import ParseResult
+from monitor.parse import ParseResult, body_digest
 from monitor.parse.pool import PROCESS_MIN_FEEDS, BodyParser
 from monitor.paths import default_history_path
 from monitor.sitemaps import read_sitemap
@@ -213,7 +213,13 @@ async def poll(
             retry_at=result.retry_at,
         )
         pause: datetime | None = None  # an article server's Retry-After
-        if result.outcome == "ok":
+        # Many servers send no validators: a body byte-identical to the last one read gives
+        # the same items, so it is not parsed again.
+        body = result.body if result.outcome == "ok" else None
+        digest = body_digest(body) if body and _read_once(feed) else None
+        if digest is not None and digest == state.body_hash:
+            report.warning = state.last_warning
+        elif result.outcome == "ok":
             assert result.body is not None
             limits: dict[str, Any] = dict(
                 now=now, run=parser.run, host_limits=host_limits, overall=overall
@@ -252,6 +258,7 @@ async def poll(
         elif result.outcome == "ok":
             new_state.last_warning = report.warning
             new_state.retry_at = pause
+            new_state.body_hash = digest
         new_states.append(new_state)
         return report
 
@@ -301,6 +308,12 @@ async def _with_articles(
         return take, len(rest), None, None
     run = await fetch_articles(client, feed, fresh, settings, **limits)
     return run.items, len(run.deferred), run.warning(), run.retry_at
+
+
+def _read_once(feed: FeedConfig) -> bool:
+    """Whether an unchanged body may be skipped: not for sources that fetch articles, whose
+    items left for the next poll (``max_articles``) come from that same body."""
+    return feed.kind != "sitemap" and not feed.fetches_articles
 
 
 def _count(report: FeedReport, items: Iterable[Item]) -> None:

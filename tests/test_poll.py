@@ -207,3 +207,51 @@ def test_next_due_survives_out_of_range_stored_data(tmp_path: Path) -> None:
     )
     due = next_due(config, history, NOW)
     assert due is not None and due.year == 9999
+
+
+async def test_a_body_identical_to_the_last_one_is_not_parsed_again(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch
+) -> None:
+    """No ETag, no Last-Modified (as from many servers): the same bytes are fetched but not
+    parsed; a changed body is; a broken body keeps failing, a partial one keeps its warning."""
+    import monitor.parse.pool as pool_module
+
+    monkeypatch.setattr(pool_module, "_use_processes", lambda due, matcher: False)  # see spy
+    parsed: list[bytes] = []
+    real = pool_module.parse_body
+    monkeypatch.setattr(pool_module, "parse_body", lambda b, *a: parsed.append(b) or real(b, *a))
+    feed_server.route("/same.xml", rss(_items("s", 3)))
+    not_a_feed = b"<?xml version='1.0'?><note><to>not a feed</to></note>"  # fetched, not parsed
+    feed_server.route("/broken.xml", not_a_feed)
+    partial = b'<rss version="2.0"><channel><item><title>Kept</title><guid>k</guid></item><item>'
+    feed_server.route("/partial.xml", partial)
+    config = _config(
+        FeedConfig("Same", feed_server.url("/same.xml")),
+        FeedConfig("Broken", feed_server.url("/broken.xml")),
+        FeedConfig("Partial", feed_server.url("/partial.xml")),
+    )
+    history = _history(tmp_path)
+
+    async def run(days: int) -> dict[str, object]:
+        parsed.clear()
+        report = await poll(
+            config, history, Matcher(WATCHLISTS), force=True, now=NOW + timedelta(days=days)
+        )  # past any backoff
+        return {r.feed: (r.outcome, r.new, r.warning) for r in report.feeds}
+
+    first = await run(0)
+    assert first["Same"] == ("ok", 3, None) and first["Broken"][0] == "error"
+    assert first["Partial"][0] == "ok" and first["Partial"][2]  # items and a warning
+    assert len(parsed) == 3
+
+    again = await run(1)
+    assert again["Same"] == ("ok", 0, None)
+    assert again["Partial"] == ("ok", 0, first["Partial"][2])  # its warning still shown
+    assert again["Broken"][0] == "error"  # a body that failed is read (and fails) again
+    assert parsed == [not_a_feed]
+    assert sum(r.path == "/same.xml" for r in feed_server.requests) == 2  # still asked
+
+    feed_server.route("/same.xml", rss(_items("t", 1) + _items("s", 3)))
+    changed = await run(2)
+    assert changed["Same"] == ("ok", 1, None)
+    assert len(parsed) == 2

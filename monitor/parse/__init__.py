@@ -8,11 +8,12 @@ runs it in worker processes or threads).
 from __future__ import annotations
 
 from monitor.parse.feed import parse_feed, screen_xml
-from monitor.parse.items import ParseResult, html_to_text, item_id
+from monitor.parse.items import ParseResult, body_digest, html_to_text, item_id
 from monitor.parse.page import parse_page
 
 __all__ = [
     "ParseResult",
+    "body_digest",
     "html_to_text",
     "item_id",
     "parse_feed",

@@ -130,6 +130,11 @@ def html_to_text(s: str | None) -> str:
     return one_line(s)
 
 
+def body_digest(body: bytes) -> str:
+    """A digest of a response body, kept in the feed state to skip parsing it again."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 def item_id(feed_name: str, key: str) -> str:
     """A stable short id for an item, scoped by feed (same key in two feeds: two ids)."""
     return hashlib.sha1(f"{feed_name}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
