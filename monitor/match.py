@@ -342,6 +342,14 @@ class Matcher:
         texts = (title, summary, text)
         return self._rules.apply(texts, seen, feed, found)
 
+    def first_words(self) -> list[frozenset[str]]:
+        """The normal forms of the first word of each term (not exclude phrases)."""
+        return [t.first[0] for ts in self._candidates.index.values() for t in ts if not t.exclude]
+
+    def rule_roots(self) -> list[object]:
+        """The query (AST root) of each rule that tags (not exclude rules)."""
+        return [r.query.root for r in self._rules.rules if r.query.root is not None]
+
     def apply(self, item: Item) -> bool:
         """Set ``item.matches``; True when they differ from what the item had."""
         matches = self.match(item.title, item.summary, item.text, feed=item.feed)

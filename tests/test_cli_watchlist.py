@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.cli import main
 from monitor.match import Matcher
@@ -120,3 +122,59 @@ def test_unknown_watchlist_and_broken_rule(
     )
     assert code == 2 and out == ""
     assert f'{edited}:9: watchlist "Drone Deal": rule 1' in err and "unclosed '('" in err
+
+
+def _scan_words() -> list[str]:
+    from tests.test_match import UK_LEXEMES
+    from tests.watchlist_passages import PASSAGES
+
+    words = {w for _, p in PASSAGES for w in p.replace("\n", " ").split()}
+    words |= {f for forms in UK_LEXEMES.values() for f in forms[::3]}
+    words |= {"мегаугодою", "Дронами", "ДРОНІВ", "UAVs", "Purchasing", "dying", "дрончик", "_drone"}
+    return sorted(words)
+
+
+_SCAN_WORDS = _scan_words()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SCAN_WORDS), max_size=30), st.sampled_from([0, 1]))
+def test_the_history_scan_never_skips_an_item_the_watchlist_tags(
+    words: list[str], which: int
+) -> None:
+    """monitor.scan may only skip items: whatever it rules out has no hit at all."""
+    from monitor.config import load_config
+    from monitor.paths import shipped_feeds_toml
+    from monitor.scan import Scan
+    from tests.watchlist_passages import PASSAGES
+
+    watchlist = load_config(shipped_feeds_toml()).watchlists[which]
+    matcher = Matcher([watchlist])
+    scan = Scan(matcher, [p for _, p in PASSAGES[::5]])
+    text = " ".join(words)
+    if not scan.could_tag(text):
+        assert matcher.match(text, "") == []
+
+
+def test_the_history_scan_skips_most_unrelated_items() -> None:
+    from monitor.config import load_config
+    from monitor.paths import shipped_feeds_toml
+    from monitor.scan import Scan
+    from tests.watchlist_passages import PASSAGES
+
+    watchlist = load_config(shipped_feeds_toml()).watchlists[0]
+    news = [  # a history is mostly other news
+        "Air raid alert in Kyiv",
+        "Уряд ухвалив бюджет на наступний рік",
+        "Football results",
+        "Energy grid repaired after the strike",
+        "Нова школа відкрилася у Львові",
+        "Defence minister meets partners in Brussels",
+        "Міністр оборони зустрівся з партнерами",
+        "Weather service warns of frost",
+        "Курс гривні на понеділок",
+        "Prices rose in October",
+    ]
+    scan = Scan(Matcher([watchlist]), news * 5 + [p for _, p in PASSAGES[:10]])
+    assert not scan.could_tag("Parliament debates the budget", "Погода: у Києві похолодання")
+    assert scan.could_tag("Washington wants to buy Ukrainian interceptor drones")
