@@ -360,3 +360,51 @@ def test_the_briefing_quotes_the_lead_and_the_matching_snippets_never_the_text()
     assert "> Канада оголосила про новий внесок." in briefing
     assert "закупівлі в межах PURL" in briefing
     assert uk_paragraphs(6, 3)[-1] not in briefing and len(briefing) < len(text)
+
+
+def test_the_shipped_ministry_regexes_take_articles_and_leave_the_rest() -> None:
+    import re
+
+    from monitor.config import load_config
+    from monitor.paths import shipped_feeds_toml
+    from tests.sites import ARTICLE_LINKS
+
+    config = load_config(shipped_feeds_toml())
+    uk = config.feed("Ministry of Defence")
+    en = config.feed("Ministry of Defence (English)")
+    agency = config.feed("ArmyInform")
+    assert uk is not None and en is not None and agency is not None
+    assert uk.url == "https://mod.gov.ua/news" and en.url == "https://mod.gov.ua/en/news"
+    assert uk.kind == en.kind == "page" and uk.fetches_articles and en.fetches_articles
+    assert agency.url == "https://armyinform.com.ua/feed/" and agency.enabled
+    # The tests' site serves the very same rule.
+    assert uk.links == ARTICLE_LINKS.format(base=re.escape("https://mod.gov.ua"), prefix="")
+    assert en.links == ARTICLE_LINKS.format(base=re.escape("https://mod.gov.ua"), prefix="/en")
+    for lang, feed in (("", uk), ("/en", en)):
+        pattern = re.compile(feed.links or "")
+        site = f"https://mod.gov.ua{lang}/news"
+        for article in ("kanada-doluchylasia-do-initsiatyvy", "zustrich-z-partneramy/",
+                        "pratsiuiemo-nad-paketamy-2025", "tagging-drones-for-the-front"):
+            assert pattern.search(f"{site}/{article}"), article
+        for other in ("tag-mizhnarodna-spivpratsia", "tag-purl/", "tags/oborona", "category",
+                      "category/zayavy", "categories", "archive", "archive/2025",
+                      "search?q=PURL", "search", "page/2", "page", "?page=2", "",
+                      "kanada/comments", "kanada#top"):
+            assert not pattern.search(f"{site}/{other}"), other
+    assert not re.search(uk.links or "", "https://mod.gov.ua/en/news/kanada")
+    assert not re.search(en.links or "", "https://mod.gov.ua/news/kanada")
+
+
+def test_the_commented_sitemap_alternative_is_a_valid_entry(tmp_path: Path) -> None:
+    from monitor.config import load_config
+    from monitor.paths import shipped_feeds_toml
+
+    text = shipped_feeds_toml().read_text(encoding="utf-8")
+    start = text.index('# name = "Ministry of Defence (sitemap)"')
+    block = text[text.rindex("# [[feeds]]", 0, start) : text.index('# interval = "1h"', start)]
+    uncommented = "\n".join(line.removeprefix("# ") for line in block.splitlines())
+    path = tmp_path / "feeds.toml"
+    path.write_text(text + "\n" + uncommented + "\n", encoding="utf-8")
+    sitemap = load_config(path).feed("Ministry of Defence (sitemap)")
+    assert sitemap is not None and sitemap.kind == "sitemap" and sitemap.fetches_articles
+    assert sitemap.url == "https://mod.gov.ua/sitemap.xml"
