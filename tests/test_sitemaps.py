@@ -155,4 +155,5 @@ def test_a_sitemap_past_50000_urls_is_cut_off_and_entities_are_refused() -> None
     assert got.error and "entities" in got.error and not got.items
 
     html = b"<!DOCTYPE html><html><body>not a sitemap</body></html>"
-    assert "not a sitemap" in (parse_sitemap(html, "u", None, "S", NOW, max_bytes=10**6).error or "")
+    got = parse_sitemap(html, "u", None, "S", NOW, max_bytes=10**6)
+    assert "not a sitemap" in (got.error or "")
