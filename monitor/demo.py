@@ -227,16 +227,35 @@ def render_page(listing: dict[str, Any], now: datetime) -> bytes:
 
 
 def render_article(item: dict[str, Any], now: datetime) -> bytes:
-    """A small article page, so opening a Ministry of Defence link works offline too."""
+    """An article page shaped like mod.gov.ua's: og: metadata (title, lead, published time),
+    the article between the site's menus and a related-news list, so a poll reads its date,
+    lead and text offline; ``text`` paragraphs (else the lead) make its body."""
     published = (now - timedelta(hours=float(item["hours"]))).astimezone(KYIV)
+    iso = published.isoformat(timespec="seconds")
+    title, lead = html.escape(item["title"]), html.escape(item["lead"])
+    paragraphs = item.get("text") or [
+        item["lead"],
+        "Демо: вигаданий текст, поданий локально програмою monitor, щоб показати статтю "
+        "без доступу до інтернету.",
+    ]
+    body = "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+    head = _PAGE_HEAD.format(title=f"{title} | Міністерство оборони України").replace(
+        '<meta charset="utf-8">',
+        '<meta charset="utf-8">'
+        f'<meta property="og:title" content="{title}">'
+        f'<meta property="og:description" content="{lead}">'
+        f'<meta property="article:published_time" content="{iso}">',
+    )
+    head = head.replace("<h1>Новини</h1>\n<div class=\"news-list\">\n", "")
     return (
-        '<!DOCTYPE html>\n<html lang="uk"><head><meta charset="utf-8">'
-        f"<title>{html.escape(item['title'])}</title></head><body>"
-        f'<p><a href="/news">&larr; Новини</a></p><h1>{html.escape(item["title"])}</h1>'
-        f'<time datetime="{published.isoformat(timespec="seconds")}">'
-        f"{published:%d.%m.%Y %H:%M}</time><p>{html.escape(item['lead'])}</p>"
-        "<p><em>Демо: вигаданий текст, поданий локально програмою monitor.</em></p>"
-        "</body></html>\n"
+        head
+        + '<article class="article">'
+        f'<p class="breadcrumbs"><a href="/news">&larr; Новини</a></p><h1>{title}</h1>'
+        f'<time datetime="{iso}">{published:%d.%m.%Y %H:%M}</time>'
+        f'<div class="article__content">{body}</div>'
+        '<aside class="related"><h2>Інші новини</h2><ul>'
+        '<li><a href="/news">Усі новини міністерства</a></li></ul></aside></article>'
+        "</main></body></html>\n"
     ).encode("utf-8")
 
 

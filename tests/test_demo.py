@@ -275,3 +275,20 @@ def test_the_english_demo_feed_gains_an_item_every_interval() -> None:
             assert len(feedparser.parse(fourth.content).entries) == len(titles) + 2
     finally:
         server.stop()
+async def test_demo_ministry_items_carry_dates_leads_and_text_matched_in_the_body(demo) -> None:
+    config, history_path, server = demo
+    history = History.open(history_path)
+
+    report = await poll(config, history, Matcher(config.watchlists))
+
+    ministry = next(r for r in report.feeds if r.feed == "Ministry of Defence")
+    assert ministry.outcome == "ok" and ministry.new == 18 and ministry.warning is None
+    items = [i for i in history.items() if i.feed == "Ministry of Defence"]
+    assert all(i.published is not None and i.summary and i.text for i in items)
+    assert not any("Головна" in i.text or "\x1b" in i.title + i.text for i in items)
+    body_only = [i for i in items if i.matches and all(m.field == "text" for m in i.matches)]
+    assert {i.tags[0] for i in body_only} == {"PURL", "Drone Deal"} and len(body_only) == 3
+    for item in body_only:
+        (hit,) = item.matches
+        assert item.text[hit.start : hit.end] in hit.snippet
+    assert all(server.hits(f"/news/{i.link.rsplit('/', 1)[-1]}") == 1 for i in items)
