@@ -109,6 +109,48 @@ def run_match(p: dict[str, Any]) -> Result:
     }
 
 
+def run_extract(p: dict[str, Any]) -> Result:
+    """extract_article over 50 Ministry-shaped article pages (tests/sites.py: menus, related
+    news, og:/JSON-LD/none metadata, a __NEXT_DATA__ script), fetch-free, in this process.
+
+    The first page is read once before timing: it pays trafilatura's import and lazy setup,
+    which a poll pays once per worker process, not per article."""
+    import sys
+    from datetime import datetime, timedelta, timezone
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from monitor.parse.article import extract_article
+    from tests.sites import Article, article_page, uk_paragraphs
+
+    now = datetime.now(timezone.utc)
+    metas = ("og", "jsonld", "both", "none")
+    related = [Article(f"inshyi-material-{n}", f"Інший матеріал про оборону номер {n}", "", [])
+               for n in range(20)]
+    pages = [
+        article_page(
+            Article(f"novyna-{n}", f"Новина про оборону номер {n}", f"Лід новини {n}.",
+                    uk_paragraphs(6 + n % 10, n), now - timedelta(hours=n)),
+            meta=metas[n % 4], related=related,
+        ).encode()
+        for n in range(50)
+    ]
+    headers = {"content-type": "text/html; charset=utf-8"}
+    extract_article(pages[0], headers, "https://mod.gov.ua/news/novyna-0", now=now)
+    times = []
+    for n, page in enumerate(pages):
+        t0 = time.perf_counter()
+        got = extract_article(page, headers, f"https://mod.gov.ua/news/novyna-{n}", now=now)
+        times.append(time.perf_counter() - t0)
+        assert got.error is None and got.text, got.error
+    mean = sum(times) / len(times) * 1000
+    size = sum(map(len, pages)) / len(pages) / 1024
+    return {
+        "metrics": {"extract_ms_per_article": mean},
+        "notes": [f"extract: 50 pages of {size:.0f} KB on average, mean {mean:.1f} ms, "
+                  f"slowest {max(times) * 1000:.1f} ms"],
+    }
+
+
 def run_search(p: dict[str, Any]) -> Result:
     """The search box's work over the history: the worst of a fixed set of queries.
 

@@ -84,6 +84,14 @@ TARGETS = [
         "backtest",
     ),
     Target(
+        "extract_ms_per_article",
+        "article extraction, 50 Ministry-shaped pages, one core",
+        40,
+        operator.le,
+        "ms",
+        "extract",
+    ),
+    Target(
         "search_100k_ms",
         "search query over the history (worst of a fixed set)",
         100,

@@ -224,12 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
         "and start an empty journal. monitor does this by itself when the journal grows and "
         "when poll --loop is idle; the previous snapshot is kept as HISTORY.bak.",
     )
-    command(
+    check = command(
         "check",
         "validate feeds.toml and report every problem",
         "Read feeds.toml and report every problem found, one per line, naming the line, "
-        "feed or watchlist. Exit status 2 when there are problems.",
+        "feed or watchlist. Exit status 2 when there are problems. With --online, also fetch "
+        "every enabled source once (articles included; nothing is written to the history) and "
+        "print what it gives: items found, the share with a date, a summary and a text, and "
+        "three sample titles; exit status 1 when a source gives no items.",
     )
+    check.add_argument("--online", action="store_true",
+                       help="fetch every enabled source once and report what it gives")
     opml = command(
         "opml",
         "import feeds from OPML (newsboat, Miniflux, FreshRSS, Feedly…) or export them",
@@ -298,6 +303,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="candidates per section (default 12)",
     )
+
+    add = command(
+        "add",
+        "add a source by its URL: a feed, a page advertising one, a news listing, a sitemap",
+        "Fetch URL and work out what it is: an RSS/Atom feed; an HTML page that advertises a "
+        "feed (the feed is added); an HTML news listing (a page source whose links regex is "
+        "derived from its article links, shown with three sample titles); or a sitemap. The "
+        "entry is appended to feeds.toml, every other line kept as it is. Exit status 0 when "
+        "added (or, with --dry-run, when it would be), 1 when nothing usable was found or the "
+        "URL is already configured, 2 for usage or feeds.toml errors.",
+    )
+    add.add_argument("url", metavar="URL", help="the feed, page or sitemap URL")
+    add.add_argument("--name", help="the entry's name (default: the feed's or page's title)")
+    add.add_argument("--kind", choices=("feed", "page", "sitemap"),
+                     help="read URL as this kind instead of detecting it")
+    add.add_argument("--dry-run", action="store_true",
+                     help="show the entry that would be added; change nothing")
 
     demo = sub.add_parser(
         "demo",
@@ -416,7 +438,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         feeds += f", {disabled} disabled"
     lists = f"{len(config.watchlists)} watchlist{'s' if len(config.watchlists) != 1 else ''}"
     print(f"{path}: OK ({feeds}, {lists})", file=out)
-    return 0
+    if not args.online:
+        return 0
+    from monitor.online import check_online, format_check
+
+    checks = asyncio.run(check_online(config))
+    for result in checks:
+        for line in format_check(result):  # cleaned there, one line each
+            print(line, file=out, flush=True)
+    return 1 if any(c.empty for c in checks) else 0
 
 
 def _poll_once(
@@ -708,6 +738,28 @@ def cmd_watchlist(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
+    from monitor.config_edit import append_entries, render_entries
+    from monitor.discover import add_plan
+
+    path = _config_path(args)
+    config = _load(args, path)
+    plan = asyncio.run(add_plan(config, args.url, name=args.name, kind=args.kind))
+    found = plan.found
+    print(f"{strip_controls(found.how)}: {found.url}", file=out)
+    if found.links:
+        print(f"  links = {found.links}", file=out)
+    for title in found.samples:
+        print(f"  e.g. {strip_controls(title)}", file=out)
+    block = render_entries("feeds", [found.entry()])
+    if args.dry_run:
+        print(f"would add to {path}:\n{block}", end="", file=out)
+        return 0
+    append_entries(path, "feeds", [found.entry()])
+    print(f"added to {path}:\n{block}", end="", file=out)
+    return 0
+
+
 def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
     """Never writes the history (like export)."""
     import json
@@ -812,6 +864,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_export(args, out)
         if args.command == "opml":
             return cmd_opml(args, out)
+        if args.command == "add":
+            return cmd_add(args, out)
         if args.command == "trends":
             return cmd_trends(args, out)
         if args.command == "search":
