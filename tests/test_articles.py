@@ -155,10 +155,10 @@ async def test_failing_article_pages_keep_their_link_items_and_say_why(
         "zobrazhennia": dict(body=b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png"),
         "dani-json": dict(body=b'{"news": []}', content_type="application/json"),
         "velyka": dict(body=b"<html><body>" + b"<p>x</p>" * 200_000, content_type=HTML),
-        "povilna": dict(body=article_page(good), content_type=HTML, delay=5),
-        "porozhnia": dict(
-            body="<!DOCTYPE html><html><body><nav></nav></body></html>", content_type=HTML
-        ),
+        "povilna": dict(body=article_page(good), content_type=HTML, delay=5),  # hangs
+        "krapelka": dict(body=article_page(good), content_type=HTML, trickle=0.01),  # slow
+        "porozhnia": dict(body="<!DOCTYPE html><html><body><nav></nav></body></html>",
+                          content_type=HTML),
     }
     links = [Article(slug, f"Заголовок {slug}", "", [], None) for slug in bad]
     feed_server.route("/news", listing_page([good, *links]), content_type=HTML)
