@@ -132,7 +132,7 @@ def _plan(
         if retry and state is not None:
             waiting_until = state.retry_after
         if state is not None and waiting_until is not None and waiting_until > now:
-            reason = state.last_error or "backoff"
+            reason = state.last_error or state.last_warning or "backoff"
             skipped.append(
                 FeedReport(
                     feed.name,
@@ -257,7 +257,7 @@ async def poll(
             report.retry_at = new_state.retry_at
         elif result.outcome == "ok":
             new_state.last_warning = report.warning
-            new_state.retry_at = pause
+            new_state.retry_at = new_state.retry_after = pause  # an article server asked
             new_state.body_hash = digest
         new_states.append(new_state)
         return report

@@ -214,6 +214,11 @@ async def test_a_server_asking_for_a_pause_defers_the_remaining_articles(
     assert sum(feed_server.hits(a.path()) for a in articles) == 1  # stopped at the first 429
     state = history.feed_states()["Ministry"]
     assert state.retry_at is not None and state.retry_at >= NOW + timedelta(seconds=590)
+    assert "6 wait for the next poll" in (state.last_warning or "")
+    later = await poll(config, history, Matcher(WATCHLISTS), now=NOW + timedelta(seconds=60),
+                       force=True)
+    assert later.feeds[0].outcome == "skipped" and "wait" in (later.feeds[0].error or "")
+    assert feed_server.hits("/news") == 1  # the pause holds for the listing too
 
 
 async def test_an_extractor_that_raises_costs_only_its_article(feed_server: FeedServer) -> None:

@@ -31,7 +31,7 @@ def feed_health(feed: FeedConfig, state: FeedState | None, now: datetime) -> Hea
     if state.retry_at is not None and state.retry_at > now:
         # The scheduled poll that asks it again: never before retry_at, nor before its interval.
         until = next_attempt(feed, state) or state.retry_at
-        why = one_line(state.last_error or "backoff")
+        why = one_line(state.last_error or state.last_warning or "backoff")
         return Health("‖", "waiting", f"waiting until {timefmt.clock(until, now)} · {last_ok}", why)
     if state.last_outcome == "error":
         why = one_line(state.last_error or "error")
