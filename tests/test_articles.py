@@ -413,3 +413,25 @@ def test_the_commented_sitemap_alternative_is_a_valid_entry(tmp_path: Path) -> N
     sitemap = load_config(path).feed("Ministry of Defence (sitemap)")
     assert sitemap is not None and sitemap.kind == "sitemap" and sitemap.fetches_articles
     assert sitemap.url == "https://mod.gov.ua/sitemap.xml"
+
+
+def test_an_og_title_repeating_the_site_name_loses_it() -> None:
+    page = article_page(_canada(), meta="og").replace(
+        f'<meta property="og:title" content="{_canada().title}">',
+        f'<meta property="og:title" content="{_canada().title} | Міністерство оборони України">',
+    )
+    got = extract_article(page.encode(), {"content-type": HTML}, "https://mod.gov.ua/news/k",
+                          now=NOW)
+    assert got.title == _canada().title
+
+
+def test_the_feeds_panel_says_why_a_source_that_worked_is_incomplete() -> None:
+    from monitor.components.health import feed_health
+    from monitor.models import FeedState
+
+    state = FeedState("Ministry", last_attempt=NOW, last_success=NOW, last_outcome="ok",
+                      last_new=28, last_warning="2 of 30 articles unread: HTTP 404 Not Found at x")
+    health = feed_health(FeedConfig("Ministry", "https://mod.gov.ua/news", kind="page",
+                                    links="x"), state, NOW)
+    assert health.level == "ok" and "28 new" in health.text
+    assert health.why == "2 of 30 articles unread: HTTP 404 Not Found at x"

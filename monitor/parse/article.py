@@ -156,7 +156,7 @@ def _declared(tree: Any) -> tuple[str, str, datetime | None]:
         key = (attrs.get("property") or attrs.get("name") or "").strip().lower()
         if key and key not in meta:
             meta[key] = attrs.get("content") or ""
-    title = meta.get("og:title", "")
+    title = _without_site(meta.get("og:title", ""), meta.get("og:site_name", ""))
     lead = meta.get("og:description") or meta.get("description") or ""
     published = parse_time(meta.get("article:published_time"))
     for script in tree.css('script[type="application/ld+json"]'):
@@ -174,6 +174,15 @@ def _declared(tree: Any) -> tuple[str, str, datetime | None]:
         if node is not None:
             published = parse_time(node.attributes.get("datetime"))
     return title, lead, published
+
+
+def _without_site(title: str, site: str) -> str:
+    """``title`` without a trailing " | Site name" (some sites' og:title repeats it)."""
+    site = site.strip()
+    for sep in (" | ", " – ", " — ", " - "):
+        if site and title.rstrip().endswith(sep + site):
+            return title.rstrip()[: -len(sep + site)].rstrip()
+    return title
 
 
 def _str(value: object) -> str:
