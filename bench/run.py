@@ -37,6 +37,7 @@ from synth import (
     write_config,
     write_feeds,
 )  # noqa: E402
+from synth import write_ministry_config, write_ministry_site  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,14 @@ TARGETS = [
     Target("open_100k_s", "TUI launch to item list painted", 1, operator.le, "s", "tui"),
     Target(
         "max_ui_stall_ms", "longest loop stall while polling in TUI", 50, operator.le, "ms", "stall"
+    ),
+    Target(
+        "max_ui_stall_articles_ms",
+        "the same while a poll reads 30 Ministry articles",
+        50,
+        operator.le,
+        "ms",
+        "stall",
     ),
     Target(
         "filter_100k_ms", "search/watchlist filter in TUI (worst)", 100, operator.le, "ms", "tui"
@@ -121,6 +130,7 @@ TARGETS = [
     ),
 ]
 KEYS = [t.key for t in TARGETS]
+ARTICLES = 30  # Ministry article pages a poll reads in the article stall measurement
 
 FULL = dict(feeds=200, items=50, history_size=100_000, new=10_000, match_items=20_000, naive=2_000)
 QUICK = dict(feeds=20, items=20, history_size=5_000, new=1_000, match_items=3_000, naive=500)
@@ -213,6 +223,8 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
     if groups & {"poll", "stall"}:
         t0 = time.perf_counter()
         files = write_feeds(tmp / "feeds", maker, size["feeds"], size["items"])
+        if "stall" in groups:
+            write_ministry_site(tmp / "feeds" / "site", ARTICLES)
         server = FeedServer(tmp / "feeds")
         base = server.base
         mb = sum(p.stat().st_size for p in (tmp / "feeds").iterdir()) / 1e6
@@ -221,6 +233,9 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
             f"served at {base}"
         )
     params["config"] = str(write_config(tmp / "feeds.toml", base, files, lists))
+    if "stall" in groups:
+        params["articles"] = ARTICLES
+        params["articles_config"] = str(write_ministry_config(tmp / "ministry.toml", base, lists))
     if groups & {"ingest", "tui", "stall", "search", "desk", "backtest"}:
         t0 = time.perf_counter()
         names = [feed_name(n) for n in range(size["feeds"])]

@@ -21,6 +21,9 @@ def serve(directory: Path) -> None:
     documents = {
         f"/feeds/{p.name}": Document(p.read_bytes(), RSS) for p in sorted(directory.glob("*.xml"))
     }
+    for page in sorted((directory / "site").rglob("*.html")):  # site/news/x.html is /news/x
+        path = "/" + page.relative_to(directory / "site").with_suffix("").as_posix()
+        documents[path] = Document(page.read_bytes(), "text/html; charset=utf-8")
     with DemoServer(documents) as server:
         print(server.base, flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or dies)

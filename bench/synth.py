@@ -257,3 +257,38 @@ def build_history(
     history.commit(items, just_polled(feed_names))
     history.retag(lambda _item: False, matcher.signature)  # record the signature only
     return path
+
+
+def write_ministry_site(directory: Path, n: int) -> None:
+    """A Ministry-shaped listing (``site/news.html``, served as /news) and ``n`` article pages
+    (``site/news/<slug>.html``), from tests/sites.py."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.sites import Article, article_page, listing_page, uk_paragraphs
+
+    now = utcnow()
+    related = [Article(f"inshyi-material-{k}", f"Інший матеріал {k}", "", []) for k in range(12)]
+    articles = [
+        Article(f"novyna-pro-oboronu-{k}", f"Новина про оборону {k}", f"Лід {k}.",
+                uk_paragraphs(6 + k % 8, k), now - timedelta(hours=k))
+        for k in range(n)
+    ]
+    (directory / "news").mkdir(parents=True, exist_ok=True)
+    (directory / "news.html").write_text(listing_page(articles), encoding="utf-8")
+    for k, article in enumerate(articles):
+        meta = ("og", "jsonld", "both", "none")[k % 4]
+        page = article_page(article, meta=meta, related=related)
+        (directory / "news" / f"{article.slug}.html").write_text(page, encoding="utf-8")
+
+
+def write_ministry_config(path: Path, base_url: str, lists: list[Watchlist]) -> Path:
+    """A feeds.toml with the Ministry page source of :func:`write_ministry_site` only."""
+    out = ['[settings]\npoll_interval = "15m"\n',
+           f'[[feeds]]\nname = "Ministry of Defence"\nurl = {_toml(base_url + "/news")}\n'
+           f'kind = "page"\nlinks = {_toml("/news/novyna-pro-oboronu-")}\n']
+    for wl in lists:
+        terms = ", ".join(_toml(t) for t in wl.terms)
+        out.append(f"[[watchlists]]\nname = {_toml(wl.name)}\nterms = [{terms}]\n")
+    path.write_text("\n".join(out), encoding="utf-8")
+    return path
