@@ -105,7 +105,7 @@ async def fetch_articles(
                 return
             result = await fetch(client, page, None, settings, now=now)
         if result.outcome != "ok" or result.body is None:
-            why = result.error or "no response body"
+            failure = result.error or "no response body"
             if result.retry_at is not None:  # 429/503: the server asked for a pause
                 stopped = True
                 outcome.retry_at = max(outcome.retry_at or result.retry_at, result.retry_at)
@@ -114,10 +114,11 @@ async def fetch_articles(
             if result.error_kind in ("timeout", "network"):
                 timeouts += 1
                 stopped = stopped or timeouts >= STOP_AFTER_TIMEOUTS
-            outcome.failures.append((item.link, why))
+            outcome.failures.append((item.link, failure))
             outcome.items.append(item)
             return
         timeouts = 0
+        why: str | None
         try:
             read, problem = await run(
                 read_article,

@@ -41,12 +41,12 @@ class SourceCheck:
         """Percent of the items read that have a date / summary / text."""
         if not self.read:
             return 0
-        test = {
-            "date": lambda i: i.published is not None,
-            "summary": lambda i: bool(i.summary),
-            "text": lambda i: bool(i.text),
+        has = {
+            "date": [i.published is not None for i in self.read],
+            "summary": [bool(i.summary) for i in self.read],
+            "text": [bool(i.text) for i in self.read],
         }[what]
-        return round(100 * sum(1 for i in self.read if test(i)) / len(self.read))
+        return round(100 * sum(has) / len(has))
 
 
 async def check_online(config: Config, *, now: datetime | None = None) -> list[SourceCheck]:

@@ -87,12 +87,12 @@ def is_html(body: bytes, content_type: str) -> str | None:
 
 
 def _decode(body: bytes, headers: Mapping[str, str]) -> str:
-    charset = None
+    charset: str | None = None
     for key, value in headers.items():
-        if key.lower() == "content-type" and (found := _CHARSET.search(value)):
-            charset = found.group(1)
-    if charset is None and (meta := _META_CHARSET.search(body[:4096])):
-        charset = meta.group(1).decode("ascii", "replace")
+        if key.lower() == "content-type" and (declared := _CHARSET.search(value)):
+            charset = declared.group(1)
+    if charset is None and (in_page := _META_CHARSET.search(body[:4096])):
+        charset = in_page.group(1).decode("ascii", "replace")
     # Undeclared and not UTF-8: a Ukrainian site's legacy pages are windows-1251.
     for name in (charset, "utf-8", "windows-1251"):
         if not name:
