@@ -435,3 +435,29 @@ def test_the_feeds_panel_says_why_a_source_that_worked_is_incomplete() -> None:
                                     links="x"), state, NOW)
     assert health.level == "ok" and "28 new" in health.text
     assert health.why == "2 of 30 articles unread: HTTP 404 Not Found at x"
+
+
+def test_next_data_links_need_a_url_or_a_dated_slug() -> None:
+    import json
+
+    from monitor.parse import parse_page
+
+    data = {"props": {"pageProps": {
+        "news": [{"slug": "kanada-doluchylasia", "title": "Канада долучилася",
+                  "publishedAt": "2026-11-30T10:00:00+02:00", "excerpt": "<p>Лід.</p>"},
+                 {"url": "/news/druha-novyna", "title": "Друга новина"}],
+        "tags": [{"slug": "oborona", "title": "Оборона"}],
+        "menu": [{"href": "/news/tag-purl", "title": "PURL"}],
+    }}}
+    page = ('<!DOCTYPE html><html><body><div id="__next"></div>'
+            '<script id="__NEXT_DATA__" type="application/json">'
+            f"{json.dumps(data, ensure_ascii=False)}</script></body></html>")
+    got = parse_page(page.encode(), {"content-type": HTML}, "https://mod.gov.ua/news",
+                     article_links("https://mod.gov.ua"), "Ministry", NOW)
+    assert {i.title: i.link for i in got.items} == {
+        "Канада долучилася": "https://mod.gov.ua/news/kanada-doluchylasia",
+        "Друга новина": "https://mod.gov.ua/news/druha-novyna",
+    }
+    first = next(i for i in got.items if i.title == "Канада долучилася")
+    assert first.summary == "Лід."
+    assert first.published == datetime(2026, 11, 30, 8, tzinfo=timezone.utc)

@@ -3,9 +3,10 @@
 Next.js sites (the Ministry of Defence's among them, unconfirmed against the live site)
 may render a listing's links in HTML, or only ship them as data for the browser to render:
 ``{"props": {"pageProps": {"news": [{"slug": ..., "title": ..., "publishedAt": ...}]}}}``.
-Every JSON object holding a URL (or a ``slug``, resolved under the listing's own path) that
-matches the source's ``links`` regex counts as a link of the page, titled by its ``title``
-(or ``headline``/``name``), dated by its publication time, with its excerpt as the lead.
+Every JSON object holding a URL (or, when it is dated, a ``slug``, resolved under the
+listing's own path) that matches the source's ``links`` regex counts as a link of the page,
+titled by its ``title`` (or ``headline``/``name``), dated by its publication time, with its
+excerpt as the lead.
 The walk is bounded (:data:`MAX_NODES`, :data:`MAX_JSON`).
 """
 
@@ -77,7 +78,11 @@ def next_data_links(
         stack.extend(reversed([v for v in value.values() if isinstance(v, (dict, list))]))
         candidates = [value[k] for k in _URL_KEYS if isinstance(value.get(k), str)]
         slug = value.get("slug")
-        if isinstance(slug, str) and slug and "/" not in slug.strip("/"):
+        # A bare slug is an article's only when the object is dated: tag and category
+        # objects have slugs and titles too.
+        if isinstance(slug, str) and slug and "/" not in slug.strip("/") and _first_str(
+            value, _DATE_KEYS
+        ):
             candidates.append(urljoin(listing, slug.strip("/")))
         for candidate in candidates:
             href = candidate.strip()
