@@ -46,7 +46,7 @@ async def test_the_detail_pane_scrolls_through_a_long_article(tmp_path: Path) ->
     app = make_app(tmp_path, items=[_article(), *fixed_items()])
     async with app.run_test(size=SIZE) as pilot:
         assert app.main.item_list.current.id == "art"
-        await pilot.press("enter")
+        await pilot.press("enter", "tab")  # open it, then tab to the detail pane
         detail = app.main.detail
         assert app.focused is detail
         assert "Друга згадка: PURL." in detail.rendered_text()
