@@ -124,13 +124,21 @@ def run_extract(p: dict[str, Any]) -> Result:
 
     now = datetime.now(timezone.utc)
     metas = ("og", "jsonld", "both", "none")
-    related = [Article(f"inshyi-material-{n}", f"Інший матеріал про оборону номер {n}", "", [])
-               for n in range(20)]
+    related = [
+        Article(f"inshyi-material-{n}", f"Інший матеріал про оборону номер {n}", "", [])
+        for n in range(20)
+    ]
     pages = [
         article_page(
-            Article(f"novyna-{n}", f"Новина про оборону номер {n}", f"Лід новини {n}.",
-                    uk_paragraphs(6 + n % 10, n), now - timedelta(hours=n)),
-            meta=metas[n % 4], related=related,
+            Article(
+                f"novyna-{n}",
+                f"Новина про оборону номер {n}",
+                f"Лід новини {n}.",
+                uk_paragraphs(6 + n % 10, n),
+                now - timedelta(hours=n),
+            ),
+            meta=metas[n % 4],
+            related=related,
         ).encode()
         for n in range(50)
     ]
@@ -146,8 +154,10 @@ def run_extract(p: dict[str, Any]) -> Result:
     size = sum(map(len, pages)) / len(pages) / 1024
     return {
         "metrics": {"extract_ms_per_article": mean},
-        "notes": [f"extract: 50 pages of {size:.0f} KB on average, mean {mean:.1f} ms, "
-                  f"slowest {max(times) * 1000:.1f} ms"],
+        "notes": [
+            f"extract: 50 pages of {size:.0f} KB on average, mean {mean:.1f} ms, "
+            f"slowest {max(times) * 1000:.1f} ms"
+        ],
     }
 
 

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synth import (
+from synth import (  # noqa: E402
     TextMaker,
     build_history,
     feed_name,
@@ -36,8 +36,9 @@ from synth import (
     watchlists,
     write_config,
     write_feeds,
+    write_ministry_config,
+    write_ministry_site,
 )  # noqa: E402
-from synth import write_ministry_config, write_ministry_site  # noqa: E402
 
 
 @dataclass(frozen=True)

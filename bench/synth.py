@@ -270,8 +270,13 @@ def write_ministry_site(directory: Path, n: int) -> None:
     now = utcnow()
     related = [Article(f"inshyi-material-{k}", f"Інший матеріал {k}", "", []) for k in range(12)]
     articles = [
-        Article(f"novyna-pro-oboronu-{k}", f"Новина про оборону {k}", f"Лід {k}.",
-                uk_paragraphs(6 + k % 8, k), now - timedelta(hours=k))
+        Article(
+            f"novyna-pro-oboronu-{k}",
+            f"Новина про оборону {k}",
+            f"Лід {k}.",
+            uk_paragraphs(6 + k % 8, k),
+            now - timedelta(hours=k),
+        )
         for k in range(n)
     ]
     (directory / "news").mkdir(parents=True, exist_ok=True)
@@ -284,9 +289,11 @@ def write_ministry_site(directory: Path, n: int) -> None:
 
 def write_ministry_config(path: Path, base_url: str, lists: list[Watchlist]) -> Path:
     """A feeds.toml with the Ministry page source of :func:`write_ministry_site` only."""
-    out = ['[settings]\npoll_interval = "15m"\n',
-           f'[[feeds]]\nname = "Ministry of Defence"\nurl = {_toml(base_url + "/news")}\n'
-           f'kind = "page"\nlinks = {_toml("/news/novyna-pro-oboronu-")}\n']
+    out = [
+        '[settings]\npoll_interval = "15m"\n',
+        f'[[feeds]]\nname = "Ministry of Defence"\nurl = {_toml(base_url + "/news")}\n'
+        f'kind = "page"\nlinks = {_toml("/news/novyna-pro-oboronu-")}\n',
+    ]
     for wl in lists:
         terms = ", ".join(_toml(t) for t in wl.terms)
         out.append(f"[[watchlists]]\nname = {_toml(wl.name)}\nterms = [{terms}]\n")

@@ -213,7 +213,9 @@ def run_stall(p: dict[str, Any]) -> Result:
         )
         if new != p["articles"]:
             raise RuntimeError(f"stall: {new} of {p['articles']} articles stored")
-        notes.append(f"stall, poll reading {new} Ministry articles: max {ms:.0f} ms at "
-                     f"+{at:.2f} s; poll in TUI {dur:.2f} s")
+        notes.append(
+            f"stall, poll reading {new} Ministry articles: max {ms:.0f} ms at "
+            f"+{at:.2f} s; poll in TUI {dur:.2f} s"
+        )
         metrics["max_ui_stall_articles_ms"] = ms
     return {"metrics": metrics, "notes": notes}

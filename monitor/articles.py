@@ -118,7 +118,7 @@ async def fetch_articles(
             outcome.items.append(item)
             return
         timeouts = 0
-        why: str | None
+        problem: str | None
         try:
             read, problem = await run(
                 read_article,

@@ -233,8 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
         "print what it gives: items found, the share with a date, a summary and a text, and "
         "three sample titles; exit status 1 when a source gives no items.",
     )
-    check.add_argument("--online", action="store_true",
-                       help="fetch every enabled source once and report what it gives")
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="fetch every enabled source once and report what it gives",
+    )
     opml = command(
         "opml",
         "import feeds from OPML (newsboat, Miniflux, FreshRSS, Feedly…) or export them",
@@ -316,10 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("url", metavar="URL", help="the feed, page or sitemap URL")
     add.add_argument("--name", help="the entry's name (default: the feed's or page's title)")
-    add.add_argument("--kind", choices=("feed", "page", "sitemap"),
-                     help="read URL as this kind instead of detecting it")
-    add.add_argument("--dry-run", action="store_true",
-                     help="show the entry that would be added; change nothing")
+    add.add_argument(
+        "--kind",
+        choices=("feed", "page", "sitemap"),
+        help="read URL as this kind instead of detecting it",
+    )
+    add.add_argument(
+        "--dry-run", action="store_true", help="show the entry that would be added; change nothing"
+    )
 
     demo = sub.add_parser(
         "demo",

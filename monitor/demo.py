@@ -246,10 +246,9 @@ def render_article(item: dict[str, Any], now: datetime) -> bytes:
         f'<meta property="og:description" content="{lead}">'
         f'<meta property="article:published_time" content="{iso}">',
     )
-    head = head.replace("<h1>Новини</h1>\n<div class=\"news-list\">\n", "")
+    head = head.replace('<h1>Новини</h1>\n<div class="news-list">\n', "")
     return (
-        head
-        + '<article class="article">'
+        head + '<article class="article">'
         f'<p class="breadcrumbs"><a href="/news">&larr; Новини</a></p><h1>{title}</h1>'
         f'<time datetime="{iso}">{published:%d.%m.%Y %H:%M}</time>'
         f'<div class="article__content">{body}</div>'

@@ -187,8 +187,14 @@ async def _discover(
         for feed_url in discover_feeds(inflated, final)[:3]:
             try:
                 got = await _get(client, feed_url, settings, now)
-                return _as_feed(feed_url, got.body or b"", got.headers, got.final_url or feed_url,
-                                now, how=f"a feed advertised by {url}")
+                return _as_feed(
+                    feed_url,
+                    got.body or b"",
+                    got.headers,
+                    got.final_url or feed_url,
+                    now,
+                    how=f"a feed advertised by {url}",
+                )
             except NothingFound as exc:
                 problems.append(str(exc))
         if kind == "feed":
@@ -215,8 +221,9 @@ async def _discover(
     )
 
 
-def _as_feed(url: str, body: bytes, headers: Mapping[str, str], final: str, now: datetime,
-             *, how: str) -> Discovery:
+def _as_feed(
+    url: str, body: bytes, headers: Mapping[str, str], final: str, now: datetime, *, how: str
+) -> Discovery:
     parsed = parse_feed(body, headers, final, "monitor add", now)
     if parsed.error:
         raise NothingFound(f"{url}: {parsed.error}")
@@ -234,8 +241,9 @@ def _as_feed(url: str, body: bytes, headers: Mapping[str, str], final: str, now:
     )
 
 
-async def _as_sitemap(client: httpx.AsyncClient, url: str, result: FetchResult,
-                      settings: Settings, now: datetime) -> Discovery:
+async def _as_sitemap(
+    client: httpx.AsyncClient, url: str, result: FetchResult, settings: Settings, now: datetime
+) -> Discovery:
     from monitor.sitemaps import read_sitemap
 
     source = FeedConfig("monitor add", url, kind="sitemap")
@@ -283,7 +291,11 @@ def _existing(config: Config, url: str) -> str | None:
 
 
 async def add_plan(
-    config: Config, url: str, *, name: str | None = None, kind: FeedKind | None = None,
+    config: Config,
+    url: str,
+    *,
+    name: str | None = None,
+    kind: FeedKind | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> AddPlan:
     """Find the source at ``url`` for ``config``'s feeds.toml; raises BadUrl, NothingFound,

@@ -60,8 +60,11 @@ async def check_online(config: Config, *, now: datetime | None = None) -> list[S
     for item in stored:
         by_feed.setdefault(item.feed, []).append(item)
     feeds = {f.name: f for f in config.feeds}
-    return [_check(r, by_feed.get(r.feed, []), feeds[r.feed].fetches_articles)
-            for r in report.feeds if r.feed in feeds]
+    return [
+        _check(r, by_feed.get(r.feed, []), feeds[r.feed].fetches_articles)
+        for r in report.feeds
+        if r.feed in feeds
+    ]
 
 
 def _check(report: FeedReport, items: list[Item], fetches_articles: bool) -> SourceCheck:

@@ -63,8 +63,13 @@ def _only_added(before: str, after: str) -> str:
 
 def _articles(n: int = 6) -> list[Article]:
     return [
-        Article(f"novyna-pro-oboronu-{k}", f"Новина про оборону {k}", f"Лід {k}.",
-                uk_paragraphs(2, k), NOW - timedelta(hours=k))
+        Article(
+            f"novyna-pro-oboronu-{k}",
+            f"Новина про оборону {k}",
+            f"Лід {k}.",
+            uk_paragraphs(2, k),
+            NOW - timedelta(hours=k),
+        )
         for k in range(n)
     ]
 
@@ -72,9 +77,16 @@ def _articles(n: int = 6) -> list[Article]:
 def test_add_a_feed_appends_one_entry_and_keeps_every_other_byte(
     feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    feed_server.route("/feed.xml", rss([{"title": f"Story {n}", "guid": str(n),
-                                        "link": f"https://e.org/{n}"} for n in range(5)],
-                                       title="ArmyInform"))
+    feed_server.route(
+        "/feed.xml",
+        rss(
+            [
+                {"title": f"Story {n}", "guid": str(n), "link": f"https://e.org/{n}"}
+                for n in range(5)
+            ],
+            title="ArmyInform",
+        ),
+    )
     path = _setup(feed_server, tmp_path)
     before = path.read_text(encoding="utf-8")
 
@@ -92,11 +104,16 @@ def test_add_a_feed_appends_one_entry_and_keeps_every_other_byte(
 def test_add_a_page_advertising_a_feed_adds_the_feed(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    feed_server.route("/feed/", rss([{"title": "Item", "guid": "1", "link": "https://e.org/1"}],
-                                    title="Agency"))
-    feed_server.route("/", '<!DOCTYPE html><html><head><title>Agency</title>'
-                           '<link rel="alternate" type="application/rss+xml" href="/feed/">'
-                           "</head><body><p>Hello</p></body></html>", content_type=HTML)
+    feed_server.route(
+        "/feed/", rss([{"title": "Item", "guid": "1", "link": "https://e.org/1"}], title="Agency")
+    )
+    feed_server.route(
+        "/",
+        "<!DOCTYPE html><html><head><title>Agency</title>"
+        '<link rel="alternate" type="application/rss+xml" href="/feed/">'
+        "</head><body><p>Hello</p></body></html>",
+        content_type=HTML,
+    )
     path = _setup(feed_server, tmp_path)
 
     assert _add(path, feed_server.url("/"), "--name", "Agency news") == 0
@@ -128,17 +145,29 @@ def test_add_a_listing_derives_its_links_regex_and_shows_three_titles(
     assert added.kind == "page" and added.links
     pattern = re.compile(added.links)
     assert all(pattern.search(feed_server.url(a.path())) for a in articles)
-    for other in ("/news/tag-oborona", "/news/page/2", "/news?page=2", "/news/category/zayavy",
-                  "/en/news/novyna-pro-oboronu-1", "/contacts"):
+    for other in (
+        "/news/tag-oborona",
+        "/news/page/2",
+        "/news?page=2",
+        "/news/category/zayavy",
+        "/en/news/novyna-pro-oboronu-1",
+        "/contacts",
+    ):
         assert not pattern.search(feed_server.url(other)), other
 
 
 def test_add_a_gzip_sitemap_index(feed_server: FeedServer, tmp_path: Path) -> None:
     entries = [(feed_server.url(a.path()), a.published) for a in _articles(4)]
-    feed_server.route("/sitemap-1.xml.gz", gzip.compress(sitemap(entries).encode()),
-                      content_type="application/x-gzip")
-    feed_server.route("/sitemap.xml", sitemap_index([feed_server.url("/sitemap-1.xml.gz")]),
-                      content_type="application/xml")
+    feed_server.route(
+        "/sitemap-1.xml.gz",
+        gzip.compress(sitemap(entries).encode()),
+        content_type="application/x-gzip",
+    )
+    feed_server.route(
+        "/sitemap.xml",
+        sitemap_index([feed_server.url("/sitemap-1.xml.gz")]),
+        content_type="application/xml",
+    )
     path = _setup(feed_server, tmp_path)
 
     assert _add(path, feed_server.url("/sitemap.xml")) == 0
@@ -153,9 +182,13 @@ def test_add_a_gzip_sitemap_index(feed_server: FeedServer, tmp_path: Path) -> No
 def test_add_failures_leave_feeds_toml_untouched(
     feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
-    feed_server.route("/plain", "<!DOCTYPE html><html><head><title>About</title></head><body>"
-                      '<a href="/about">About</a><a href="/contacts">Contacts</a>'
-                      '<a href="/news/one-two-three">One</a></body></html>', content_type=HTML)
+    feed_server.route(
+        "/plain",
+        "<!DOCTYPE html><html><head><title>About</title></head><body>"
+        '<a href="/about">About</a><a href="/contacts">Contacts</a>'
+        '<a href="/news/one-two-three">One</a></body></html>',
+        content_type=HTML,
+    )
     bomb = gzip.compress(b"<rss>" + b" " * (64 * 1024 * 1024))
     feed_server.route("/bomb.xml", bomb, headers={"Content-Encoding": "gzip"})
     feed_server.route("/bomb.xml.gz", bomb, content_type="application/x-gzip")
@@ -166,8 +199,11 @@ def test_add_failures_leave_feeds_toml_untouched(
         "no-articles": (feed_server.url("/plain"), 1, "no feed and no article links"),
         "gzip-bomb": (feed_server.url("/bomb.xml"), 1, "larger than"),
         "gzip-file-bomb": (feed_server.url("/bomb.xml.gz"), 1, "once decompressed"),
-        "duplicate": (feed_server.url("/EXISTING.xml").replace("/EXISTING", "/existing") + "#x",
-                      1, 'already in feeds.toml as "Existing"'),
+        "duplicate": (
+            feed_server.url("/EXISTING.xml").replace("/EXISTING", "/existing") + "#x",
+            1,
+            'already in feeds.toml as "Existing"',
+        ),
         "not-a-url": ("ftp://example.org/feed", 2, "not an http(s) URL"),
     }[case]
 
@@ -208,18 +244,33 @@ def test_check_online_reports_each_source_and_writes_no_history(
     feed_server.route("/news", listing_page(articles), content_type=HTML)
     for a in articles:
         feed_server.route(a.path(), article_page(a), content_type=HTML)
-    feed_server.route("/existing.xml", rss([{"title": f"Story {n}", "guid": str(n),
-                                             "link": f"https://e.org/{n}",
-                                             "description": "Lead."} for n in range(3)]))
+    feed_server.route(
+        "/existing.xml",
+        rss(
+            [
+                {
+                    "title": f"Story {n}",
+                    "guid": str(n),
+                    "link": f"https://e.org/{n}",
+                    "description": "Lead.",
+                }
+                for n in range(3)
+            ]
+        ),
+    )
     path = _setup(feed_server, tmp_path)
     history = tmp_path / "history.json"
-    path.write_text(path.read_text(encoding="utf-8") + f"""
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + f"""
 [[feeds]]
 name = "Ministry"
-url = "{feed_server.url('/news')}"
+url = "{feed_server.url("/news")}"
 kind = "page"
 links = '/news/novyna'
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
     code = main(["check", "--online", "--config", str(path), "--db", str(history)])
 

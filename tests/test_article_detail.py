@@ -20,12 +20,21 @@ HIT = Style(bold=True, underline=True)
 
 def _article() -> Item:
     text = "\n\n".join(
-        uk_paragraphs(12) + ["Кошти підуть на закупівлі в межах PURL, заявили в міністерстві."]
-        + uk_paragraphs(6, 5) + ["Друга згадка: PURL."]
+        uk_paragraphs(12)
+        + ["Кошти підуть на закупівлі в межах PURL, заявили в міністерстві."]
+        + uk_paragraphs(6, 5)
+        + ["Друга згадка: PURL."]
     )
-    return Item("art", "MoD Ukraine", "Канада долучилася до ініціативи",
-                "https://mod.gov.ua/news/kanada", "Канада оголосила про новий внесок.",
-                NOW + timedelta(minutes=1), NOW, text=text)
+    return Item(
+        "art",
+        "MoD Ukraine",
+        "Канада долучилася до ініціативи",
+        "https://mod.gov.ua/news/kanada",
+        "Канада оголосила про новий внесок.",
+        NOW + timedelta(minutes=1),
+        NOW,
+        text=text,
+    )
 
 
 def test_every_hit_in_the_text_is_highlighted_in_place() -> None:

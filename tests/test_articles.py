@@ -157,8 +157,9 @@ async def test_failing_article_pages_keep_their_link_items_and_say_why(
         "velyka": dict(body=b"<html><body>" + b"<p>x</p>" * 200_000, content_type=HTML),
         "povilna": dict(body=article_page(good), content_type=HTML, delay=5),  # hangs
         "krapelka": dict(body=article_page(good), content_type=HTML, trickle=0.01),  # slow
-        "porozhnia": dict(body="<!DOCTYPE html><html><body><nav></nav></body></html>",
-                          content_type=HTML),
+        "porozhnia": dict(
+            body="<!DOCTYPE html><html><body><nav></nav></body></html>", content_type=HTML
+        ),
     }
     links = [Article(slug, f"Заголовок {slug}", "", [], None) for slug in bad]
     feed_server.route("/news", listing_page([good, *links]), content_type=HTML)
@@ -215,8 +216,9 @@ async def test_a_server_asking_for_a_pause_defers_the_remaining_articles(
     state = history.feed_states()["Ministry"]
     assert state.retry_at is not None and state.retry_at >= NOW + timedelta(seconds=590)
     assert "6 wait for the next poll" in (state.last_warning or "")
-    later = await poll(config, history, Matcher(WATCHLISTS), now=NOW + timedelta(seconds=60),
-                       force=True)
+    later = await poll(
+        config, history, Matcher(WATCHLISTS), now=NOW + timedelta(seconds=60), force=True
+    )
     assert later.feeds[0].outcome == "skipped" and "wait" in (later.feeds[0].error or "")
     assert feed_server.hits("/news") == 1  # the pause holds for the listing too
 
@@ -388,13 +390,31 @@ def test_the_shipped_ministry_regexes_take_articles_and_leave_the_rest() -> None
     for lang, feed in (("", uk), ("/en", en)):
         pattern = re.compile(feed.links or "")
         site = f"https://mod.gov.ua{lang}/news"
-        for article in ("kanada-doluchylasia-do-initsiatyvy", "zustrich-z-partneramy/",
-                        "pratsiuiemo-nad-paketamy-2025", "tagging-drones-for-the-front"):
+        for article in (
+            "kanada-doluchylasia-do-initsiatyvy",
+            "zustrich-z-partneramy/",
+            "pratsiuiemo-nad-paketamy-2025",
+            "tagging-drones-for-the-front",
+        ):
             assert pattern.search(f"{site}/{article}"), article
-        for other in ("tag-mizhnarodna-spivpratsia", "tag-purl/", "tags/oborona", "category",
-                      "category/zayavy", "categories", "archive", "archive/2025",
-                      "search?q=PURL", "search", "page/2", "page", "?page=2", "",
-                      "kanada/comments", "kanada#top"):
+        for other in (
+            "tag-mizhnarodna-spivpratsia",
+            "tag-purl/",
+            "tags/oborona",
+            "category",
+            "category/zayavy",
+            "categories",
+            "archive",
+            "archive/2025",
+            "search?q=PURL",
+            "search",
+            "page/2",
+            "page",
+            "?page=2",
+            "",
+            "kanada/comments",
+            "kanada#top",
+        ):
             assert not pattern.search(f"{site}/{other}"), other
     assert not re.search(uk.links or "", "https://mod.gov.ua/en/news/kanada")
     assert not re.search(en.links or "", "https://mod.gov.ua/news/kanada")
@@ -420,8 +440,9 @@ def test_an_og_title_repeating_the_site_name_loses_it() -> None:
         f'<meta property="og:title" content="{_canada().title}">',
         f'<meta property="og:title" content="{_canada().title} | Міністерство оборони України">',
     )
-    got = extract_article(page.encode(), {"content-type": HTML}, "https://mod.gov.ua/news/k",
-                          now=NOW)
+    got = extract_article(
+        page.encode(), {"content-type": HTML}, "https://mod.gov.ua/news/k", now=NOW
+    )
     assert got.title == _canada().title
 
 
@@ -429,10 +450,17 @@ def test_the_feeds_panel_says_why_a_source_that_worked_is_incomplete() -> None:
     from monitor.components.health import feed_health
     from monitor.models import FeedState
 
-    state = FeedState("Ministry", last_attempt=NOW, last_success=NOW, last_outcome="ok",
-                      last_new=28, last_warning="2 of 30 articles unread: HTTP 404 Not Found at x")
-    health = feed_health(FeedConfig("Ministry", "https://mod.gov.ua/news", kind="page",
-                                    links="x"), state, NOW)
+    state = FeedState(
+        "Ministry",
+        last_attempt=NOW,
+        last_success=NOW,
+        last_outcome="ok",
+        last_new=28,
+        last_warning="2 of 30 articles unread: HTTP 404 Not Found at x",
+    )
+    health = feed_health(
+        FeedConfig("Ministry", "https://mod.gov.ua/news", kind="page", links="x"), state, NOW
+    )
     assert health.level == "ok" and "28 new" in health.text
     assert health.why == "2 of 30 articles unread: HTTP 404 Not Found at x"
 
@@ -442,18 +470,36 @@ def test_next_data_links_need_a_url_or_a_dated_slug() -> None:
 
     from monitor.parse import parse_page
 
-    data = {"props": {"pageProps": {
-        "news": [{"slug": "kanada-doluchylasia", "title": "Канада долучилася",
-                  "publishedAt": "2026-11-30T10:00:00+02:00", "excerpt": "<p>Лід.</p>"},
-                 {"url": "/news/druha-novyna", "title": "Друга новина"}],
-        "tags": [{"slug": "oborona", "title": "Оборона"}],
-        "menu": [{"href": "/news/tag-purl", "title": "PURL"}],
-    }}}
-    page = ('<!DOCTYPE html><html><body><div id="__next"></div>'
-            '<script id="__NEXT_DATA__" type="application/json">'
-            f"{json.dumps(data, ensure_ascii=False)}</script></body></html>")
-    got = parse_page(page.encode(), {"content-type": HTML}, "https://mod.gov.ua/news",
-                     article_links("https://mod.gov.ua"), "Ministry", NOW)
+    data = {
+        "props": {
+            "pageProps": {
+                "news": [
+                    {
+                        "slug": "kanada-doluchylasia",
+                        "title": "Канада долучилася",
+                        "publishedAt": "2026-11-30T10:00:00+02:00",
+                        "excerpt": "<p>Лід.</p>",
+                    },
+                    {"url": "/news/druha-novyna", "title": "Друга новина"},
+                ],
+                "tags": [{"slug": "oborona", "title": "Оборона"}],
+                "menu": [{"href": "/news/tag-purl", "title": "PURL"}],
+            }
+        }
+    }
+    page = (
+        '<!DOCTYPE html><html><body><div id="__next"></div>'
+        '<script id="__NEXT_DATA__" type="application/json">'
+        f"{json.dumps(data, ensure_ascii=False)}</script></body></html>"
+    )
+    got = parse_page(
+        page.encode(),
+        {"content-type": HTML},
+        "https://mod.gov.ua/news",
+        article_links("https://mod.gov.ua"),
+        "Ministry",
+        NOW,
+    )
     assert {i.title: i.link for i in got.items} == {
         "Канада долучилася": "https://mod.gov.ua/news/kanada-doluchylasia",
         "Друга новина": "https://mod.gov.ua/news/druha-novyna",

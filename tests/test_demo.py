@@ -275,6 +275,8 @@ def test_the_english_demo_feed_gains_an_item_every_interval() -> None:
             assert len(feedparser.parse(fourth.content).entries) == len(titles) + 2
     finally:
         server.stop()
+
+
 async def test_demo_ministry_items_carry_dates_leads_and_text_matched_in_the_body(demo) -> None:
     config, history_path, server = demo
     history = History.open(history_path)
@@ -288,8 +290,11 @@ async def test_demo_ministry_items_carry_dates_leads_and_text_matched_in_the_bod
     assert not any("Головна" in i.text or "\x1b" in i.title + i.text for i in items)
     body_only = [i for i in items if i.matches and all(m.field == "text" for m in i.matches)]
     slugs = {i.link.rsplit("/", 1)[-1]: i for i in body_only}
-    assert {"provedeno-naradu-shchodo-rozvytku-ppo", "rezultaty-konkursu-oboronnykh-startapiv",
-            "ministr-oborony-proviv-zustrich-z-ministrom-oborony-norvehii"} <= set(slugs)
+    assert {
+        "provedeno-naradu-shchodo-rozvytku-ppo",
+        "rezultaty-konkursu-oboronnykh-startapiv",
+        "ministr-oborony-proviv-zustrich-z-ministrom-oborony-norvehii",
+    } <= set(slugs)
     assert {i.tags[0] for i in body_only} == {"PURL", "Drone Deal"}
     for item in body_only:  # a term's hit sits in its snippet (a rule's may span paragraphs)
         assert any(item.text[h.start : h.end] in h.snippet for h in item.matches)

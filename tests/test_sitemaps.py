@@ -39,8 +39,14 @@ async def test_an_index_with_a_gzip_child_gives_dated_articles_newest_first(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     articles = [
-        Article(f"novyna-{n}", f"Новина {n}", f"Лід {n}.", uk_paragraphs(2, n),
-                NOW - timedelta(hours=3 * n), lang="en" if n % 2 else "uk")
+        Article(
+            f"novyna-{n}",
+            f"Новина {n}",
+            f"Лід {n}.",
+            uk_paragraphs(2, n),
+            NOW - timedelta(hours=3 * n),
+            lang="en" if n % 2 else "uk",
+        )
         for n in range(6)
     ]
     articles[0].paragraphs.append("Внесок у PURL зростає.")
@@ -54,17 +60,31 @@ async def test_an_index_with_a_gzip_child_gives_dated_articles_newest_first(
     )
     feed_server.route("/news/z-datoiu", dated, content_type=HTML)
     entries = [(feed_server.url(a.path()), served_dates[a.slug]) for a in articles]
-    news = sitemap(entries[:3] + [(feed_server.url("/news/tag-purl"), NOW),
-                                  (feed_server.url("/news/z-datoiu"), NOW - timedelta(minutes=5))])
+    news = sitemap(
+        entries[:3]
+        + [
+            (feed_server.url("/news/tag-purl"), NOW),
+            (feed_server.url("/news/z-datoiu"), NOW - timedelta(minutes=5)),
+        ]
+    )
     feed_server.route("/sitemap-news.xml.gz", gzip.compress(news.encode()), content_type=GZ)
     feed_server.route("/sitemap-en.xml", sitemap(entries[3:]), content_type=XML)
-    feed_server.route("/sitemap.xml", sitemap_index(
-        [feed_server.url("/sitemap-news.xml.gz"), feed_server.url("/sitemap-en.xml")]
-    ), content_type=XML)
+    feed_server.route(
+        "/sitemap.xml",
+        sitemap_index(
+            [feed_server.url("/sitemap-news.xml.gz"), feed_server.url("/sitemap-en.xml")]
+        ),
+        content_type=XML,
+    )
     history = History.open(tmp_path / "history.json")
 
-    report = await poll(_config(_source(feed_server, max_articles=4)), history,
-                        Matcher(WATCHLISTS), now=NOW, force=True)
+    report = await poll(
+        _config(_source(feed_server, max_articles=4)),
+        history,
+        Matcher(WATCHLISTS),
+        now=NOW,
+        force=True,
+    )
 
     (source,) = report.feeds
     assert source.outcome == "ok" and source.warning == "3 wait for the next poll"
@@ -77,26 +97,37 @@ async def test_an_index_with_a_gzip_child_gives_dated_articles_newest_first(
     assert items["novyna-0"].title == "Новина 0" and items["novyna-0"].tags == ["PURL"]
     assert items["z-datoiu"].published == NOW - timedelta(days=1)  # the article says better
 
-    again = await poll(_config(_source(feed_server, max_articles=4)), history,
-                       Matcher(WATCHLISTS), now=NOW, force=True)
+    again = await poll(
+        _config(_source(feed_server, max_articles=4)),
+        history,
+        Matcher(WATCHLISTS),
+        now=NOW,
+        force=True,
+    )
     assert again.feeds[0].new == 3 and len(history) == 7
 
 
-async def test_index_loops_are_cut_off_with_a_warning(feed_server: FeedServer,
-                                                      tmp_path: Path) -> None:
+async def test_index_loops_are_cut_off_with_a_warning(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     a = Article("novyna", "Новина", "Лід.", uk_paragraphs(2), None)
     feed_server.route(a.path(), article_page(a), content_type=HTML)
-    feed_server.route("/sitemap.xml", sitemap_index(
-        [feed_server.url("/sitemap.xml"), feed_server.url("/inner.xml")]
-    ), content_type=XML)
-    feed_server.route("/inner.xml", sitemap_index(
-        [feed_server.url("/sitemap.xml"), feed_server.url("/leaf.xml")]
-    ), content_type=XML)
+    feed_server.route(
+        "/sitemap.xml",
+        sitemap_index([feed_server.url("/sitemap.xml"), feed_server.url("/inner.xml")]),
+        content_type=XML,
+    )
+    feed_server.route(
+        "/inner.xml",
+        sitemap_index([feed_server.url("/sitemap.xml"), feed_server.url("/leaf.xml")]),
+        content_type=XML,
+    )
     feed_server.route("/leaf.xml", sitemap([(feed_server.url(a.path()), NOW)]), content_type=XML)
     history = History.open(tmp_path / "history.json")
 
-    report = await poll(_config(_source(feed_server)), history, Matcher(WATCHLISTS), now=NOW,
-                        force=True)
+    report = await poll(
+        _config(_source(feed_server)), history, Matcher(WATCHLISTS), now=NOW, force=True
+    )
 
     (source,) = report.feeds
     assert source.outcome == "ok" and source.new == 1
@@ -112,12 +143,16 @@ async def test_a_gzip_bomb_stops_at_the_size_cap(feed_server: FeedServer, tmp_pa
     a = Article("novyna", "Новина", "Лід.", uk_paragraphs(2), None)
     feed_server.route(a.path(), article_page(a), content_type=HTML)
     feed_server.route("/leaf.xml", sitemap([(feed_server.url(a.path()), NOW)]), content_type=XML)
-    feed_server.route("/sitemap.xml", sitemap_index(
-        [feed_server.url("/bomb.xml.gz"), feed_server.url("/leaf.xml")]
-    ), content_type=XML)
-    config = _config(_source(feed_server), FeedConfig("Bomb", feed_server.url("/bomb.xml.gz"),
-                                                      kind="sitemap"),
-                     max_body_bytes=1024 * 1024)
+    feed_server.route(
+        "/sitemap.xml",
+        sitemap_index([feed_server.url("/bomb.xml.gz"), feed_server.url("/leaf.xml")]),
+        content_type=XML,
+    )
+    config = _config(
+        _source(feed_server),
+        FeedConfig("Bomb", feed_server.url("/bomb.xml.gz"), kind="sitemap"),
+        max_body_bytes=1024 * 1024,
+    )
     history = History.open(tmp_path / "history.json")
 
     report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
@@ -135,8 +170,9 @@ async def test_an_index_of_50000_sitemaps_reads_only_the_newest(
     feed_server.route("/sitemap.xml", sitemap_index(children), content_type=XML)
     history = History.open(tmp_path / "history.json")
 
-    report = await poll(_config(_source(feed_server)), history, Matcher(WATCHLISTS), now=NOW,
-                        force=True)
+    report = await poll(
+        _config(_source(feed_server)), history, Matcher(WATCHLISTS), now=NOW, force=True
+    )
 
     (source,) = report.feeds
     assert f"lists 50000 sitemaps; the newest {MAX_CHILDREN} were read" in (source.error or "")
@@ -149,8 +185,10 @@ def test_a_sitemap_past_50000_urls_is_cut_off_and_entities_are_refused() -> None
     got = parse_sitemap(body.encode(), "https://e.org/s.xml", None, "S", NOW, max_bytes=10**8)
     assert len(got.items) == 50_000 and "cut off" in (got.warning or "")
 
-    evil = (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            b"<urlset><url><loc>https://e.org/news/&x;</loc></url></urlset>")
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b"<urlset><url><loc>https://e.org/news/&x;</loc></url></urlset>"
+    )
     got = parse_sitemap(evil, "https://e.org/s.xml", None, "S", NOW, max_bytes=10**6)
     assert got.error and "entities" in got.error and not got.items
 

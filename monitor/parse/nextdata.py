@@ -80,8 +80,11 @@ def next_data_links(
         slug = value.get("slug")
         # A bare slug is an article's only when the object is dated: tag and category
         # objects have slugs and titles too.
-        if isinstance(slug, str) and slug and "/" not in slug.strip("/") and _first_str(
-            value, _DATE_KEYS
+        if (
+            isinstance(slug, str)
+            and slug
+            and "/" not in slug.strip("/")
+            and _first_str(value, _DATE_KEYS)
         ):
             candidates.append(urljoin(listing, slug.strip("/")))
         for candidate in candidates:
