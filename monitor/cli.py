@@ -686,6 +686,7 @@ def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     else:
         for item in items:
             when = timefmt.local(item.time).strftime("%Y-%m-%d %H:%M")
+            when = when if item.published else f"~{when}"  # undated: when it was first seen
             title = strip_controls(item.title) or "(no title)"
             out.write(
                 f"{when}  {strip_controls(item.feed)}  {title}  {strip_controls(item.link)}\n"

@@ -93,3 +93,16 @@ async def test_the_palette_has_every_filter_and_no_screenshot(tmp_path: Path) ->
         options = app.screen.query_one(CommandList)
         shown = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
         assert not any("Screenshot" in s or "Maximize" in s for s in shown), shown
+
+
+async def test_the_palette_filters_by_folder_too(tmp_path: Path) -> None:
+    from tests.test_folders import make_app as make_folder_app
+
+    app = make_folder_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("ctrl+p", *"folder: Ukraine")
+        await until(pilot, lambda: bool(app.screen.query(CommandList))
+                    and app.screen.query_one(CommandList).option_count > 0)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.main.filter.folder == "Ukraine")
+        assert {i.feed for i in app.main.item_list.visible_items()} == {"MoD Ukraine", "ArmyInform"}

@@ -163,3 +163,15 @@ async def test_the_ui_shows_times_in_the_configured_zone(tmp_path: Path) -> None
         # the first item was published at 11:00 UTC on 6 October: 14:00 in Kyiv (EEST)
         assert "10-06 14:00" in app.main.item_list.rendered_lines()[0]
         assert "2025-10-06 14:00 EEST" in app.main.detail.rendered_text()
+
+
+def test_search_lines_mark_undated_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8")
+    db = tmp_path / "history.json"
+    undated = Item("u", "MoD", "Drone Deal notice", "https://example.org/u", "", None, LATE)
+    History.open(db).add_items([late_item(), undated])
+    assert main(["search", "drone", "--config", str(config), "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("~2025-11-30 23:51  MoD") for line in lines), lines
+    assert any(line.startswith("2025-11-30 23:51  UNN") for line in lines), lines

@@ -33,7 +33,11 @@ class MonitorCommands(Provider):
         if set_filter is None or config is None:
             return []
         out: list[tuple[str, Callable[[], object], str]] = [
-            ("Show all feeds", partial(set_filter, feed=None), "Drop the feed filter"),
+            (
+                "Show all feeds",
+                partial(set_filter, feed=None, folder=None, folder_feeds=frozenset()),
+                "Drop the feed filter",
+            ),
             (
                 "Show all watchlists",
                 partial(set_filter, watchlist=None),
@@ -47,6 +51,17 @@ class MonitorCommands(Provider):
                     f"Show feed: {name}",
                     partial(set_filter, feed=feed.name),
                     f"Only the items of {name}",
+                )
+            )
+        folders = list(dict.fromkeys(f.folder for f in config.feeds if f.folder))
+        folder_filter = getattr(screen, "_folder_filter", None)
+        for folder in folders if folder_filter is not None else ():
+            name = one_line(folder)
+            out.append(
+                (
+                    f"Show folder: {name}",
+                    lambda folder=folder: set_filter(feed=None, **folder_filter(folder)),
+                    f"Only the items of the feeds in {name}",
                 )
             )
         for watchlist in config.watchlists:
