@@ -49,6 +49,7 @@ from monitor.errors import MonitorError
 from monitor.export import parse_since, select_items, to_jsonl, to_markdown
 from monitor.messages import (
     ExportWritten,
+    LinkCopied,
     LinkOpened,
     OpenInTerminal,
     StoriesReady,
@@ -57,10 +58,11 @@ from monitor.messages import (
 )
 from monitor.models import Config, Item
 from monitor.query import QueryError, parse_query
+from monitor.screens import triage
 from monitor.screens.export import ExportRequest, ExportScreen, default_export_path
 from monitor.screens.help import HelpScreen, binding_rows
 from monitor.screens.trends import TrendChoice, TrendsScreen
-from monitor.screens.triage import TriageActions, help_more
+from monitor.screens.triage import help_more
 from monitor.search import Highlighter
 from monitor.stamps import (
     LAST_EXPORT_FOLDER,
@@ -119,7 +121,7 @@ def terminal_browser() -> bool:
     )
 
 
-class MainScreen(TriageActions, Screen[None]):
+class MainScreen(Screen[None]):
     """Watch the feeds, read and flag items, export a briefing."""
 
     # Footer order: what must stay visible in 80 columns (export, quit) comes first.
@@ -230,6 +232,32 @@ class MainScreen(TriageActions, Screen[None]):
         if len(items) <= SYNC_VIEW_ITEMS:  # else the first ViewReady starts it: paint first
             self.call_after_refresh(self.refresh_stories)
         self.monitor.main_screen_ready()
+
+    # --- actions: triage (monitor/screens/triage.py) -------------------------------------
+
+    def action_pin(self) -> None:
+        triage.pin(self)
+
+    def action_note(self) -> None:
+        triage.note(self)
+
+    def action_next_unread(self) -> None:
+        triage.next_unread(self, 1)
+
+    def action_previous_unread(self) -> None:
+        triage.next_unread(self, -1)
+
+    def action_mark_view_read(self) -> None:
+        triage.mark_view_read(self)
+
+    def action_feed_details(self) -> None:
+        triage.feed_details(self)
+
+    def action_copy_link(self) -> None:
+        triage.copy_link(self)
+
+    def on_link_copied(self, message: LinkCopied) -> None:
+        triage.link_copied(self, message)
 
     def on_unmount(self) -> None:
         """What arrives after this is "new since you last looked" (✦) next time."""

@@ -1,5 +1,5 @@
 """Morning triage on the main screen: pin, note, next/previous unread, mark the view read,
-copy a link truthfully; and the two small dialogs they use.
+feed details, copy a link truthfully; and the small dialogs they use.
 
 Every action works on the highlighted row of the item list, whichever pane has focus: the
 detail pane only ever shows that row.
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,12 +20,12 @@ from textual.widgets import Input, Label, Static
 from monitor.clipboard import copy_with_tool
 from monitor.components.safe_text import one_line
 from monitor.messages import LinkCopied
-from monitor.models import Item
 from monitor.screens.feed import FeedScreen
 from monitor.summary import feed_facts
 
 if TYPE_CHECKING:
     from monitor.screens.main import MainScreen
+    from monitor.store import History
 
 CONFIRM_ABOVE = 50  # "A" asks first when the view holds more unread items than this
 
@@ -112,98 +111,117 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class TriageActions:
-    """Actions of :class:`~monitor.screens.main.MainScreen` for triage (a mixin)."""
+# The main screen's triage actions: each takes the screen (its thin action_* methods call
+# them), so this module stays beside it rather than inside it.
 
-    def action_pin(self: MainScreen) -> None:
-        """Pin the highlighted item as a key development (first in the briefing), or unpin."""
-        item = self.item_list.current
-        if item is None:
+
+def pin(screen: MainScreen) -> None:
+    """Pin the highlighted item as a key development (first in the briefing), or unpin."""
+    item = screen.item_list.current
+    if item is None:
+        return
+    item_id, pinned = item.id, not item.pinned
+
+    def change(history: History) -> object:
+        return history.set_pinned(item_id, pinned)
+
+    screen.queue_write(change, item)
+    screen.monitor.tell(
+        ("Pinned as a key development: " if pinned else "Unpinned: ") + one_line(item.title)[:80]
+    )
+
+
+def note(screen: MainScreen) -> None:
+    """Ask for a note on the highlighted item; enter keeps it, esc leaves it as it was."""
+    item = screen.item_list.current
+    if item is None:
+        return
+    item_id, before = item.id, item.note
+
+    def chosen(text: str | None) -> None:
+        if text is None or text.strip() == before:
             return
-        pinned = not item.pinned
-        self.queue_write(lambda h, i=item.id: h.set_pinned(i, pinned), item)
-        self.monitor.tell(
-            ("Pinned as a key development: " if pinned else "Unpinned: ")
-            + one_line(item.title)[:80]
+
+        def change(history: History) -> object:
+            return history.set_note(item_id, text)
+
+        screen.queue_write(change, item)
+
+    screen.app.push_screen(NoteScreen(item.title, item.note), chosen)
+
+
+def next_unread(screen: MainScreen, step: int) -> None:
+    """Move to the next (``step`` 1) or previous (-1) unread row of the view."""
+    if not screen.item_list.move_to(lambda it: not it.read, step=step):
+        where = "below" if step > 0 else "above"
+        screen.monitor.tell(f"No unread item {where} in this view.")
+
+
+def mark_view_read(screen: MainScreen) -> None:
+    """Mark every item of the current view read (asks first above CONFIRM_ABOVE)."""
+    unread = [it.id for it in screen.item_list.visible_items() if not it.read]
+    if not unread:
+        screen.monitor.tell("Nothing unread in this view.")
+        return
+
+    def change(history: History) -> object:
+        return history.set_read_many(unread, True)
+
+    def mark(yes: bool | None = True) -> None:
+        if yes:
+            screen.queue_write(change)
+            plural = "s" if len(unread) != 1 else ""
+            screen.monitor.tell(f"Marked {len(unread)} item{plural} read.")
+
+    if len(unread) > CONFIRM_ABOVE:
+        screen.app.push_screen(
+            ConfirmScreen(f"Mark {len(unread):,} items in this view read?"), mark
         )
+    else:
+        mark()
 
-    def action_note(self: MainScreen) -> None:
-        item = self.item_list.current
-        if item is None:
-            return
 
-        def chosen(note: str | None) -> None:
-            if note is not None and note.strip() != item.note:
-                self.queue_write(lambda h, i=item.id: h.set_note(i, note), item)
+def feed_details(screen: MainScreen) -> None:
+    """The feed highlighted in the feeds panel (when it has focus), else the feed of the
+    highlighted item, else the feed filter."""
+    name: str | None = None
+    panel = screen.feeds_panel
+    if screen.focused is panel and panel.highlighted is not None:
+        name = panel.names[panel.highlighted]
+    if name is None and screen.item_list.current is not None:
+        name = screen.item_list.current.feed
+    name = name or screen.filter.feed
+    feed = screen.config.feed(name) if name else None
+    if feed is None:
+        screen.monitor.tell("No feed to show: highlight one in the feeds panel.")
+        return
+    facts, per_day = feed_facts(feed, screen.view.states.get(feed.name), screen.items, screen.now())
+    screen.app.push_screen(FeedScreen(feed.name, facts, per_day))
 
-        self.app.push_screen(NoteScreen(item.title, item.note), chosen)
 
-    def action_next_unread(self: MainScreen) -> None:
-        if not self.item_list.move_to(lambda it: not it.read, step=1):
-            self.monitor.tell("No unread item below in this view.")
+def copy_link(screen: MainScreen) -> None:
+    """Copy the highlighted item's link with a clipboard tool in a worker thread; the
+    answer comes back as :class:`LinkCopied` (see :func:`link_copied`)."""
+    item = screen.item_list.current
+    if item is None or not item.link.strip():
+        screen.monitor.tell("This item has no link.", severity="warning")
+        return
+    link = item.link
 
-    def action_previous_unread(self: MainScreen) -> None:
-        if not self.item_list.move_to(lambda it: not it.read, step=-1):
-            self.monitor.tell("No unread item above in this view.")
+    def copy() -> None:
+        screen.post_message(LinkCopied(link, copy_with_tool(link)))
 
-    def action_mark_view_read(self: MainScreen) -> None:
-        """Mark every item of the current view read (asks first above CONFIRM_ABOVE)."""
-        unread = [it.id for it in self.item_list.visible_items() if not it.read]
-        if not unread:
-            self.monitor.tell("Nothing unread in this view.")
-            return
+    screen.run_worker(copy, thread=True, group="clipboard", exit_on_error=False)
 
-        def mark(yes: bool | None = True) -> None:
-            if yes:
-                self.queue_write(lambda h: h.set_read_many(unread, True))
-                plural = "s" if len(unread) != 1 else ""
-                self.monitor.tell(f"Marked {len(unread)} item{plural} read.")
 
-        if len(unread) > CONFIRM_ABOVE:
-            self.app.push_screen(
-                ConfirmScreen(f"Mark {len(unread):,} items in this view read?"), mark
-            )
-        else:
-            mark()
-
-    def action_feed_details(self: MainScreen) -> None:
-        """The feed highlighted in the feeds panel (when it has focus), else the feed of
-        the highlighted item, else the feed filter."""
-        name = None
-        if self.focused is self.feeds_panel:
-            highlighted = self.feeds_panel.highlighted
-            if highlighted is not None:
-                name = self.feeds_panel.names[highlighted]
-        if name is None and self.item_list.current is not None:
-            name = self.item_list.current.feed
-        name = name or self.filter.feed
-        feed = self.config.feed(name) if name else None
-        if feed is None:
-            self.monitor.tell("No feed to show: highlight one in the feeds panel.")
-            return
-        facts, per_day = feed_facts(feed, self.view.states.get(feed.name), self.items, self.now())
-        self.app.push_screen(FeedScreen(feed.name, facts, per_day))
-
-    def action_copy_link(self: MainScreen) -> None:
-        item = self.item_list.current
-        if item is None or not item.link.strip():
-            self.monitor.tell("This item has no link.", severity="warning")
-            return
-        self.copy_link(item)
-
-    @work(thread=True, group="clipboard", exit_on_error=False)
-    def copy_link(self: MainScreen, item: Item) -> None:
-        """A clipboard tool when there is one (it can say it worked); else OSC 52."""
-        self.post_message(LinkCopied(item.link, copy_with_tool(item.link)))
-
-    def on_link_copied(self: MainScreen, message: LinkCopied) -> None:
-        link = one_line(message.link)[:80]
-        if message.tool:
-            self.monitor.tell(f"Copied to the clipboard ({message.tool}): {link}")
-            return
-        # No tool: the terminal's clipboard escape, which tmux or the terminal may drop.
-        self.app.copy_to_clipboard(message.link)
-        self.monitor.tell(
-            f"Sent to the terminal's clipboard (no clipboard tool found; "
-            f"some terminals and tmux ignore it): {link}"
-        )
+def link_copied(screen: MainScreen, message: LinkCopied) -> None:
+    link = one_line(message.link)[:80]
+    if message.tool:
+        screen.monitor.tell(f"Copied to the clipboard ({message.tool}): {link}")
+        return
+    # No tool: the terminal's clipboard escape, which tmux or the terminal may drop.
+    screen.app.copy_to_clipboard(message.link)
+    screen.monitor.tell(
+        f"Sent to the terminal's clipboard (no clipboard tool found; "
+        f"some terminals and tmux ignore it): {link}"
+    )
