@@ -101,8 +101,13 @@ async def test_the_palette_filters_by_folder_too(tmp_path: Path) -> None:
     app = make_folder_app(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+p", *"folder: Ukraine")
-        await until(pilot, lambda: bool(app.screen.query(CommandList))
-                    and app.screen.query_one(CommandList).option_count > 0)
+        await until(
+            pilot,
+            lambda: (
+                bool(app.screen.query(CommandList))
+                and app.screen.query_one(CommandList).option_count > 0
+            ),
+        )
         await pilot.press("enter")
         await until(pilot, lambda: app.main.filter.folder == "Ukraine")
         assert {i.feed for i in app.main.item_list.visible_items()} == {"MoD Ukraine", "ArmyInform"}

@@ -165,9 +165,13 @@ async def test_the_ui_shows_times_in_the_configured_zone(tmp_path: Path) -> None
         assert "2025-10-06 14:00 EEST" in app.main.detail.rendered_text()
 
 
-def test_search_lines_mark_undated_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_search_lines_mark_undated_items(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "feeds.toml"
-    config.write_text('[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8")
+    config.write_text(
+        '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8"
+    )
     db = tmp_path / "history.json"
     undated = Item("u", "MoD", "Drone Deal notice", "https://example.org/u", "", None, LATE)
     History.open(db).add_items([late_item(), undated])

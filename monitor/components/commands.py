@@ -49,18 +49,17 @@ class MonitorCommands(Provider):
             out.append(
                 (
                     f"Show feed: {name}",
-                    partial(set_filter, feed=feed.name),
+                    partial(set_filter, feed=feed.name, folder=None, folder_feeds=frozenset()),
                     f"Only the items of {name}",
                 )
             )
-        folders = list(dict.fromkeys(f.folder for f in config.feeds if f.folder))
-        folder_filter = getattr(screen, "_folder_filter", None)
-        for folder in folders if folder_filter is not None else ():
+        for folder in dict.fromkeys(f.folder for f in config.feeds if f.folder):
             name = one_line(folder)
+            feeds = frozenset(f.name for f in config.feeds if f.folder == folder)
             out.append(
                 (
                     f"Show folder: {name}",
-                    lambda folder=folder: set_filter(feed=None, **folder_filter(folder)),
+                    partial(set_filter, feed=None, folder=folder, folder_feeds=feeds),
                     f"Only the items of the feeds in {name}",
                 )
             )
