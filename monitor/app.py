@@ -160,7 +160,8 @@ class MonitorApp(App[int]):
             progress=progress,
             retry=retry,
         )
-        self.post_message(PollFinished(report, health_changes(before, report, self.clock())))
+        changes = health_changes(before, report, self.clock(), retried=retry)
+        self.post_message(PollFinished(report, changes))
 
     def on_poll_progress(self, message: PollProgress) -> None:
         if self._polling:

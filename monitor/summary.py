@@ -35,10 +35,12 @@ def poll_summary(report: PollReport, at: datetime, now: datetime) -> str:
 
 
 def health_changes(
-    before: Mapping[str, FeedState], report: PollReport, now: datetime
+    before: Mapping[str, FeedState], report: PollReport, now: datetime, *, retried: bool = False
 ) -> list[tuple[bool, str]]:
     """``(failing, message)`` for every feed this poll turned from answering to failing, or
-    back: ``UNN: started failing (HTTP 503)`` / ``MoD: answering again (down since 09:12)``."""
+    back: ``UNN: started failing (HTTP 503)`` / ``MoD: answering again (down since 09:12)``;
+    and, when the poll was a retry (``r``), a feed it left alone because its server asked
+    for a pause (Retry-After)."""
     out: list[tuple[bool, str]] = []
     for feed in report.feeds:
         was = before.get(feed.feed)
@@ -50,6 +52,14 @@ def health_changes(
             since = was.down_since or was.last_attempt
             when = f" (down since {timefmt.clock_zone(since, now)})" if since else ""
             out.append((False, f"{name}: answering again{when}"))
+        elif retried and feed.outcome == "skipped" and feed.server_pause and feed.retry_at:
+            until = timefmt.clock_zone(feed.retry_at, now)
+            out.append(
+                (
+                    True,
+                    f"{name}: not asked: the server asked for a pause until {until} (Retry-After)",
+                )
+            )
     return out
 
 

@@ -125,3 +125,33 @@ async def test_the_feed_detail_view_has_the_url_the_whole_error_and_items_per_da
         assert "2025-10-03     0  \n" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, FeedScreen)
+
+
+async def test_r_says_when_a_servers_retry_after_still_holds_a_feed_back(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    from monitor.models import FeedState
+
+    feed_server.route("/unn.xml", rss([]))
+    feed_server.route("/mod.xml", rss([]))
+    app = make_app(tmp_path, base_url=feed_server.base, states=False)
+    app.history.save_feed_states(
+        [
+            FeedState(
+                "MoD Ukraine",
+                last_attempt=NOW - timedelta(minutes=1),
+                last_outcome="error",
+                last_error="HTTP 429 Too Many Requests",
+                failures=1,
+                retry_at=NOW + timedelta(minutes=30),
+                retry_after=NOW + timedelta(minutes=30),
+            ),
+        ]
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: any("Retry-After" in n for n in app.notified))
+        assert (
+            "MoD Ukraine: not asked: the server asked for a pause until 12:30 UTC (Retry-After)"
+        ) in app.notified
+        assert feed_server.hits("/mod.xml") == 0 and feed_server.hits("/unn.xml") == 1
