@@ -58,6 +58,7 @@ WORKER_NAMES = {
     "view": "Updating the list",
     "history": "Reloading the history",
     "browser": "Opening the link",
+    "save-search": "Saving the search",
 }
 
 Severity = Literal["information", "warning", "error"]

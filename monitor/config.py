@@ -18,14 +18,14 @@ from typing import Any
 
 from monitor.alerts import NOTIFY_MODES, PLACEHOLDERS
 from monitor.errors import ConfigError
-from monitor.models import Config, FeedConfig, Settings, Watchlist
+from monitor.models import Config, FeedConfig, SavedSearch, Settings, Watchlist
 from monitor.text import is_http_url, one_line
 from monitor.timefmt import resolve_zone
 
 MAX_DURATION_DAYS = 365  # longest interval/timeout: later date arithmetic must not overflow
 MAX_RETENTION_DAYS = 36500  # a hundred years; 0 keeps everything
 
-TOP_KEYS = ("settings", "feeds", "watchlists")
+TOP_KEYS = ("settings", "feeds", "watchlists", "searches")
 SETTINGS_KEYS = (
     "poll_interval",
     "history",
@@ -58,6 +58,7 @@ FEED_KEYS = (
     "max_articles",
 )
 MAX_ARTICLES_LIMIT = 1000  # articles one source may fetch in one poll
+SEARCH_KEYS = ("name", "query")
 WATCHLIST_KEYS = ("name", "terms", "rules", "case_sensitive", "exclude", "notify")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -281,7 +282,9 @@ class _Validator:
         settings = self.settings(data.get("settings", {}))
         feeds = self.feeds(data.get("feeds", []), settings)
         watchlists = self.watchlists(data.get("watchlists", []))
-        return Config(settings=settings, feeds=feeds, watchlists=watchlists, path=self.path)
+        searches = self.searches(data.get("searches", []))
+        return Config(settings=settings, feeds=feeds, watchlists=watchlists, path=self.path,
+                      searches=searches)
 
     # -- [settings] ------------------------------------------------------------------
 
@@ -586,6 +589,29 @@ class _Validator:
             if needle and needle in self.text_lines[number - 1]:
                 return number
         return start
+
+
+    # -- [[searches]] ----------------------------------------------------------------
+
+    def searches(self, raw: Any) -> tuple[SavedSearch, ...]:
+        """Saved searches: a query that does not parse is a problem on its line."""
+        from monitor.query import QueryError, parse_query
+
+        out: list[SavedSearch] = []
+        for e in self.entries(raw, "searches", "saved search", SEARCH_KEYS):
+            query = e.data.get("query")
+            if query is None:
+                e.bad("query is missing (a search, as typed after /)", "query")
+            elif not isinstance(query, str) or not query.strip():
+                e.bad("query must be a non-empty string", "query")
+            else:
+                try:
+                    parse_query(query.strip())
+                except QueryError as exc:
+                    e.bad(f"query: {exc}", "query")
+            if len(self.problems) == e.problems_before:
+                out.append(SavedSearch(name=e.name.strip(), query=query.strip()))
+        return tuple(out)
 
 
 def _is_table_array(value: Any) -> bool:

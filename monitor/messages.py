@@ -76,6 +76,13 @@ class ExportWritten(Message):
 
 
 @dataclass
+class SearchSaved(Message):
+    """A search was added to feeds.toml as a [[searches]] entry (the config reload follows)."""
+
+    name: str
+
+
+@dataclass
 class ViewReady(Message):
     """The view worker built a new snapshot of the history for the UI."""
 

@@ -76,6 +76,14 @@ class Watchlist:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """One ``[[searches]]`` entry: a named query (monitor.query), shown in the sidebar."""
+
+    name: str
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The ``[settings]`` table; every field has a default."""
 
@@ -107,6 +115,7 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     watchlists: tuple[Watchlist, ...]
     path: Path | None = None
+    searches: tuple[SavedSearch, ...] = ()
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import cast
 
 from monitor import timefmt
-from monitor.models import FeedState, Item
+from monitor.models import FeedState, Item, SavedSearch
 from monitor.query import Query, QueryError, parse_query
 from monitor.search import SearchIndex
 
@@ -147,6 +147,7 @@ class ViewData:
     index: SearchIndex | None = None
     by_feed: dict[str, list[int]] | None = None
     by_watchlist: dict[str, list[int]] | None = None
+    saved: dict[str, list[int]] | None = None  # saved search name -> the rows it finds
 
 
 def display_order(items: list[Item]) -> list[Item]:
@@ -186,6 +187,8 @@ def build_view(
     *,
     index: SearchIndex | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    searches: Sequence[SavedSearch] = (),
+    now: datetime | None = None,
 ) -> ViewData | None:
     """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true."""
     unread: dict[str, int] = {}
@@ -221,7 +224,8 @@ def build_view(
     if index is None or not index.covers(items):
         index = SearchIndex.build(items, previous=index)  # only unseen items are indexed
     counts = Counts(unread, flagged, tagged, unread_all, flagged_all, tagged_unread)
-    return ViewData(items, states, counts, index, by_feed, by_watchlist)
+    saved = {s.name: index.search(parsed(s.query), now=now) for s in searches}
+    return ViewData(items, states, counts, index, by_feed, by_watchlist, saved)
 
 
 def adjust_counts(

@@ -5,6 +5,7 @@ Selecting an entry filters the item list; selecting it again, or "All", clears t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from textual.strip import Strip
 
 from monitor.components.health import feed_health
 from monitor.components.safe_text import one_line
-from monitor.models import Config, FeedConfig, FeedState
+from monitor.models import Config, FeedConfig, FeedState, Item, SavedSearch
 from monitor.view import Counts
 
 DEFAULT_WIDTH = 40  # the panel's width before it is laid out
@@ -404,4 +405,24 @@ def watchlist_entries(
             line.append(f"  {counts.watchlists.get(wl.name, 0)}", "dim")
         line.truncate(width, overflow="ellipsis")
         entries.append((wl.name, line))
+    return entries
+
+
+def search_entries(
+    searches: Sequence[SavedSearch],
+    items: Sequence[Item],
+    saved: dict[str, list[int]] | None,
+    selected: str | None,
+    width: int = DEFAULT_WIDTH,
+) -> list[tuple[str | None, Text]]:
+    """The saved searches panel: each search with the unread items it finds."""
+    entries: list[tuple[str | None, Text]] = []
+    for search in searches:
+        line = Text(_marker(selected == search.name), end="")
+        line.append(one_line(search.name), "bold")
+        rows = saved.get(search.name) if saved is not None else None
+        if rows is not None:
+            line.append(f"  {sum(1 for i in rows if not items[i].read)} unread", "dim")
+        line.truncate(width, overflow="ellipsis")
+        entries.append((search.name, line))
     return entries

@@ -42,6 +42,7 @@ from monitor.components.side_panels import (
     feed_entries,
     folder_key,
     folder_of_key,
+    search_entries,
     watchlist_entries,
 )
 from monitor.components.status import StatusLine, StatusState
@@ -52,6 +53,7 @@ from monitor.messages import (
     LinkCopied,
     LinkOpened,
     OpenInTerminal,
+    SearchSaved,
     StoriesReady,
     ViewReady,
     WriteApplied,
@@ -61,6 +63,7 @@ from monitor.query import QueryError, parse_query
 from monitor.screens import triage
 from monitor.screens.export import ExportRequest, ExportScreen, default_export_path
 from monitor.screens.help import HelpScreen, binding_rows
+from monitor.screens.save_search import SaveSearchScreen
 from monitor.screens.trends import TrendChoice, TrendsScreen
 from monitor.screens.triage import help_more
 from monitor.search import Highlighter
@@ -134,6 +137,7 @@ class MainScreen(Screen[None]):
         Binding("space,f", "toggle_flag", "Flag/unflag"),
         Binding("r", "app.poll_now", "Poll now"),
         Binding("e", "export", "Export"),
+        Binding("s", "save_search", "Save search", show=False),
         Binding("q", "app.quit", "Quit"),
         Binding("F", "toggle_flagged_only", "Flagged only"),
         Binding("U", "toggle_unread_only", "Unread only"),
@@ -202,6 +206,8 @@ class MainScreen(Screen[None]):
                 yield FilterPanel(id="feeds")
                 yield Label("Watchlists", classes="panel-title")
                 yield FilterPanel(id="watchlists")
+                yield Label("Searches", classes="panel-title", id="searches-title")
+                yield FilterPanel(id="searches")
             with Vertical(id="content"):
                 yield SearchBar(
                     placeholder='words, "a phrase", -not, a OR b, feed:, tag:, is:unread, since:7d',
@@ -222,7 +228,8 @@ class MainScreen(Screen[None]):
         self.item_list.new_since = read_stamp(self.history.path, LAST_LOOK)
         self.item_list.tag_rank = {w.name: n for n, w in enumerate(self.config.watchlists)}
         if len(items) <= SYNC_VIEW_ITEMS:
-            self.show_view(build_view(items, self.history.feed_states()) or ViewData(items))
+            self.show_view(build_view(items, self.history.feed_states(), searches=self.config.searches,
+                                      now=self.now()) or ViewData(items))
         else:  # paint the rows now; counts and the search index follow from the worker
             self.show_view(ViewData(items))
             self.call_after_refresh(self.rebuild_view)
@@ -296,7 +303,8 @@ class MainScreen(Screen[None]):
         index = current.index  # reused: a new snapshot indexes only the items it has not seen
         if index is not None and same_items(current.items, items):
             items = current.items  # the index covers that very list
-        view = build_view(items, states, index=index, cancelled=lambda: worker.is_cancelled)
+        view = build_view(items, states, index=index, cancelled=lambda: worker.is_cancelled,
+                          searches=self.config.searches, now=self.now())
         if view is not None and not worker.is_cancelled:
             self.post_message(ViewReady(view, generation))
 
@@ -422,6 +430,21 @@ class MainScreen(Screen[None]):
                 self.config, counts, self.filter.watchlist, *(width,) if width else ()
             )
         )
+        searches = self.query_one("#searches", FilterPanel)
+        shown = bool(self.config.searches)
+        searches.display = self.query_one("#searches-title").display = shown
+        if shown:
+            chosen = next(
+                (s.name for s in self.config.searches if s.query == self.filter.query), None
+            )
+            searches.selected = chosen
+            width = max(0, searches.content_region.width - 1) or None
+            searches.set_entries(
+                search_entries(
+                    self.config.searches, self.items, self.view.saved, chosen,
+                    *(width,) if width else (),
+                )
+            )
 
     def update_status(self, **changes: object) -> None:
         self.status = self.status.with_(**changes)
@@ -478,6 +501,14 @@ class MainScreen(Screen[None]):
     def _watchlist_chosen(self, event: FilterPanel.Chosen) -> None:
         self.set_filter(watchlist=event.name)
 
+    @on(FilterPanel.Chosen, "#searches")
+    def _saved_search_chosen(self, event: FilterPanel.Chosen) -> None:
+        """A saved search goes into the search box (to read, refine or clear with esc)."""
+        saved = next((s for s in self.config.searches if s.name == event.name), None)
+        search = self.search_bar
+        search.display = True
+        search.value = saved.query if saved is not None else ""
+
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         """A query that parses filters at once; one that does not (unfinished, wrong) says
@@ -494,6 +525,8 @@ class MainScreen(Screen[None]):
         self.detail.highlighter = highlighter.item if highlighter else None
         self.detail.show(self.item_list.current)
         self.set_filter(query=text)
+        if self.config.searches:
+            self.refresh_panels()  # marks the saved search this query is, if any
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -664,6 +697,32 @@ class MainScreen(Screen[None]):
         self.item_list.focus()
 
     # --- export -------------------------------------------------------------------------
+
+    def action_save_search(self) -> None:
+        """Save the search in the box as a [[searches]] entry of feeds.toml."""
+        query = self.filter.query
+        if not query:
+            self.monitor.tell("Type a search first (/), then s saves it", severity="warning")
+            return
+        taken = {s.name for s in self.config.searches}
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.save_search(name, query)
+
+        self.app.push_screen(SaveSearchScreen(query, taken), chosen)
+
+    @work(thread=True, group="save-search", exit_on_error=False)
+    def save_search(self, name: str, query: str) -> None:
+        """Append through config_edit (every other byte and comment of feeds.toml kept)."""
+        from monitor.config_edit import append_entries
+
+        append_entries(self.monitor.config_path, "searches", [{"name": name, "query": query}])
+        self.post_message(SearchSaved(name))
+
+    def on_search_saved(self, message: SearchSaved) -> None:
+        self.monitor.tell(f'Saved the search "{message.name}" in {self.monitor.config_path.name}')
+        self.monitor.action_reload_config()  # the sidebar shows it once the config is re-read
 
     def action_export(self) -> None:
         """The dialog starts from the current view: its watchlist and feed, flagged items,
