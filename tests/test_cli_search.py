@@ -11,7 +11,7 @@ import pytest
 from monitor.cli import main
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist, utcnow
-from monitor.store import History
+from monitor.history import History
 
 CONFIG = """
 [[feeds]]

@@ -14,7 +14,7 @@ from monitor.config import load_config
 from monitor.demo import prepare_demo
 from monitor.match import Matcher
 from monitor.poll import poll
-from monitor.store import History
+from monitor.history import History
 from tests.app_fixtures import make_app
 from tests.test_app import SIZE, titles, until
 
