@@ -283,8 +283,9 @@ class _Validator:
         feeds = self.feeds(data.get("feeds", []), settings)
         watchlists = self.watchlists(data.get("watchlists", []))
         searches = self.searches(data.get("searches", []))
-        return Config(settings=settings, feeds=feeds, watchlists=watchlists, path=self.path,
-                      searches=searches)
+        return Config(
+            settings=settings, feeds=feeds, watchlists=watchlists, path=self.path, searches=searches
+        )
 
     # -- [settings] ------------------------------------------------------------------
 
@@ -590,7 +591,6 @@ class _Validator:
                 return number
         return start
 
-
     # -- [[searches]] ----------------------------------------------------------------
 
     def searches(self, raw: Any) -> tuple[SavedSearch, ...]:
@@ -599,18 +599,19 @@ class _Validator:
 
         out: list[SavedSearch] = []
         for e in self.entries(raw, "searches", "saved search", SEARCH_KEYS):
-            query = e.data.get("query")
-            if query is None:
+            raw_query = e.data.get("query")
+            query = raw_query.strip() if isinstance(raw_query, str) else ""
+            if raw_query is None:
                 e.bad("query is missing (a search, as typed after /)", "query")
-            elif not isinstance(query, str) or not query.strip():
+            elif not query:
                 e.bad("query must be a non-empty string", "query")
             else:
                 try:
-                    parse_query(query.strip())
+                    parse_query(query)
                 except QueryError as exc:
                     e.bad(f"query: {exc}", "query")
             if len(self.problems) == e.problems_before:
-                out.append(SavedSearch(name=e.name.strip(), query=query.strip()))
+                out.append(SavedSearch(name=e.name.strip(), query=query))
         return tuple(out)
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist, utcnow
-from monitor.history import History
 
 CONFIG = """
 [[feeds]]

@@ -82,8 +82,16 @@ def make_app(tmp_path: Path, extra: str = SEARCHES) -> MonitorApp:
     config = load_config(path)
     matcher = Matcher(config.watchlists)
     history = make_history(tmp_path / "history.json", matcher)
-    return MonitorApp(config, path, history, matcher, clock=lambda: NOW, autopoll=False,
-                      watch_files=False, export_dir=tmp_path)
+    return MonitorApp(
+        config,
+        path,
+        history,
+        matcher,
+        clock=lambda: NOW,
+        autopoll=False,
+        watch_files=False,
+        export_dir=tmp_path,
+    )
 
 
 def panel_lines(app: MonitorApp) -> list[str]:
@@ -96,12 +104,16 @@ async def test_sidebar_shows_saved_searches_with_unread_counts_and_filters(tmp_p
     async with app.run_test(size=SIZE) as pilot:
         # drone OR дрон: two unread items; defence is:unread: the minister (the budget is read)
         assert panel_lines(app) == [
-            "  Drones, any language  2 unread", "  Defence, unread  1 unread"]
+            "  Drones, any language  2 unread",
+            "  Defence, unread  1 unread",
+        ]
         app.query_one("#searches", FilterPanel).focus()
         await pilot.press("enter")
         assert app.main.search_bar.value == "drone OR дрон"
         assert titles(app) == [
-            "Ukraine signs drone deal with Denmark", "Міноборони отримало нові дрони"]
+            "Ukraine signs drone deal with Denmark",
+            "Міноборони отримало нові дрони",
+        ]
         assert panel_lines(app)[0].startswith("▶ Drones")
         await pilot.press("j", "enter")
         assert titles(app) == ["Defence minister meets partners"]
@@ -139,6 +151,6 @@ async def test_s_saves_the_search_into_feeds_toml_keeping_every_byte(tmp_path: P
     after = path.read_text(encoding="utf-8")
     assert after.startswith(before.rstrip("\n"))  # everything before kept, comments included
     assert "# Searches I keep coming back to" in after and "# both spellings" in after
-    added = after[len(before.rstrip("\n")):]
-    assert '[[searches]]' in added and 'name = "Alerts & weather"' in added
+    added = after[len(before.rstrip("\n")) :]
+    assert "[[searches]]" in added and 'name = "Alerts & weather"' in added
     assert load_config(path).searches[-1] == SavedSearch("Alerts & weather", '"air raid" OR frost')

@@ -12,9 +12,9 @@ from monitor.app import MonitorApp
 from monitor.components.search_bar import SearchBar
 from monitor.config import load_config
 from monitor.demo import prepare_demo
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.poll import poll
-from monitor.history import History
 from tests.app_fixtures import make_app
 from tests.test_app import SIZE, titles, until
 

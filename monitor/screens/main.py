@@ -228,8 +228,12 @@ class MainScreen(Screen[None]):
         self.item_list.new_since = read_stamp(self.history.path, LAST_LOOK)
         self.item_list.tag_rank = {w.name: n for n, w in enumerate(self.config.watchlists)}
         if len(items) <= SYNC_VIEW_ITEMS:
-            self.show_view(build_view(items, self.history.feed_states(), searches=self.config.searches,
-                                      now=self.now()) or ViewData(items))
+            self.show_view(
+                build_view(
+                    items, self.history.feed_states(), searches=self.config.searches, now=self.now()
+                )
+                or ViewData(items)
+            )
         else:  # paint the rows now; counts and the search index follow from the worker
             self.show_view(ViewData(items))
             self.call_after_refresh(self.rebuild_view)
@@ -303,8 +307,14 @@ class MainScreen(Screen[None]):
         index = current.index  # reused: a new snapshot indexes only the items it has not seen
         if index is not None and same_items(current.items, items):
             items = current.items  # the index covers that very list
-        view = build_view(items, states, index=index, cancelled=lambda: worker.is_cancelled,
-                          searches=self.config.searches, now=self.now())
+        view = build_view(
+            items,
+            states,
+            index=index,
+            cancelled=lambda: worker.is_cancelled,
+            searches=self.config.searches,
+            now=self.now(),
+        )
         if view is not None and not worker.is_cancelled:
             self.post_message(ViewReady(view, generation))
 
@@ -441,7 +451,10 @@ class MainScreen(Screen[None]):
             width = max(0, searches.content_region.width - 1) or None
             searches.set_entries(
                 search_entries(
-                    self.config.searches, self.items, self.view.saved, chosen,
+                    self.config.searches,
+                    self.items,
+                    self.view.saved,
+                    chosen,
                     *(width,) if width else (),
                 )
             )
