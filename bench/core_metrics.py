@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import random
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ from typing import Any
 from synth import TextMaker, make_items
 
 from monitor.config import load_config
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.poll import poll
-from monitor.store import History
 
 Result = dict[str, Any]
 
@@ -316,5 +318,91 @@ def run_naive(p: dict[str, Any]) -> Result:
             f"naive: {len(items)} single inserts: TinyDB JSONStorage {naive:.2f} s, "
             f"History.add_items one at a time {ours:.2f} s "
             f"({ours / len(items) * 1e3:.2f} ms each, fsync per write)"
+        ],
+    }
+
+
+# -- what a `monitor poll` process costs, and what reaches the disk -----------------------
+
+
+def _files(directory: Path) -> dict[str, tuple[int, int]]:
+    return {
+        p.name: (st.st_ino, st.st_size)
+        for p in directory.iterdir()
+        if p.is_file()
+        for st in [p.stat()]
+    }
+
+
+def bytes_written(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> int:
+    """Bytes that reached these files: a new or replaced file counts whole, a grown one its
+    growth, a hard link to a file that already existed (the ``.bak``) nothing."""
+    old_inodes = {ino for ino, _ in before.values()}
+    total = 0
+    for name, (ino, size) in after.items():
+        if name in before and before[name][0] == ino:
+            total += max(0, size - before[name][1])
+        elif ino not in old_inodes:
+            total += size
+    return total
+
+
+def _monitor(*args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - t0, proc
+
+
+def run_process(p: dict[str, Any]) -> Result:
+    """``monitor poll`` as a process on a 100k history, every feed answering 304; and one flag."""
+    work = Path(p["workdir"]) / "process"
+    work.mkdir(exist_ok=True)
+    db = work / "history.json"
+    shutil.copyfile(p["history"], db)
+    args = ("poll", "--config", p["config"], "--db", str(db))
+    cold_s, proc = _monitor(*args)  # stores the served items, learns the ETags (untimed)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cold poll process failed ({proc.returncode}): {proc.stderr[-500:]}")
+    History.open(db).compact()  # the steady state: a snapshot and an empty journal
+    stored = len(History.open(db))
+    times, written = [], []
+    for _ in range(3):
+        before = _files(work)
+        seconds, proc = _monitor(*args)
+        if proc.returncode != 0 or "not modified" not in proc.stdout or " new" in proc.stdout:
+            raise RuntimeError(
+                f"warm poll process: exit {proc.returncode}, "
+                f"{proc.stdout[:200]!r} {proc.stderr[-300:]}"
+            )
+        written.append(bytes_written(before, _files(work)))
+        times.append(seconds)
+
+    history = History.open(db)
+    item = history.items()[len(history) // 2]
+    before = _files(work)
+    history.set_flag(item.id, not item.flagged)
+    flag_bytes = bytes_written(before, _files(work))
+    snapshot = db.stat().st_size
+    return {
+        "metrics": {
+            "warm_poll_process_s": min(times),
+            "bytes_written_warm_poll": max(written),
+            "bytes_written_flag": flag_bytes,
+            "bytes_per_item": snapshot / stored,
+        },
+        "notes": [
+            f"process: warm `monitor poll` (all 304, {stored:,} items) "
+            + ", ".join(f"{t:.2f}" for t in times)
+            + f" s, wrote {', '.join(f'{w:,}' for w in written)} bytes;"
+            f" cold poll process {cold_s:.1f} s",
+            f"process: snapshot {snapshot / 1e6:.0f} MB, "
+            f"{snapshot / stored:,.0f} bytes per stored item;"
+            f" one flag wrote {flag_bytes:,} bytes",
         ],
     }

@@ -15,9 +15,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import FeedState, Item, Watchlist, utcnow
-from monitor.store import History
 
 KYIV = timezone(timedelta(hours=2))
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
@@ -200,7 +200,10 @@ def _toml(value: str) -> str:
 
 def write_config(path: Path, base_url: str, files: list[str], lists: list[Watchlist]) -> Path:
     """A feeds.toml for the served feeds (default settings) and the watchlists."""
-    out = ['[settings]\npoll_interval = "15m"\n']
+    out = [
+        '[settings]\npoll_interval = "15m"\n'
+        "retention_days = 0  # keep the synthetic history whole\n"
+    ]
     for n, name in enumerate(files):
         out.append(
             f"[[feeds]]\nname = {_toml(feed_name(n))}\nurl = {_toml(f'{base_url}/feeds/{name}')}\n"
@@ -256,6 +259,7 @@ def build_history(
     history = History.open(path)
     history.commit(items, just_polled(feed_names))
     history.retag(lambda _item: False, matcher.signature)  # record the signature only
+    history.compact()  # the steady state: everything in the snapshot (copies need no journal)
     return path
 
 

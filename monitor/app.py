@@ -29,6 +29,7 @@ from monitor.backtest import backtest, edited_watchlists
 from monitor.components.commands import MonitorCommands
 from monitor.config import load_config
 from monitor.errors import ConfigError, error_line
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.messages import (
     ConfigFailed,
@@ -43,7 +44,6 @@ from monitor.paths import file_stamp
 from monitor.poll import FeedReport, next_due, poll
 from monitor.screens.main import MainScreen
 from monitor.screens.watchlist_review import WatchlistReviewScreen
-from monitor.store import History
 from monitor.summary import health_changes, new_matches_message, poll_summary
 
 CONFIG_CHECK_SECONDS = 1.0

@@ -27,9 +27,9 @@ from monitor.models import Config, Item, utcnow
 from monitor.paths import default_config_path
 
 if TYPE_CHECKING:
+    from monitor.history import History
     from monitor.match import Matcher
     from monitor.poll import FeedReport, PollReport
-    from monitor.store import History
     from monitor.stories import StoryIndex
 
 PROG = "monitor"
@@ -503,12 +503,12 @@ def _check_feed_names(config: Config, names: list[str] | None) -> None:
 
 
 def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
-    from monitor.poll import open_history
+    from monitor.history import open_history
 
     path = _config_path(args)
     config = _load(args, path)
     _check_feed_names(config, args.feeds)
-    history = open_history(config, args.db)
+    history = open_history(config, args.db, ids_only=True)  # the items load only if needed
     # A feed named on the command line is wanted now: its backoff is not waited out either.
     retry = bool(args.retry or args.feeds)
     if not args.loop:
@@ -597,8 +597,8 @@ def story_sources(
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     """Never writes the history (it may be a read-only copy)."""
+    from monitor.history import open_history
     from monitor.match import Matcher
-    from monitor.poll import open_history
 
     now = utcnow()
     config = _load(args)
@@ -652,8 +652,8 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     """Never writes the history; the same language and evaluator as the UI's search."""
+    from monitor.history import open_history
     from monitor.match import Matcher
-    from monitor.poll import open_history
     from monitor.query import QueryError, parse_query
     from monitor.search import search_items
 
@@ -726,7 +726,7 @@ def cmd_watchlist(args: argparse.Namespace, out: TextIO) -> int:
     """``watchlist test`` and ``watchlist suggest``: never write anything."""
     from monitor import suggest
     from monitor.backtest import backtest, find_watchlist, report_lines
-    from monitor.poll import open_history
+    from monitor.history import open_history
 
     path = _config_path(args)
     config = _load(args, path)
@@ -772,8 +772,8 @@ def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
     """Never writes the history (like export)."""
     import json
 
+    from monitor.history import open_history
     from monitor.match import Matcher
-    from monitor.poll import open_history
     from monitor.trends import compute_trends, format_table, trend_zone
 
     config = _load(args)
@@ -791,8 +791,8 @@ def cmd_trends(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_stories(args: argparse.Namespace, out: TextIO) -> int:
     """A report of the history's stories (hidden: a tool for tuning thresholds)."""
+    from monitor.history import open_history
     from monitor.match import Matcher
-    from monitor.poll import open_history
     from monitor.stories import StorySettings, group_stories
     from monitor.stories.report import format_report
 
@@ -819,8 +819,8 @@ def run_app(config_path: Path, db_path: Path | None) -> int:
         for problem in exc.problems:
             _err(problem)
         return 2
+    from monitor.history import open_history
     from monitor.match import Matcher
-    from monitor.poll import open_history
 
     try:
         history = open_history(config, db_path)

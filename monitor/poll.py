@@ -14,20 +14,19 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from monitor.articles import choose, fetch_articles
 from monitor.fetch import HostLimiter, fetch, make_client, next_state
+from monitor.history import History
+from monitor.history import open_history as open_history  # its old home, for branches in flight
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, Settings, utcnow
 from monitor.parse import ParseResult, body_digest
 from monitor.parse.pool import PROCESS_MIN_FEEDS, BodyParser
-from monitor.paths import default_history_path
 from monitor.sitemaps import read_sitemap
-from monitor.store import History
 
 
 @dataclass(slots=True)
@@ -61,16 +60,6 @@ class PollReport:
 
 
 Progress = Callable[[FeedReport, int, int], None]
-
-
-def open_history(
-    config: Config, db_override: Path | None = None, *, create: bool = True
-) -> History:
-    """The history named by ``--db``, else by ``[settings] history``, else the platform's.
-
-    With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`."""
-    path = db_override or config.settings.history or default_history_path()
-    return History.open(Path(path).expanduser(), create=create)
 
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
@@ -240,13 +229,13 @@ async def poll(
                 result = replace(result, outcome="error")  # so the backoff applies
             else:
                 report.warning = parsed.warning
-                fresh = [i for i in parsed.items if history.get(i.id) is None]
+                fresh = [i for i in parsed.items if i.id not in history]
                 if fresh and (feed.fetches_articles or feed.kind == "sitemap"):
                     fresh, report.deferred, warning, pause = await _with_articles(
                         client, feed, fresh, config.settings, limits
                     )
                     report.warning = "; ".join(w for w in (parsed.warning, warning) if w) or None
-                    old = [i for i in parsed.items if history.get(i.id) is not None]
+                    old = [i for i in parsed.items if i.id in history]
                     parsed.items = old + fresh
                 found.extend(parsed.items)
                 _count(report, fresh)

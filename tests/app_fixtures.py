@@ -7,9 +7,9 @@ from pathlib import Path
 
 from monitor.app import MonitorApp
 from monitor.config import load_config
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import FeedState, Item
-from monitor.store import History
 
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 ALERT_TITLE = "[bold red]ALERT[/] \x1b[31mred\x1b[0m sirens in Kyiv"

@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 from monitor.app import MonitorApp
 from monitor.cli import run_app
 from monitor.components.side_panels import FilterPanel
+from monitor.history import History
 from monitor.screens.export import ExportScreen
 from monitor.screens.help import HelpScreen
-from monitor.store import History
 from tests.app_fixtures import ALERT_TITLE, NOW, WATCHLISTS, feeds_toml, make_app
 from tests.feedserver import FeedServer, rss
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from monitor.articles import fetch_articles
 from monitor.fetch import make_client
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, Item, Settings, Watchlist
 from monitor.parse.article import extract_article
 from monitor.poll import poll
-from monitor.store import History
 from tests.feedserver import FeedServer, rss
 from tests.sites import Article, article_links, article_page, listing_page, uk_paragraphs
 

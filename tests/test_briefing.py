@@ -12,8 +12,8 @@ import pytest
 from monitor import briefing
 from monitor.cli import main
 from monitor.export import to_markdown
+from monitor.history import History
 from monitor.models import FeedConfig, FeedState, Item, Match
-from monitor.store import History
 
 NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
 

@@ -19,8 +19,8 @@ import pytest
 
 from monitor import cli
 from monitor.cli import main
+from monitor.history import History
 from monitor.models import utcnow
-from monitor.store import History
 from tests.feedserver import FeedServer, rss
 
 ROOT = Path(__file__).resolve().parent.parent

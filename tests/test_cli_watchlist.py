@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.cli import main
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist, utcnow
-from monitor.store import History
 
 TODAY = """
 [[feeds]]

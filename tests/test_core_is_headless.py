@@ -15,7 +15,7 @@ CORE = [
     "monitor.match",
     "monitor.query",
     "monitor.search",
-    "monitor.store",
+    "monitor.history",
     "monitor.poll",
     "monitor.export",
     "monitor.cli",

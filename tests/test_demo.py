@@ -14,10 +14,10 @@ import pytest
 
 from monitor.config import load_config
 from monitor.demo import RETRY_AFTER_SECONDS, DemoServer, prepare_demo, run_demo
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, Item, utcnow
 from monitor.poll import poll
-from monitor.store import History
 
 UNAVAILABLE = "Demo: unavailable feed"
 CYRILLIC = re.compile(r"[а-яіїєґ]", re.IGNORECASE)

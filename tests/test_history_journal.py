@@ -227,3 +227,44 @@ def test_the_lock_and_fsync_make_an_acknowledged_append_durable_in_order(path: P
         history.set_read("unn-en:1", n % 2 == 0)
     assert History.open(path).get("unn-en:1").read is False
     assert os.path.getsize(journal(path)) > 0
+
+
+def test_an_ids_only_history_tells_new_from_known_without_loading_items(path: Path) -> None:
+    history = History.open(path)
+    history.add_items([make_item(n) for n in range(50)])
+    history.compact()  # writes the ids beside the snapshot
+    history.add_items([make_item(60)])  # and one more in the journal
+    poller = History.open(path, ids_only=True)
+    assert poller._items == {} and len(poller) == 51  # nothing but ids held
+    assert "unn-en:7" in poller and "unn-en:60" in poller and "unn-en:99" not in poller
+    added = poller.commit([make_item(7), make_item(99)], [FeedState("unn-en", last_new=1)])
+    assert [i.id for i in added] == ["unn-en:99"]
+    assert poller._items == {}  # still only ids
+    history.add_items([make_item(70)])  # another process's append is picked up by id
+    assert poller.refresh() and "unn-en:70" in poller
+    assert poller.get("unn-en:3").title == "Defence ministry update 3"  # loads on demand
+    full = History.open(path)
+    assert len(full) == 53 and full.feed_states()["unn-en"].last_new == 1
+
+
+def test_an_ids_only_history_with_a_stale_sidecar_loads_the_items(path: Path) -> None:
+    history = History.open(path)
+    history.add_items([make_item(n) for n in range(5)])
+    history.compact()
+    data = orjson.loads(path.read_bytes())
+    del data["items"]["1"]  # edited by another program: the sidecar no longer matches
+    path.write_bytes(orjson.dumps(data))
+    poller = History.open(path, ids_only=True)
+    assert "unn-en:0" not in poller and len(poller) == 4
+
+
+def test_a_poll_prunes_an_ids_only_history_at_most_twice_a_day(path: Path) -> None:
+    history = History.open(path)
+    history.add_items([make_item(n) for n in range(3)])
+    assert history.prune(30, NOW + timedelta(days=10)) == 0  # records when it last pruned
+    history.compact()
+    poller = History.open(path, ids_only=True)
+    assert poller.prune(1, NOW + timedelta(days=10, hours=1)) == 0  # pruned an hour ago: skipped
+    assert poller._items == {}
+    assert poller.prune(1, NOW + timedelta(days=11)) == 3  # due again: loads and prunes
+    assert len(History.open(path)) == 0

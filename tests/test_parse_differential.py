@@ -414,10 +414,10 @@ async def test_parser_feedparser_in_the_settings_never_takes_the_fast_path(
 ) -> None:
     import monitor.parse.feed as feed_module
     import monitor.parse.pool as pool_module
+    from monitor.history import History
     from monitor.match import Matcher
     from monitor.models import Config, FeedConfig, Settings
     from monitor.poll import poll
-    from monitor.store import History
     from tests.feedserver import rss
 
     # threads, so the spy below sees the parse even when another test left a pool running

@@ -7,10 +7,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, FeedState, Settings, Watchlist
 from monitor.poll import next_due, poll
-from monitor.store import History
 from tests.feedserver import FeedServer, RequestInfo, rss
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

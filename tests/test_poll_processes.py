@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import monitor.parse.pool as pool_module
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 from monitor.poll import poll
-from monitor.store import History
 from tests.feedserver import FeedServer, rss
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -84,7 +84,7 @@ from pathlib import Path
 from monitor.app import MonitorApp
 from monitor.config import load_config
 from monitor.match import Matcher
-from monitor.store import History
+from monitor.history import History
 import monitor.parse.pool as pool_module
 
 async def main(config_path, db):
@@ -160,7 +160,7 @@ import psutil
 from monitor.config import load_config
 from monitor.match import Matcher
 from monitor.poll import poll
-from monitor.store import History
+from monitor.history import History
 import monitor.parse.pool as pool_module
 
 async def main(config_path, db):

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor import export, parse
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist
-from monitor.store import History
 
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 FEED = "УНН [b]English[/b]"

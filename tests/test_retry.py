@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 from monitor.poll import poll
-from monitor.store import History
 from tests.feedserver import FeedServer, rss
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

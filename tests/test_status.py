@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from monitor.history import History
 from monitor.screens.help import HelpScreen
-from monitor.store import History
 from tests.app_fixtures import NOW, feeds_toml, make_app
 from tests.feedserver import FeedServer, rss
 from tests.test_app import until

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import HistoryError
+from monitor.history import History
 from monitor.models import Item
-from monitor.store import History
 from tests.store_writer import make_item
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and flock are POSIX")

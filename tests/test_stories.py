@@ -300,7 +300,7 @@ def test_thresholds_come_from_feeds_toml(tmp_path: Path) -> None:
 
 
 def write_history(tmp_path: Path, items: list[Item]) -> tuple[Path, Path]:
-    from monitor.store import History
+    from monitor.history import History
 
     config = tmp_path / "feeds.toml"
     config.write_text(

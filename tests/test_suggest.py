@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
+from monitor.history import History
 from monitor.models import Item, Watchlist, utcnow
-from monitor.store import History
 from monitor.suggest import suggest
 
 CONFIG = """

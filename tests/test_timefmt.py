@@ -13,8 +13,8 @@ from monitor.cli import main
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError
 from monitor.export import parse_since, to_markdown
+from monitor.history import History
 from monitor.models import Item, Match
-from monitor.store import History
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # 23:51 UTC on 30 November is 01:51 on 1 December in Kyiv (EET, +02:00).

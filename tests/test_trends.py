@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.cli import main
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist
-from monitor.store import History
 from monitor.trends import compute_trends, sparkline
 
 KYIV = ZoneInfo("Europe/Kyiv")

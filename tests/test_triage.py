@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from monitor.app import MonitorApp
+from monitor.history import History
 from monitor.models import Item
 from monitor.screens.triage import ConfirmScreen, NoteScreen
 from monitor.stamps import LAST_LOOK, read_stamp, write_stamp
-from monitor.store import History
 from monitor.view import display_order
 from tests.app_fixtures import NOW, fixed_items, make_app
 from tests.test_app import screen_rows, titles, until

@@ -32,10 +32,11 @@ __all__ = [
 
 
 def open_history(
-    config: Config, db_override: Path | None = None, *, create: bool = True
+    config: Config, db_override: Path | None = None, *, create: bool = True, ids_only: bool = False
 ) -> History:
     """The history named by ``--db``, else by ``[settings] history``, else the platform's.
 
-    With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`."""
+    With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`;
+    ``ids_only``: see :meth:`History.open` (what ``monitor poll`` uses)."""
     path = db_override or config.settings.history or default_history_path()
-    return History.open(Path(path).expanduser(), create=create)
+    return History.open(Path(path).expanduser(), create=create, ids_only=ids_only)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,6 +274,17 @@ class Contents:
         if record.get("meta"):
             self.set_meta(record["meta"])
 
+    def apply_ids(self, record: dict[str, Any], ids: set[str]) -> None:
+        """Replay one journal record onto an ids-only history (see ``History(ids_only=True)``)."""
+        for doc in record.get("items") or ():
+            if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                ids.add(doc["id"])
+        ids.difference_update(record.get("drop") or ())
+        if record.get("feeds"):
+            self.put_states(record["feeds"])
+        if record.get("meta"):
+            self.set_meta(record["meta"])
+
     # -- writing ---------------------------------------------------------------------------
 
     def chunks(self) -> Iterator[bytes]:
@@ -363,6 +375,64 @@ def read_contents(path: Path) -> tuple[Contents, Stamp]:
         raise _unusable(path, f"cannot be read ({exc.strerror or exc})") from None
     contents.finish()
     return contents, version
+
+
+def read_head(path: Path) -> tuple[Contents, Stamp] | None:
+    """The feeds and meta tables only (the items stay on disk), for a file in the layout we
+    write; None for any other layout (the caller then reads it whole)."""
+    try:
+        with open(path, "rb") as fh:
+            version = stamp(os.fstat(fh.fileno()))
+            buf = fh.read(CHUNK_BYTES)
+            while (at := buf.find(_ITEMS_START)) < 0:
+                more = fh.read(CHUNK_BYTES) if len(buf) < _HEADER_MAX else b""
+                if not more:
+                    return None
+                buf += more
+    except OSError:
+        return None  # the whole read words the error
+    try:
+        head = _loads(buf[: at + 1] + b"}")
+    except _Layout:
+        return None
+    if not isinstance(head, dict) or ITEMS in head or META not in head:
+        return None
+    contents = Contents()
+    if contents.check_head(path, head) not in _STREAMABLE:
+        return None
+    return contents, version
+
+
+def ids_path(path: Path) -> Path:
+    """The item ids of the snapshot, so a poll can skip loading the items themselves."""
+    return path.with_name(path.name + ".ids")
+
+
+def write_ids(path: Path, gen: str, version: Stamp, ids: list[str]) -> None:
+    """Write the ids sidecar of the snapshot ``version`` (best effort: without it, or with a
+    stale one, a poll simply loads the whole snapshot)."""
+    body = orjson.dumps({"gen": gen, "snapshot": list(version[:3]), "ids": ids})
+    try:
+        atomic_write(ids_path(path), body)
+    except OSError:
+        with suppress(OSError):
+            os.unlink(ids_path(path))
+
+
+def read_ids(path: Path, gen: Any, version: Stamp) -> list[str] | None:
+    """The ids of snapshot ``version``, or None when the sidecar is missing or not its own."""
+    try:
+        data = orjson.loads(ids_path(path).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("gen") != gen
+        or data.get("snapshot") != list(version[:3])
+    ):
+        return None
+    ids = data.get("ids")
+    return ids if isinstance(ids, list) else None
 
 
 def _read_streamed(path: Path, fh: IO[bytes]) -> Contents:

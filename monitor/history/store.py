@@ -36,11 +36,19 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.errors import HistoryError
-from monitor.models import FeedState, Item
+from monitor.models import FeedState, Item, from_iso, to_iso
 
 from . import memory
 from .files import HistoryLock, Stamp, atomic_write, backup_path, keep_backup, stamp
-from .format import SCHEMA_VERSION, Contents, read_contents
+from .format import (
+    SCHEMA_VERSION,
+    Contents,
+    normalise_times,
+    read_contents,
+    read_head,
+    read_ids,
+    write_ids,
+)
 from .journal import JOURNAL_VERSION, Journal, encode
 
 __all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "History"]
@@ -48,6 +56,7 @@ __all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "Histo
 DEFAULT_LOCK_TIMEOUT = 15.0  # seconds; a poll holds the lock for well under a second
 COMPACT_BYTES = 8 << 20  # fold the journal into the snapshot past this size (or 1/4 snapshot)
 IDLE_COMPACT_BYTES = 1 << 20  # ...or past this one when poll --loop is idle
+PRUNE_EVERY = timedelta(hours=12)  # an ids-only history (a poll) prunes at most this often
 
 T = TypeVar("T")
 Record = dict[str, Any]
@@ -69,6 +78,7 @@ class History:
         *,
         create: bool = True,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        ids_only: bool = False,
     ) -> None:
         # The real file: a symlinked history stays a symlink (we replace its target).
         self.path = Path(os.path.realpath(Path(path).expanduser()))
@@ -85,6 +95,10 @@ class History:
         self._journal_end = 0  # ...and where its last whole record we applied ends
         self._journal_seen: tuple[int, int] | None = None  # (inode, size) at our last look
         self._tx: Record = {}  # the record of the transaction under way
+        # ids_only: hold the item ids, not the items (what a poll needs to tell new from
+        # known), until something needs the items; then the whole history is loaded.
+        self._lazy = ids_only
+        self._ids: set[str] | None = None
         if not os.path.lexists(self.path):
             if not create:
                 raise HistoryError(
@@ -101,9 +115,13 @@ class History:
         *,
         create: bool = True,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        ids_only: bool = False,
     ) -> History:
-        """Open the history at ``path``, creating it (and its directories) if missing."""
-        return cls(path, create=create, lock_timeout=lock_timeout)
+        """Open the history at ``path``, creating it (and its directories) if missing.
+
+        ``ids_only``: load only the item ids (``in``, ``len``, :meth:`commit`,
+        :meth:`feed_states` need no more); anything that needs the items loads them."""
+        return cls(path, create=create, lock_timeout=lock_timeout, ids_only=ids_only)
 
     def __repr__(self) -> str:
         return f"History({str(self.path)!r}, items={len(self._items)})"
@@ -111,13 +129,16 @@ class History:
     # -- reading -------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._ids) if self._ids is not None else len(self._items)
 
     def __contains__(self, item_id: object) -> bool:
+        if self._ids is not None:
+            return item_id in self._ids
         return item_id in self._items
 
     def items(self) -> list[Item]:
         """Every item, newest first (by :attr:`Item.time`)."""
+        self._full()
         with self._mutex:
             if self._sorted is None:
                 with memory.gc_paused():
@@ -127,6 +148,7 @@ class History:
             return list(self._sorted)
 
     def get(self, item_id: str) -> Item | None:
+        self._full()
         return self._items.get(item_id)
 
     def feed_states(self) -> dict[str, FeedState]:
@@ -168,6 +190,8 @@ class History:
         """Compact if the journal holds more than :data:`IDLE_COMPACT_BYTES` (``poll --loop``
         between cycles): a lower bar than during writes, never a rewrite per poll."""
         with self._mutex:
+            if self.journal_bytes < IDLE_COMPACT_BYTES and not self.changed_on_disk():
+                return False
             if self.changed_on_disk():
                 self.refresh()
             if self.journal_bytes < IDLE_COMPACT_BYTES:
@@ -227,6 +251,7 @@ class History:
 
     def set_flag(self, item_id: str, flagged: bool | None) -> Item:
         """Flag (True) or unflag (False) an item by hand; None goes back to the watchlists."""
+        self._full()
         value = None if flagged is None else bool(flagged)
 
         def change() -> Item:
@@ -240,6 +265,7 @@ class History:
 
     def set_read(self, item_id: str, read: bool) -> Item:
         """Mark one item read or unread."""
+        self._full()
 
         def change() -> Item:
             item = self._require(item_id)
@@ -259,6 +285,8 @@ class History:
         return self._set_field(item_id, "note", note.strip())
 
     def _set_field(self, item_id: str, name: str, value: object) -> Item:
+        self._full()
+
         def change() -> Item:
             item = self._require(item_id)
             if getattr(item, name) != value:
@@ -275,6 +303,7 @@ class History:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return 0
+        self._full()
 
         def change() -> int:
             changed = [
@@ -292,6 +321,7 @@ class History:
 
         Writes once if any item changed or ``signature`` (when given) differs from the stored
         one. Hand flags (``flag_override``) are untouched. Returns how many items changed."""
+        self._full()
 
         def change() -> int:
             changed = [it for it in self._items.values() if apply(it)]
@@ -315,9 +345,20 @@ class History:
             cutoff = now - timedelta(days=retention_days)
         except OverflowError:  # longer than the calendar: nothing is that old
             return 0
+        if self._ids is not None:
+            # A poll prunes every time; the items it would drop since the last prune less
+            # than PRUNE_EVERY ago are at most that much past their retention: not worth
+            # loading every item for. (A full history prunes every time, as before.)
+            last = from_iso_or_none(self._meta_doc().get("pruned_at"))
+            if last is not None and timedelta(0) <= now - last < PRUNE_EVERY:
+                return 0
+            self._full()
 
         def change() -> int:
             old = [it for it in self._items.values() if not it.flagged and it.first_seen < cutoff]
+            last = from_iso_or_none(self._meta_doc().get("pruned_at"))
+            if last is None or not timedelta(0) <= now - last < PRUNE_EVERY / 2:
+                self._set_meta(pruned_at=to_iso(now))
             if old:
                 ids = [it.id for it in old]
                 self._data.drop(ids)
@@ -344,11 +385,16 @@ class History:
         data = self._data
         fresh: dict[str, Item] = {}
         for item in items:
-            if item.id not in data.items and item.id not in fresh:
+            if item.id not in self and item.id not in fresh:
                 fresh[item.id] = item
         if not fresh:
             return []
-        data.insert(fresh.values())
+        if self._ids is not None:
+            for item in fresh.values():
+                normalise_times(item)
+            self._ids.update(fresh)
+        else:
+            data.insert(fresh.values())
         self._tx.setdefault("items", []).extend(fresh.values())
         self._sorted = None
         return list(fresh.values())
@@ -426,6 +472,7 @@ class History:
 
     def _compact(self) -> None:
         """Fold everything into a new snapshot of a new generation (the caller holds the lock)."""
+        self._full()
         gen = secrets.token_hex(8)
         self._data.set_meta({"schema": SCHEMA_VERSION, "journal": gen})
         if self._stamp is not None:  # the files we are replacing are the ones we read and checked
@@ -435,6 +482,7 @@ class History:
         try:
             self._stamp = atomic_write(self.path, self._data.chunks())
             self._data.schema = SCHEMA_VERSION
+            write_ids(self.path, gen, self._stamp, list(self._items))
             self._journal_ino = self._journal.start(gen)
         except OSError as exc:
             self._stamp = None
@@ -498,14 +546,45 @@ class History:
         if not records:
             return False
         with memory.gc_paused():
-            for record in records:
-                self._data.apply(record)
+            if self._ids is not None:
+                for record in records:
+                    self._data.apply_ids(record, self._ids)
+            else:
+                for record in records:
+                    self._data.apply(record)
         self._sorted = None
+        return True
+
+    def _full(self) -> None:
+        """Load the items of an ids-only history (once; everything after works as usual)."""
+        if self._ids is None:
+            return
+        with self._mutex:
+            if self._ids is not None:
+                self._lazy = False
+                self._load()
+
+    def _load_ids(self) -> bool:
+        """The ids-only load: the head of the snapshot, its ids sidecar, the journal."""
+        head = read_head(self.path)
+        if head is None:
+            return False
+        data, version = head
+        ids = read_ids(self.path, data.meta_doc().get("journal"), version)
+        if ids is None:
+            return False
+        self._data, self._items, self._ids = data, data.items, set(ids)
+        self._stamp, self._sorted = version, None
+        self._journal_ino, self._journal_end, self._journal_seen = None, 0, None
+        self._replay()
         return True
 
     def _load(self) -> None:
         """Read the snapshot and the journal, and rebuild the in-memory state from them."""
         with self._mutex:
+            if self._lazy and self._load_ids():
+                return
+            self._ids = None
             try:
                 big = memory.is_big(os.stat(self.path).st_size)
             except OSError:
@@ -527,3 +606,10 @@ class History:
 def backups(path: Path) -> list[Path]:
     """The files a compaction keeps of the previous snapshot (restore both together)."""
     return [backup_path(path), backup_path(Journal(path).path)]
+
+
+def from_iso_or_none(value: Any) -> datetime | None:
+    try:
+        return from_iso(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

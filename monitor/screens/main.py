@@ -48,6 +48,7 @@ from monitor.components.side_panels import (
 from monitor.components.status import StatusLine, StatusState
 from monitor.errors import MonitorError
 from monitor.export import parse_since, select_items, to_jsonl, to_markdown
+from monitor.history import History
 from monitor.messages import (
     ExportWritten,
     LinkCopied,
@@ -75,7 +76,6 @@ from monitor.stamps import (
     write_note,
     write_stamp,
 )
-from monitor.store import History
 from monitor.stories import StoryIndex, StorySettings
 from monitor.stories.rows import StoryRows
 from monitor.summary import empty_reason, feeds_down
