@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, Item, utcnow
 from monitor.poll import FeedReport, poll
-from monitor.store import History
 from monitor.text import one_line, shorten
 
 __all__ = ["SourceCheck", "check_online", "format_check"]

@@ -8,12 +8,12 @@ import gzip
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, Settings, Watchlist
 from monitor.parse.sitemap import parse_sitemap
 from monitor.poll import poll
 from monitor.sitemaps import MAX_CHILDREN
-from monitor.store import History
 from tests.feedserver import FeedServer
 from tests.sites import Article, article_links, article_page, sitemap, sitemap_index, uk_paragraphs
 

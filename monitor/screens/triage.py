@@ -24,8 +24,8 @@ from monitor.screens.feed import FeedScreen
 from monitor.summary import feed_facts
 
 if TYPE_CHECKING:
+    from monitor.history import History
     from monitor.screens.main import MainScreen
-    from monitor.store import History
 
 CONFIRM_ABOVE = 50  # "A" asks first when the view holds more unread items than this
 
