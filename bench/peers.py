@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     for what in ("cold", "warm"):
         line = f"  {what}: monitor {best[f'monitor_{what}_s']:.2f}"
         if peer is not None:
-            line += f", reader {best[f'reader_{what}_s']:.2f}, reader / monitor {best[f'ratio_{what}']:.2f}x"
+            reader, ratio = best[f"reader_{what}_s"], best[f"ratio_{what}"]
+            line += f", reader {reader:.2f}, reader / monitor {ratio:.2f}x"
         print(line)
     for key, values in times.items():
         print(f"  {key}: " + ", ".join(f"{v:.2f}" for v in values))
