@@ -106,3 +106,17 @@ async def test_the_demo_tags_a_report_of_the_deal_that_never_names_it(tmp_path: 
         await until(pilot, lambda: title in app.main.detail.rendered_text())
         text = app.main.detail.rendered_text()
         assert "Drone Deal: “" in text and "(matches rule “(buy OR bought OR purchase" in text
+
+
+async def test_a_rule_that_does_not_parse_keeps_the_last_good_config(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        before = app.config
+        broken = EDITED.replace('terms = ["drone", "frost"]', "terms = []\nrules = ['(drone OR']")
+        app.config_path.write_text(feeds_toml(watchlists=broken), encoding="utf-8")
+        app.action_reload_config()
+        await until(pilot, lambda: any("keeping the previous" in n for n in app.notified))
+        error = next(n for n in app.notified if "keeping the previous" in n)
+        assert 'watchlist "Drone Deal": rule 1 “(drone OR”' in error and "feeds.toml:" in error
+        assert app.config is before and app.pending_edit is None
+        assert tags_on_disk(app, "Міноборони") == ["Drone Deal"]
