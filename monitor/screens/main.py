@@ -95,7 +95,7 @@ if TYPE_CHECKING:
 
 PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
 SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
-STORY_DAYS = 7  # the list groups the stories of the last week (older items: one row each)
+STORY_DAYS = 5  # the list groups the last 120 h (a story's window; older items: a row each)
 SIDEBAR_MIN_WIDTH = 100  # narrower terminals hide the sidebar until ``b``
 
 
