@@ -95,19 +95,23 @@ def _page_title(body: bytes, fallback: str) -> str:
 def derive_links(body: bytes, headers: Mapping[str, str], url: str) -> tuple[str, int] | None:
     """A ``links`` regex for the article links of an HTML listing, and how many it takes.
 
-    Same-site ``<a href>`` URLs are grouped by their path without the last segment; groups
-    whose last segments look like article slugs (several hyphenated words, or a long
-    number) are candidates, and the largest wins. Tag, category, archive, search and
-    pagination pages under the same path are left out, as in the shipped feeds.toml.
+    Same-site ``<a href>`` URLs (and the links of a Next.js ``__NEXT_DATA__`` script) are
+    grouped by their path without the last segment; groups whose last segments look like
+    article slugs (several hyphenated words, or a long number) are candidates, and the
+    largest wins. Tag, category, archive, search and pagination pages under the same path
+    are left out, as in the shipped feeds.toml.
     """
     from selectolax.lexbor import LexborHTMLParser
+
+    from monitor.parse.nextdata import next_data_links
 
     tree = LexborHTMLParser(body[: 4 * 1024 * 1024])
     host = (urlsplit(url).hostname or "").lower()
     groups: Counter[tuple[str, str]] = Counter()
     seen: set[str] = set()
-    for node in tree.css("a[href]"):
-        href = (node.attributes.get("href") or "").strip()
+    hrefs = [(node.attributes.get("href") or "").strip() for node in tree.css("a[href]")]
+    hrefs += [d.link for d in next_data_links(tree, url, url, re.compile(r"^https?://"))]
+    for href in hrefs:
         link = urldefrag(urljoin(url, href))[0] if href else ""
         parts = urlsplit(link)
         if parts.scheme not in ("http", "https") or (parts.hostname or "").lower() != host:

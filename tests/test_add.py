@@ -285,3 +285,20 @@ links = '/news/novyna'
     feed_server.route("/existing.xml", "gone", status=410, content_type="text/plain")
     assert main(["check", "--online", "--config", str(path)]) == 1
     assert "Existing: error: HTTP 410" in capsys.readouterr().out
+
+
+def test_add_a_listing_whose_links_are_only_in_next_data(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = _articles(5)
+    page = listing_page(articles, ssr=[])  # a Next.js page that renders in the browser only
+    feed_server.route("/news", page, content_type=HTML)
+    path = _setup(feed_server, tmp_path)
+
+    assert _add(path, feed_server.url("/news")) == 0
+
+    added = load_config(path).feeds[-1]
+    assert added.kind == "page" and re.search(
+        added.links or "", feed_server.url(articles[0].path())
+    )
+    assert f"  e.g. {articles[0].title}" in capsys.readouterr().out
