@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from synth import TextMaker, make_items
+from synth import TextMaker, copy_history, make_items
 
 from monitor.config import load_config
 from monitor.history import History
@@ -64,7 +64,7 @@ def run_ingest(p: dict[str, Any]) -> Result:
     """``add_items`` of N new items into a history of M (opened beforehand, not timed)."""
     vocab, lists = p["vocab"], p["lists"]
     path = Path(p["workdir"]) / "ingest-history.json"
-    shutil.copyfile(p["history"], path)
+    copy_history(Path(p["history"]), path)
     maker = TextMaker(vocab, lists, random.Random(7))
     new = make_items(maker, p["new"], start=10_000_000)
     matcher = Matcher(lists)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from monitor.history import History
+from monitor.history.journal import journal_path
 from monitor.match import Matcher
 from monitor.models import FeedState, Item, Watchlist, utcnow
 
@@ -261,6 +263,16 @@ def build_history(
     history.retag(lambda _item: False, matcher.signature)  # record the signature only
     history.compact()  # the steady state: everything in the snapshot (copies need no journal)
     return path
+
+
+def copy_history(source: Path, target: Path) -> Path:
+    """Copy a history for one measurement: the snapshot and its journal, if any (a copy of
+    the snapshot alone would silently drop every change not yet compacted)."""
+    shutil.copyfile(source, target)
+    journal = journal_path(source)
+    if journal.exists():
+        shutil.copyfile(journal, journal_path(target))
+    return target
 
 
 def write_ministry_site(directory: Path, n: int) -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from synth import just_polled
+from synth import copy_history, just_polled
 
 from monitor.config import load_config
 from monitor.history import History
@@ -57,7 +56,7 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
     painted = _paint_probe()
     workdir = Path(p["workdir"])
     path = workdir / "tui-history.json"
-    shutil.copyfile(p["history"], path)  # the app may write; the shared file stays as built
+    copy_history(Path(p["history"]), path)  # the app may write; the shared file stays as built
     t0 = time.perf_counter()
     history = History.open(path)
     t_history = time.perf_counter() - t0
@@ -204,7 +203,7 @@ def run_stall(p: dict[str, Any]) -> Result:
     metric = empty_ms
     if p.get("history"):
         path = workdir / "stall-big.json"
-        shutil.copyfile(p["history"], path)
+        copy_history(Path(p["history"]), path)
         big_ms, at, dur, new = asyncio.run(_stall(path, config, workdir))
         if new != expected:
             raise RuntimeError(f"stall: {new} of {expected} items stored")
