@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import shutil
 import subprocess
 import sys
 import time
@@ -369,7 +368,7 @@ def run_process(p: dict[str, Any]) -> Result:
     work = Path(p["workdir"]) / "process"
     work.mkdir(exist_ok=True)
     db = work / "history.json"
-    shutil.copyfile(p["history"], db)
+    copy_history(Path(p["history"]), db)
     args = ("poll", "--config", p["config"], "--db", str(db))
     cold_s, proc = _monitor(*args)  # stores the served items, learns the ETags (untimed)
     if proc.returncode != 0:
