@@ -11,11 +11,13 @@ index (:mod:`monitor.search`, grown incrementally: a new snapshot indexes only u
 from __future__ import annotations
 
 import operator
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from itertools import accumulate
+from operator import attrgetter, itemgetter
 from typing import cast
 
 from monitor import timefmt
@@ -155,25 +157,36 @@ def display_order(items: list[Item]) -> list[Item]:
     by when it was first seen, but never above news already out by then: it is placed no
     higher than the newest dated item first seen at or before it, and after it on a tie.
 
-    ``items`` is the history's order (by ``Item.time``); without undated items it is kept."""
-    if all(item.published is not None for item in items):
+    ``items`` is the history's order (by ``Item.time``, so its dated items are newest
+    first); without undated items it is kept. Only the undated items are placed: a merge,
+    not a sort of the whole list (100,000 items stay a few milliseconds)."""
+    undated = [item for item in items if item.published is None]
+    if not undated:
         return items
-    dated = sorted((i for i in items if i.published is not None), key=lambda i: i.first_seen)
-    seen_at = [i.first_seen for i in dated]
-    newest: list[datetime] = []
-    for item in dated:
-        published = cast(datetime, item.published)
-        newest.append(max(newest[-1], published) if newest else published)
+    dated = [item for item in items if item.published is not None]
+    by_seen = sorted(dated, key=attrgetter("first_seen"))
+    seen_at = [item.first_seen for item in by_seen]
+    newest = list(accumulate((cast(datetime, item.published) for item in by_seen), max))
 
-    def key(item: Item) -> tuple[datetime, int]:
-        if item.published is not None:
-            return item.published, 1
+    def effective(item: Item) -> datetime:
         known = bisect_right(seen_at, item.first_seen)
         if known and newest[known - 1] < item.first_seen:
-            return newest[known - 1], 0
-        return item.first_seen, 0
+            return newest[known - 1]
+        return item.first_seen
 
-    return sorted(items, key=key, reverse=True)
+    ascending = [cast(datetime, item.published) for item in reversed(dated)]
+    out: list[Item] = []
+    taken = 0
+    for item, when in sorted(
+        ((item, effective(item)) for item in undated), key=itemgetter(1), reverse=True
+    ):
+        newer = len(ascending) - bisect_left(ascending, when)  # dated items at or after it
+        if newer > taken:
+            out.extend(dated[taken:newer])
+            taken = newer
+        out.append(item)
+    out.extend(dated[taken:])
+    return out
 
 
 def same_items(a: Sequence[Item], b: Sequence[Item]) -> bool:

@@ -223,3 +223,37 @@ async def test_the_export_dialog_starts_from_the_view_counts_and_remembers_the_f
         assert str(dialog.query_one("#export-count", Static).render()) == (
             "2 items from MoD Ukraine will be written."
         )
+
+
+def test_display_order_matches_a_plain_sort_on_random_histories() -> None:
+    """The merge places undated items exactly where sorting everything by the same rule would."""
+    import random
+    from bisect import bisect_right
+
+    rng = random.Random(7)
+
+    def reference(items: list[Item]) -> list[str]:
+        dated = sorted((i for i in items if i.published), key=lambda i: i.first_seen)
+        seen = [i.first_seen for i in dated]
+        newest: list = []
+        for i in dated:
+            newest.append(max(newest[-1], i.published) if newest else i.published)
+
+        def key(i: Item) -> tuple:
+            if i.published is not None:
+                return i.published, 1
+            k = bisect_right(seen, i.first_seen)
+            return (min(newest[k - 1], i.first_seen) if k else i.first_seen), 0
+
+        return [i.id for i in sorted(items, key=key, reverse=True)]
+
+    for _ in range(50):
+        items = []
+        for n in range(rng.randint(0, 60)):
+            seen = NOW - timedelta(minutes=rng.randint(0, 600))
+            published = (
+                None if rng.random() < 0.3 else seen - timedelta(minutes=rng.randint(0, 900))
+            )
+            items.append(Item(f"i{n}", "F", "t", "", "", published, seen))
+        items.sort(key=lambda i: i.time, reverse=True)
+        assert [i.id for i in display_order(items)] == reference(items)

@@ -224,17 +224,19 @@ class MainScreen(Screen[None]):
         self.search_bar = self.query_one("#search", SearchBar)
         self.feeds_panel = self.query_one("#feeds", FilterPanel)
         self.watchlists_panel = self.query_one("#watchlists", FilterPanel)
-        items = display_order(self.history.items())
+        items = self.history.items()
         self.item_list.new_since = read_stamp(self.history.path, LAST_LOOK)
         self.item_list.tag_rank = {w.name: n for n, w in enumerate(self.config.watchlists)}
         if len(items) <= SYNC_VIEW_ITEMS:
+            items = display_order(items)
             self.show_view(
                 build_view(
                     items, self.history.feed_states(), searches=self.config.searches, now=self.now()
                 )
                 or ViewData(items)
             )
-        else:  # paint the rows now; counts and the search index follow from the worker
+        else:  # paint the rows now; their final order, counts and the search index follow
+            # from the worker
             self.show_view(ViewData(items))
             self.call_after_refresh(self.rebuild_view)
         self.item_list.focus()
