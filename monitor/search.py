@@ -57,6 +57,7 @@ _ALL_FIELD = "all"
 _WORDS_AND_BREAKS_RE = re.compile(f"{_TOKEN_RE.pattern}|{SENTENCE_BREAK_RE.pattern}", re.IGNORECASE)
 _NO_FORM: Form = (frozenset(), None)
 _is_break = SENTENCE_BREAK_RE.match
+_PREFILTER_MAX_IDS = 500  # surface forms of one phrase word; beyond, evaluate every candidate
 _findall = _WORDS_AND_BREAKS_RE.findall
 
 # A set of item indices, or its complement (True): "-word" stays cheap until the end.
@@ -90,7 +91,8 @@ class TextIndex:
         self.postings: list[array[int]] = [array("I")]  # word id -> doc numbers, ascending
         self.stream: array[int] = array("I")  # every doc's word ids, 0 at sentence breaks
         self.offsets: array[int] = array("I", [0])  # doc d is stream[offsets[d]:offsets[d+1]]
-        self.doc_of: dict[tuple[str, int, int, int], int] = {}
+        self.doc_of: dict[str, int] = {}  # item id -> its latest doc
+        self.sizes: array[int] = array("Q")  # doc -> its text lengths (see _sizes)
 
     @property
     def docs(self) -> int:
@@ -102,16 +104,22 @@ class TextIndex:
         Title, summary and text are joined by line breaks, which end sentences, so no phrase
         runs from one field into the next, exactly as the evaluator keeps fields apart.
         """
-        docs: array[int] = array("I")
-        keys = [(it.id, len(it.title), len(it.summary), len(it.text)) for it in items]
-        doc_of = self.doc_of
-        fresh = [n for n, key in enumerate(keys) if key not in doc_of]
+        doc_of, sizes = self.doc_of, self.sizes
+        docs: array[int] = array("I", [0]) * len(items)
+        fresh: list[int] = []
+        for n, it in enumerate(items):
+            doc = doc_of.get(it.id)
+            if doc is None or sizes[doc] != _sizes(it):  # new, or its text changed
+                fresh.append(n)
+            else:
+                docs[n] = doc
         for start in range(0, len(fresh), chunk):
             with self.lock:
                 for n in fresh[start : start + chunk]:
-                    doc_of[keys[n]] = self._add(items[n])
+                    item = items[n]
+                    doc_of[item.id] = docs[n] = self._add(item)
+                    sizes.append(_sizes(item))
                 self._analyse_new_words()
-        docs.extend(doc_of[key] for key in keys)
         return docs
 
     def _add(self, item: Item) -> int:
@@ -277,8 +285,36 @@ class _Search:
 
     def verified(self, node: Phrase | Near) -> set[int]:
         index = self.index
+        candidates = self.candidates(node)
+        if isinstance(node, Phrase):
+            candidates = self.phrase_prefilter(node, candidates)
         ev = Evaluator(node, forms_of=index.text.forms.__getitem__)
-        return {i for i in self.candidates(node) if ev.evaluate(index.document(i)).matched}
+        return {i for i in candidates if ev.evaluate(index.document(i)).matched}
+
+    def phrase_prefilter(self, phrase: Phrase, rows: set[int]) -> set[int]:
+        """Rows whose stored word ids hold the phrase's ids in a row: one C-level regex
+        search of each row's bytes, so a phrase of common words ("the of") does not cost an
+        evaluation per item that has both words. A sentence break is id 0, so a phrase
+        across one is never there. Byte matches off the 4-byte grid may pass: the evaluator
+        still decides; this only drops rows that cannot match."""
+        text = self.index.text
+        alternatives = []
+        for word in phrase.words:
+            wids = sorted({wid for f in word.forms for wid in text.by_form.get(f, ())})
+            if not wids or len(wids) > _PREFILTER_MAX_IDS:
+                return rows if wids else set()
+            raw = array("I", wids).tobytes()
+            size = text.stream.itemsize
+            alternatives.append(
+                b"(?:"
+                + b"|".join(re.escape(raw[k : k + size]) for k in range(0, len(raw), size))
+                + b")"
+            )
+        search = re.compile(b"".join(alternatives), re.DOTALL).search
+        stream, offsets, docs = text.stream, text.offsets, self.index.docs
+        return {
+            i for i in rows if search(stream[offsets[docs[i]] : offsets[docs[i] + 1]].tobytes())
+        }
 
     def test(self, node: Node) -> Callable[[int], bool]:
         """A state filter (or its negation) as a test of one row."""
@@ -316,6 +352,14 @@ class _Search:
         if flt.name == "since":
             return {i for i, it in enumerate(items) if it.time >= when}
         return {i for i, it in enumerate(items) if it.time < when}
+
+
+def _sizes(item: Item) -> int:
+    """The lengths of an item's title, summary and text in one number: a changed text (an
+    article fetched later) makes the item a new doc. 20 bits each; longer texts wrap, which
+    at worst misses a change of exactly 2**20 characters."""
+    mask = (1 << 20) - 1
+    return (len(item.title) & mask) << 40 | (len(item.summary) & mask) << 20 | len(item.text) & mask
 
 
 def _live(node: Node) -> bool:

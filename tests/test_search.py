@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -191,3 +192,28 @@ def test_index_agrees_on_random_texts(texts: list[str], query: str) -> None:
         for n, t in enumerate(texts)
     ]
     assert SearchIndex.build(items).search(parse_query(query), now=NOW) == one_by_one(items, query)
+
+
+def test_a_new_snapshot_indexes_only_what_changed_and_drops_what_went() -> None:
+    items = make_items()
+    first = SearchIndex.build(items)
+    docs_before = first.text.docs
+    # A poll: one new item on top, one pruned, one item's article text fetched later.
+    new = Item(
+        id="new",
+        feed="УНН",
+        title="Угодою про дрони опікується уряд",
+        link="",
+        summary="",
+        published=NOW,
+        first_seen=NOW,
+    )
+    changed = dataclasses.replace(items[4], text="The knitting club signed a drone deal")
+    snapshot = [new, *items[:4], changed, *items[6:]]  # items[5] is gone
+    second = SearchIndex.build(snapshot, previous=first)
+    assert second.text is first.text and second.text.docs == docs_before + 2
+    assert second.search(parse_query("угода"), now=NOW) == one_by_one(snapshot, "угода")
+    assert second.search(parse_query('"drone deal"'), now=NOW) == [2, 5]
+    assert second.search(parse_query("мегаугода"), now=NOW) == []  # items[5] left the view
+    # the old snapshot still answers for its own items
+    assert first.search(parse_query('"drone deal"'), now=NOW) == [1]
