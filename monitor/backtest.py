@@ -20,7 +20,7 @@ from monitor import timefmt
 from monitor.match import Matcher
 from monitor.models import Item, Match, Watchlist
 from monitor.scan import Scan
-from monitor.text import one_line, shorten, strip_escapes
+from monitor.text import clip, strip_escapes
 
 __all__ = [
     "Backtest",
@@ -107,14 +107,10 @@ def _matching(w: Watchlist) -> tuple[object, ...]:
     return (w.terms, w.rules, w.exclude, w.case_sensitive)
 
 
-def _clean(text: str, limit: int) -> str:
-    return shorten(one_line(strip_escapes(text)), limit)
-
-
 def hit_line(match: Match) -> str:
     """``rule “…” → "the words" (in summary)``: what fired and on which words."""
     fired = strip_escapes(match.describe(70))
-    return f"{fired} → “{_clean(match.snippet, 90)}” (in {match.field})"
+    return f"{fired} → “{clip(match.snippet, 90)}” (in {match.field})"
 
 
 def report_lines(result: Backtest, *, source: str) -> list[str]:
@@ -131,8 +127,8 @@ def report_lines(result: Backtest, *, source: str) -> list[str]:
         for change in changes:
             item = change.item
             when = timefmt.local(item.time).strftime("%Y-%m-%d %H:%M")
-            title = _clean(item.title, 100) or "(no title)"
-            lines.append(f"  {when}  {_clean(item.feed, 30)}  {title}")
+            title = clip(item.title, 100) or "(no title)"
+            lines.append(f"  {when}  {clip(item.feed, 30)}  {title}")
             if change.matches:
                 lines.append(f"      {prefix}{hit_line(change.matches[0])}")
     if not result.gained and not result.lost:

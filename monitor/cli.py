@@ -22,9 +22,10 @@ from monitor import __version__, briefing, timefmt
 from monitor.atomic import write_text_atomic
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError, error_line
-from monitor.export import parse_since, select_items, strip_controls, to_jsonl, to_markdown
+from monitor.export import parse_since, select_items, to_jsonl, to_markdown
 from monitor.models import Config, Item, utcnow
 from monitor.paths import default_config_path
+from monitor.text import one_line
 
 if TYPE_CHECKING:
     from monitor.history import History
@@ -404,13 +405,13 @@ def _tagged_copies(history: History, matcher: Matcher) -> list[Item]:
 
 def format_report_line(report: FeedReport, now: datetime) -> str:
     """One line for one feed: ``NAME: 12 new, 3 matched (Drone Deal: 2, PURL: 1)``."""
-    name = strip_controls(report.feed)
-    error = strip_controls(report.error or "")
+    name = one_line(report.feed)
+    error = one_line(report.error or "")
     if report.outcome == "ok":
         text = f"{report.new} new"
         if report.matched:
             counts = ", ".join(
-                f"{strip_controls(k)}: {v}" for k, v in sorted(report.watchlist_counts.items())
+                f"{one_line(k)}: {v}" for k, v in sorted(report.watchlist_counts.items())
             )
             text += f", {report.matched} matched" + (f" ({counts})" if counts else "")
     elif report.outcome == "not_modified":
@@ -429,7 +430,7 @@ def format_report_line(report: FeedReport, now: datetime) -> str:
         if report.retry_at:
             text += f" (retry after {timefmt.clock_zone(report.retry_at, now)})"
     if report.warning:
-        text += f"; warning: {strip_controls(report.warning)}"
+        text += f"; warning: {one_line(report.warning)}"
     return f"{name}: {text}"
 
 
@@ -615,9 +616,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         watchlist = next((n for n in names if n.casefold() == wanted), None)
         if watchlist is None:
             known = ", ".join(f'"{n}"' for n in names) or "none"
-            raise UsageError(
-                f'unknown watchlist "{strip_controls(args.watchlist)}" (known: {known})'
-            )
+            raise UsageError(f'unknown watchlist "{one_line(args.watchlist)}" (known: {known})')
     history = open_history(config, args.db, create=False)
     everything = _tagged_copies(history, Matcher(config.watchlists))
     items = select_items(everything, since=since, watchlist=watchlist, include_all=args.include_all)
@@ -660,7 +659,7 @@ def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
     try:
         query = parse_query(args.query)
     except QueryError as exc:
-        shown = strip_controls(args.query)
+        shown = one_line(args.query)
         _err(f"query: {exc}")
         if len(shown) == len(args.query) and len(shown) <= 200:
             print(f"  {shown}\n  {' ' * exc.position}^", file=sys.stderr)
@@ -678,7 +677,7 @@ def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
             to_markdown(
                 items,
                 now=now,
-                title=f"Search: {strip_controls(args.query)}",
+                title=f"Search: {one_line(args.query)}",
                 feeds_order=[f.name for f in config.feeds],
                 watchlist_order=[w.name for w in config.watchlists],
             )
@@ -687,10 +686,8 @@ def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
         for item in items:
             when = timefmt.local(item.time).strftime("%Y-%m-%d %H:%M")
             when = when if item.published else f"~{when}"  # undated: when it was first seen
-            title = strip_controls(item.title) or "(no title)"
-            out.write(
-                f"{when}  {strip_controls(item.feed)}  {title}  {strip_controls(item.link)}\n"
-            )
+            title = one_line(item.title) or "(no title)"
+            out.write(f"{when}  {one_line(item.feed)}  {title}  {one_line(item.link)}\n")
     out.flush()
     return 0 if items else 1
 
@@ -716,7 +713,7 @@ def cmd_opml(args: argparse.Namespace, out: TextIO) -> int:
     if plan.added and not args.dry_run:
         append_entries(path, "feeds", plan.added)
     for line in opml.report_lines(plan, dry_run=args.dry_run):
-        print(strip_controls(line), file=out)
+        print(one_line(line), file=out)
     if plan.added and not args.dry_run:
         print(f"{path}: updated", file=out)
     return 1 if plan.invalid and not plan.added and not plan.duplicates else 0
@@ -754,11 +751,11 @@ def cmd_add(args: argparse.Namespace, out: TextIO) -> int:
     config = _load(args, path)
     plan = asyncio.run(add_plan(config, args.url, name=args.name, kind=args.kind))
     found = plan.found
-    print(f"{strip_controls(found.how)}: {found.url}", file=out)
+    print(f"{one_line(found.how)}: {found.url}", file=out)
     if found.links:
         print(f"  links = {found.links}", file=out)
     for title in found.samples:
-        print(f"  e.g. {strip_controls(title)}", file=out)
+        print(f"  e.g. {one_line(title)}", file=out)
     block = render_entries("feeds", [found.entry()])
     if args.dry_run:
         print(f"would add to {path}:\n{block}", end="", file=out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.components.safe_text import one_line
+from monitor.text import one_line
 
 
 class MonitorError(Exception):

@@ -30,14 +30,9 @@ _LIST_START = re.compile(r"^(\d*)([-+.)=])")  # "- x", "+ x", "1. x", "1) x" wou
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def strip_controls(text: str) -> str:
-    """Remove terminal escape sequences and control characters; whitespace runs become one space."""
-    return one_line(text)
-
-
 def md_escape(text: str) -> str:
     """Plain text made inert for Markdown: no markup, no HTML, no links, one line."""
-    text = strip_controls(text)
+    text = one_line(text)
     text = "".join(_HTML.get(ch, ch) for ch in text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _LIST_START.sub(r"\1\\\2", text)
@@ -152,7 +147,7 @@ def _item_markdown(
     in_text = [m for m in item.matches if m.field == "text"]
     in_text = [m for m in in_text if m.watchlist == group] or in_text
     for hit in list(dict.fromkeys(m.snippet for m in in_text))[:3]:
-        excerpt = strip_controls(hit)
+        excerpt = one_line(hit)
         if len(excerpt) > 300:
             excerpt = excerpt[:300].rsplit(" ", 1)[0] + " …"
         lines += ["", f"> {md_escape(excerpt)}"]

@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from monitor.models import FeedConfig, FeedState, Settings, utcnow
-from monitor.text import one_line, shorten
+from monitor.text import clip
 
 # httpx imports its transport (httpcore, h11, anyio's asyncio backend) on the first request.
 # Import them now, so that first request does not spend ~100 ms importing inside the TUI's
@@ -137,10 +137,6 @@ def _fmt_size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.1f} KB"
     return f"{n} bytes"
-
-
-def _one_line(text: object, limit: int = 200) -> str:
-    return shorten(one_line(str(text)), limit)
 
 
 def _validator(value: str | None) -> str | None:
@@ -321,7 +317,7 @@ def _error(feed: FeedConfig, kind: ErrorKind, message: str, **extra: object) -> 
     return FetchResult(
         feed=feed.name,
         outcome="error",
-        error=_one_line(message),
+        error=clip(message, 200),
         error_kind=kind,
         final_url=str(extra.pop("final_url", feed.url)),
         **extra,  # type: ignore[arg-type]
@@ -421,7 +417,7 @@ async def _send(
                 outcome="error",
                 final_url=str(response.url),
                 status=response.status_code,
-                error=_one_line(f"redirected to a non-http(s) URL: {url}"),
+                error=clip(f"redirected to a non-http(s) URL: {url}", 200),
                 error_kind="redirects",
             )
     return FetchResult(

@@ -1,7 +1,10 @@
-"""Feed text made inert: terminal escapes and control characters removed, one line; http(s) URLs.
+"""Feed text made inert: the ONE place feed text is cleaned, for every front end.
 
-The one implementation used by parse (stored text), export (briefings) and fetch (error
-messages), so the same input always loses the same characters everywhere.
+Terminal escapes and control characters removed, one line (:func:`one_line`, :func:`clip`),
+or paragraphs kept with offsets mapped (:func:`clean_with_offsets`, for highlighting matches in
+the detail pane); http(s) URL checks. Used by parse (stored text), export (briefings), fetch
+(error messages) and the UI (every row, title and toast), so the same input always loses the
+same characters everywhere. The UI puts the result in a Rich ``Text``, never read as markup.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["is_http_url", "one_line", "shorten", "strip_escapes"]
+__all__ = ["clean_with_offsets", "clip", "is_http_url", "one_line", "shorten", "strip_escapes"]
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (ended by BEL or
 # ST, else by the end of the text, as a terminal would), other two-byte escapes; then the 8-bit
@@ -59,3 +62,33 @@ def is_http_url(url: object) -> bool:
     except ValueError:  # e.g. an unbalanced IPv6 bracket
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def clip(text: str, limit: int) -> str:
+    """:func:`one_line`, cut to ``limit`` characters: a name or message inside a longer line."""
+    return shorten(one_line(text), limit)
+
+
+# Controls except tab and newline (the detail pane keeps paragraphs), DEL, C1, bidi marks.
+_KEEP_LINES_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``text`` without control characters (tabs become spaces, newlines are kept), plus
+    ``mapping[i]``: the new offset of old offset ``i``.
+
+    ``mapping`` has ``len(text) + 1`` entries so an end offset maps too; match offsets
+    recorded on the raw text keep pointing at the same characters after cleaning.
+    """
+    out: list[str] = []
+    mapping: list[int] = []
+    for ch in text:
+        mapping.append(len(out))
+        if ch == "\t":
+            out.append(" ")
+        elif ch == "\r" or _KEEP_LINES_CONTROL.match(ch):
+            continue
+        else:
+            out.append(ch)
+    mapping.append(len(out))
+    return "".join(out), mapping

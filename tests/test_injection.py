@@ -21,6 +21,7 @@ from monitor.app import MonitorApp
 from monitor.config import load_config
 from monitor.match import Matcher
 from monitor.models import Item
+from monitor.text import one_line
 from tests.app_fixtures import NOW, feeds_toml, make_history
 from tests.feedserver import FeedServer
 
@@ -360,14 +361,14 @@ async def test_notifications_with_feed_and_config_text_do_not_read_markup(
     ],
 )
 def test_stored_and_exported_text_lose_the_same_escapes(raw: str) -> None:
-    assert parse.html_to_text(raw) == export.strip_controls(raw) == "ab"
+    assert parse.html_to_text(raw) == one_line(raw) == "ab"
 
 
 def test_a_lone_c1_byte_does_not_swallow_the_text_after_it() -> None:
     # Mis-decoded windows-1252 ("ž" read as latin-1 is \x9e) is text, not a terminal string.
     assert (
         parse.html_to_text("Dru\x9eba and more")
-        == export.strip_controls("Dru\x9eba and more")
+        == one_line("Dru\x9eba and more")
         == "Druba and more"
     )
 

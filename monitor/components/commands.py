@@ -8,8 +8,8 @@ from functools import partial
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from monitor.components.safe_text import one_line
 from monitor.screens.help import key_label
+from monitor.text import one_line
 
 
 class MonitorCommands(Provider):

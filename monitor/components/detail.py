@@ -12,9 +12,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from monitor import timefmt
-from monitor.components.safe_text import clean_with_offsets, one_line
 from monitor.models import Item, Match
 from monitor.query import Span
+from monitor.text import clean_with_offsets, one_line
 
 PLACEHOLDER = "No item selected."
 

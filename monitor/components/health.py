@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor import timefmt
-from monitor.components.safe_text import one_line
 from monitor.models import FeedConfig, FeedState
 from monitor.poll import next_attempt
+from monitor.text import one_line
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from monitor import timefmt
-from monitor.components.safe_text import one_line
 from monitor.models import Item, utcnow
+from monitor.text import one_line
 
 SOURCE_WIDTH = 14  # the source column at 80 columns; wider terminals give it more
 SOURCE_MAX = 30

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.widgets import Input
 
-from monitor.components.safe_text import one_line
 from monitor.query import QueryError
+from monitor.text import one_line
 
 
 class SearchBar(Input):

@@ -21,8 +21,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from monitor.components.health import feed_health
-from monitor.components.safe_text import one_line
 from monitor.models import Config, FeedConfig, FeedState, Item, SavedSearch
+from monitor.text import one_line
 from monitor.view import Counts
 
 DEFAULT_WIDTH = 40  # the panel's width before it is laid out

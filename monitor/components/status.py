@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from monitor import timefmt
-from monitor.components.safe_text import one_line
+from monitor.text import one_line
 
 
 @dataclass(frozen=True, slots=True)

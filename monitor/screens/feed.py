@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from monitor.components.safe_text import one_line
+from monitor.text import one_line
 
 BAR_WIDTH = 30
 

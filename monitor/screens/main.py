@@ -35,7 +35,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from monitor import briefing
 from monitor.components.detail import DetailPane
 from monitor.components.item_list import ItemList
-from monitor.components.safe_text import one_line
 from monitor.components.search_bar import SearchBar
 from monitor.components.side_panels import (
     FilterPanel,
@@ -79,6 +78,7 @@ from monitor.stamps import (
 from monitor.stories import StoryIndex, StorySettings
 from monitor.stories.rows import StoryRows
 from monitor.summary import empty_reason, feeds_down
+from monitor.text import one_line
 from monitor.trends import trend_zone
 from monitor.view import (
     ItemFilter,

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from monitor.components.safe_text import one_line
+from monitor.text import one_line
 
 
 class SaveSearchScreen(ModalScreen[str | None]):

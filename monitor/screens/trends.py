@@ -23,9 +23,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from monitor import timefmt
-from monitor.components.safe_text import one_line
 from monitor.messages import TrendsReady
 from monitor.models import Item
+from monitor.text import one_line
 from monitor.trends import (
     SPIKE_BASELINE_DAYS,
     SPIKE_MIN_ITEMS,

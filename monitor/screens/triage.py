@@ -18,10 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from monitor.clipboard import copy_with_tool
-from monitor.components.safe_text import one_line
 from monitor.messages import LinkCopied
 from monitor.screens.feed import FeedScreen
 from monitor.summary import feed_facts
+from monitor.text import one_line
 
 if TYPE_CHECKING:
     from monitor.history import History
