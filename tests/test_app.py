@@ -15,6 +15,7 @@ from monitor.app import MonitorApp
 from monitor.cli import run_app
 from monitor.components.side_panels import FilterPanel
 from monitor.history import History
+from monitor.messages import WriteApplied
 from monitor.screens.export import ExportScreen
 from monitor.screens.help import HelpScreen
 from tests.app_fixtures import ALERT_TITLE, NOW, WATCHLISTS, feeds_toml, make_app
@@ -457,13 +458,19 @@ async def test_quick_repeated_flag_and_read_toggles_all_count(
             return real(item_id, value)
 
         monkeypatch.setattr(app.history, name, slow)
-    async with app.run_test(size=SIZE) as pilot:
+    applied: list[WriteApplied] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, WriteApplied):
+            applied.append(message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await pilot.press("j", "j", "j")
         target = app.main.item_list.current
         assert not target.flagged and not target.read
         await pilot.press("space", "space", "u", "u", "space")
         gate.set()
-        await until(pilot, lambda: app.main._writes_done == 5)
+        await until(pilot, lambda: len(applied) == 5)
         saved = History.open(path).get(target.id)
         assert saved.flag_override is True and saved.read is False
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import threading
 import webbrowser
-from collections import deque
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -89,6 +87,7 @@ from monitor.view import (
     display_order,
     same_items,
 )
+from monitor.writes import Change, WriteQueue, toggle_flag, toggle_read
 
 if TYPE_CHECKING:
     from monitor.app import MonitorApp
@@ -97,20 +96,6 @@ PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
 SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
 STORY_DAYS = 5  # the list groups the last 120 h (a story's window; older items: a row each)
 SIDEBAR_MIN_WIDTH = 100  # narrower terminals hide the sidebar until ``b``
-
-
-def toggle_flag(history: History, item_id: str) -> None:
-    """Flip the flag from the item's current state; back to automatic when that agrees."""
-    item = history.get(item_id)
-    if item is not None:
-        flagged = not item.flagged
-        history.set_flag(item_id, None if flagged == bool(item.matches) else flagged)
-
-
-def toggle_read(history: History, item_id: str) -> None:
-    item = history.get(item_id)
-    if item is not None:
-        history.set_read(item_id, not item.read)
 
 
 def terminal_browser() -> bool:
@@ -170,9 +155,7 @@ class MainScreen(Screen[None]):
         self.row_filter = RowFilter(self.view)
         self.status = StatusState()
         self._writes_done = 0  # bumped by every applied write; a view built before it is stale
-        self._writes: deque[tuple[Callable[[History], object], Item | None]] = deque()
-        self._write_lock = threading.Lock()  # guards _writes and _draining
-        self._draining = False  # a drainer is running: new writes join its queue
+        self.writes = WriteQueue()
         self._sidebar_wanted: bool | None = None  # None: shown when the terminal is wide enough
         self.stories = StoryRows()  # the recent stories of two or more items (a snapshot)
         self.expanded: set[str] = set()  # story ids whose items are listed under their row
@@ -812,33 +795,17 @@ class MainScreen(Screen[None]):
 
     # --- history writes (one FIFO queue, drained by thread workers) ---------------------
 
-    def queue_write(self, change: Callable[[History], object], item: Item | None = None) -> None:
-        """Apply ``change`` (to ``item``'s read/flag state) to the history in a thread, in
-        the order the user asked. ``change`` reads the state it changes from the history
-        when it runs, so quick repeated toggles all count."""
-        with self._write_lock:
-            self._writes.append((change, item))
-            start, self._draining = not self._draining, True
-        if start:
+    def queue_write(self, change: Change, item: Item | None = None) -> None:
+        """Apply ``change`` (to ``item``'s state) to the history in a thread, in the order
+        the user asked (:class:`~monitor.writes.WriteQueue`)."""
+        if self.writes.put(change, item):
             self._drain_writes()
 
     @work(thread=True, group="store", exit_on_error=False)
     def _drain_writes(self) -> None:
-        try:
-            while True:
-                with self._write_lock:
-                    if not self._writes:
-                        self._draining = False
-                        return
-                    change, item = self._writes.popleft()
-                was = (item.read, item.flagged) if item is not None else None
-                change(self.history)
-                now = (item.read, item.flagged) if item is not None else None
-                self.post_message(WriteApplied(item, was, now))
-        except BaseException:
-            with self._write_lock:
-                self._draining = False
-            raise
+        self.writes.drain(
+            self.history, lambda item, was, now: self.post_message(WriteApplied(item, was, now))
+        )
 
     def on_write_applied(self, message: WriteApplied) -> None:
         """Redraw; the rows stay as they are (an item read in the unread-only view stays
@@ -864,6 +831,5 @@ class MainScreen(Screen[None]):
         if event.state == WorkerState.ERROR and worker.error is not None:
             self.monitor.worker_failed(worker.group, worker.error)
             if worker.group == "store":
-                with self._write_lock:
-                    self._writes.clear()
+                self.writes.clear()
                 self.rebuild_view()
