@@ -22,7 +22,15 @@ from monitor import __version__, briefing, timefmt
 from monitor.atomic import write_text_atomic
 from monitor.config import load_config
 from monitor.errors import ConfigError, MonitorError, error_line
-from monitor.export import parse_since, select_items, to_jsonl, to_markdown
+from monitor.export import (
+    parse_since,
+    render_briefing,
+    resolve_watchlist,
+    select_items,
+    to_jsonl,
+    to_markdown,
+    write_briefing,
+)
 from monitor.models import Config, Item, utcnow
 from monitor.paths import default_config_path
 from monitor.text import one_line
@@ -610,41 +618,30 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         except MonitorError as exc:
             raise UsageError(str(exc)) from None
     names = [w.name for w in config.watchlists]
-    watchlist = None
-    if args.watchlist is not None:
-        wanted = args.watchlist.strip().casefold()
-        watchlist = next((n for n in names if n.casefold() == wanted), None)
-        if watchlist is None:
-            known = ", ".join(f'"{n}"' for n in names) or "none"
-            raise UsageError(f'unknown watchlist "{one_line(args.watchlist)}" (known: {known})')
+    watchlist = resolve_watchlist(names, args.watchlist)
     history = open_history(config, args.db, create=False)
     everything = _tagged_copies(history, Matcher(config.watchlists))
     items = select_items(everything, since=since, watchlist=watchlist, include_all=args.include_all)
-    previous = briefing.previous_briefing(history.path)
     stories = story_index(everything, config, items)
-    if args.format == "json":
-        text = to_jsonl(items, {i.id: stories.story(i.id) for i in items})
-    else:
-        text = to_markdown(
-            items,
-            now=now,
-            feeds_order=[f.name for f in config.feeds],
-            watchlist_order=names,
-            since=since,
-            watchlist=watchlist,
-            details=args.details,
-            previous=previous,
-            feeds=config.feeds,
-            states=history.feed_states(),
-            sources=story_sources(stories, everything, items),
-        )
+    text = render_briefing(
+        items,
+        fmt=args.format,
+        now=now,
+        feeds=config.feeds,
+        watchlist_order=names,
+        since=since,
+        watchlist=watchlist,
+        details=args.details,
+        previous=briefing.previous_briefing(history.path),
+        states=history.feed_states(),
+        stories={i.id: stories.story(i.id) for i in items},
+        sources=story_sources(stories, everything, items),
+    )
     if args.out is None:
         out.write(text)
         out.flush()
     else:
-        write_text_atomic(args.out, text)
-        if args.format == "markdown":  # a briefing to forward: the next one counts what is new
-            briefing.remember_briefing(history.path, now)
+        write_briefing(args.out, text, fmt=args.format, history_path=history.path, now=now)
         _err(f"wrote {len(items)} item{'s' if len(items) != 1 else ''} to {args.out}")
     return 0
 

@@ -11,9 +11,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from urllib.parse import quote
 
 from monitor import briefing, timefmt
+from monitor.atomic import write_text_atomic
 from monitor.errors import MonitorError
 from monitor.models import FeedConfig, FeedState, Item, to_iso
 from monitor.stories import Story, singleton_story_id
@@ -322,3 +324,80 @@ def to_jsonl(items: Iterable[Item], stories: Mapping[str, Story] | None = None) 
     return "".join(
         line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n" for line in lines
     )
+
+
+# -- one path for both fronts: the export dialog and `monitor export` -------------------------
+
+
+class UnknownWatchlist(MonitorError):
+    """An export or search named a watchlist that feeds.toml does not have (exit 2)."""
+
+    exit_code = 2
+
+
+def resolve_watchlist(names: Sequence[str], wanted: str | None) -> str | None:
+    """The configured name ``wanted`` means (any case), None for none wanted; raises
+    :class:`UnknownWatchlist` naming the known ones."""
+    if wanted is None:
+        return None
+    key = wanted.strip().casefold()
+    found = next((n for n in names if n.casefold() == key), None)
+    if found is None:
+        known = ", ".join(f'"{n}"' for n in names) or "none"
+        raise UnknownWatchlist(f'unknown watchlist "{one_line(wanted)}" (known: {known})')
+    return found
+
+
+def render_briefing(
+    items: Sequence[Item],
+    *,
+    fmt: str,
+    now: datetime,
+    feeds: Sequence[FeedConfig],
+    watchlist_order: Sequence[str],
+    since: datetime | None = None,
+    watchlist: str | None = None,
+    details: bool = False,
+    previous: datetime | None = None,
+    states: Mapping[str, FeedState] | None = None,
+    stories: Mapping[str, Story] | None = None,
+    sources: Mapping[str, Sequence[tuple[Item, bool]]] | None = None,
+) -> str:
+    """The export's text: JSON lines (``fmt == "json"``) or the Markdown briefing."""
+    if fmt == "json":
+        return to_jsonl(items, stories)
+    return to_markdown(
+        items,
+        now=now,
+        feeds_order=[f.name for f in feeds],
+        watchlist_order=watchlist_order,
+        since=since,
+        watchlist=watchlist,
+        details=details,
+        previous=previous,
+        feeds=feeds,
+        states=states,
+        sources=sources,
+    )
+
+
+def write_briefing(
+    path: Path,
+    text: str,
+    *,
+    fmt: str,
+    history_path: Path,
+    now: datetime,
+    make_folder: bool = False,
+) -> None:
+    """Write the export to ``path`` atomically (never half a file); a Markdown briefing is
+    remembered, so the next one counts what is new since it. ``make_folder``: create a
+    missing folder (the dialog, where the folder was picked; the CLI reports it instead)."""
+    if make_folder:
+        try:
+            path.expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MonitorError(f"cannot write {path}: {exc.strerror or exc}") from None
+    write_text_atomic(path, text)
+    if fmt == "markdown":
+        briefing.remember_briefing(history_path, now)

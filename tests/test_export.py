@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -202,4 +203,35 @@ def test_an_age_too_large_for_a_date_is_a_one_line_error():
             parse_since(value, NOW)
         assert str(caught.value).startswith("--since: expected an age") and "\n" not in str(
             caught.value
+        )
+
+
+def test_one_wording_for_an_unknown_watchlist_and_any_case_finds_a_known_one() -> None:
+    from monitor.export import UnknownWatchlist, resolve_watchlist
+
+    names = ["Drone Deal", "PURL"]
+    assert resolve_watchlist(names, " drone deal ") == "Drone Deal"
+    assert resolve_watchlist(names, None) is None
+    with pytest.raises(UnknownWatchlist) as err:
+        resolve_watchlist(names, "Drones\x1b[31m")
+    assert str(err.value) == 'unknown watchlist "Drones" (known: "Drone Deal", "PURL")'
+    assert err.value.exit_code == 2
+
+
+def test_the_briefing_writer_replaces_the_file_whole_and_remembers_a_markdown_briefing(
+    tmp_path: Path,
+) -> None:
+    from monitor import briefing
+    from monitor.export import write_briefing
+
+    out = tmp_path / "brief.md"
+    out.write_text("old", encoding="utf-8")
+    history = tmp_path / "history.json"
+    write_briefing(out, "new\n", fmt="markdown", history_path=history, now=NOW)
+    assert out.read_text(encoding="utf-8") == "new\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp left
+    assert briefing.previous_briefing(history) == NOW
+    with pytest.raises(MonitorError, match="cannot write"):
+        write_briefing(
+            tmp_path / "missing" / "b.md", "x", fmt="json", history_path=history, now=NOW
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 import webbrowser
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -43,8 +44,13 @@ from monitor.components.side_panels import (
     watchlist_entries,
 )
 from monitor.components.status import StatusLine, StatusState
-from monitor.errors import MonitorError
-from monitor.export import parse_since, select_items, to_jsonl, to_markdown
+from monitor.export import (
+    parse_since,
+    render_briefing,
+    resolve_watchlist,
+    select_items,
+    write_briefing,
+)
 from monitor.history import History
 from monitor.messages import (
     ExportWritten,
@@ -755,38 +761,33 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="export", exit_on_error=False)
     def export_briefing(self, request: ExportRequest) -> None:
+        """The same writer as ``monitor export`` (:func:`monitor.export.write_briefing`)."""
         now = self.now()
-        since = parse_since(request.since, now)
         config = self.config
-        if (
-            request.watchlist is not None
-            and config.watchlists
-            and request.watchlist not in {w.name for w in config.watchlists}
-        ):
-            raise MonitorError(f"export: no watchlist named {request.watchlist!r}")
+        names = [w.name for w in config.watchlists]
+        watchlist = resolve_watchlist(names, request.watchlist) if names else request.watchlist
+        request = replace(request, watchlist=watchlist)
         items = self._export_items(request, now)
-        if request.format == "json":
-            text = to_jsonl(items)
-        else:
-            text = to_markdown(
-                items,
-                now=now,
-                feeds_order=[f.name for f in config.feeds],
-                watchlist_order=[w.name for w in config.watchlists],
-                since=since,
-                watchlist=request.watchlist,
-                previous=briefing.previous_briefing(self.history.path),
-                feeds=config.feeds,
-                states=self.history.feed_states(),
-            )
+        text = render_briefing(
+            items,
+            fmt=request.format,
+            now=now,
+            feeds=config.feeds,
+            watchlist_order=names,
+            since=parse_since(request.since, now),
+            watchlist=watchlist,
+            previous=briefing.previous_briefing(self.history.path),
+            states=self.history.feed_states(),
+        )
         path = request.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise MonitorError(f"export: cannot write {path}: {exc.strerror or exc}") from None
-        if request.format == "markdown":
-            briefing.remember_briefing(self.history.path, now)  # the next one counts what is new
+        write_briefing(
+            path,
+            text,
+            fmt=request.format,
+            history_path=self.history.path,
+            now=now,
+            make_folder=True,
+        )
         write_note(self.history.path, LAST_EXPORT_FOLDER, str(path.parent.resolve()))
         self.post_message(ExportWritten(path, len(items)))
 
