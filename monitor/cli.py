@@ -54,6 +54,21 @@ def _err(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
+def described(error: MonitorError) -> str:
+    """A core error in the CLI's words: the input it is about named as its option."""
+    return f"--{error.field}: {error}" if error.field else str(error)
+
+
+def report(error: MonitorError) -> int:
+    """Print a user error (every problem of a bad feeds.toml, one per line); its exit code."""
+    if isinstance(error, ConfigError):
+        for problem in error.problems:
+            _err(problem)
+    else:
+        _err(error_line(error) if error.field is None else described(error))
+    return error.exit_code
+
+
 # -- argument parsing ----------------------------------------------------------------------
 
 
@@ -616,7 +631,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         try:
             since = parse_since(args.since, now)
         except MonitorError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(described(exc)) from None
     names = [w.name for w in config.watchlists]
     watchlist = resolve_watchlist(names, args.watchlist)
     history = open_history(config, args.db, create=False)
@@ -794,7 +809,7 @@ def cmd_stories(args: argparse.Namespace, out: TextIO) -> int:
     try:
         since = parse_since(args.since, utcnow())
     except MonitorError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(described(exc)) from None
     history = open_history(config, args.db, create=False)
     items = select_items(
         _tagged_copies(history, Matcher(config.watchlists)), since=since, include_all=True
@@ -807,23 +822,16 @@ def cmd_stories(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_app(config_path: Path, db_path: Path | None) -> int:
     """Load the config and history, then run the UI; 2 on a config/history problem."""
-    try:
-        config = load_config(config_path)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            _err(problem)
-        return 2
     from monitor.history import open_history
     from monitor.match import Matcher
 
     try:
+        config = load_config(config_path)
         history = open_history(config, db_path)
     except MonitorError as exc:
-        _err(error_line(exc))
-        return 2
+        return report(exc)
     matcher = Matcher(config.watchlists)
-    if history.matcher_signature != matcher.signature:
-        history.retag(matcher.apply, matcher.signature)
+    _retag(history, matcher)
     from monitor.app import MonitorApp  # Textual loads only for the UI
 
     MonitorApp(config, config_path, history, matcher).run()
@@ -881,13 +889,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            _err(problem)
-        return exc.exit_code
     except MonitorError as exc:
-        _err(str(exc))
-        return exc.exit_code
+        return report(exc)
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

@@ -10,9 +10,12 @@ class MonitorError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        """``field``: the input the message is about (``"since"``), which each front end
+        names its own way (the CLI ``--since: …``, the export dialog ``Since: …``)."""
         super().__init__(message)
         self.message = message
+        self.field = field
 
     def __str__(self) -> str:
         return self.message

@@ -69,13 +69,14 @@ def parse_since(text: str, now: datetime, tz: tzinfo | None = None) -> datetime:
     except (ValueError, OverflowError):
         shown = one_line(text or "")
         raise MonitorError(
-            f'--since: expected an age like "7d", "12h", "2w" or a date like "2025-10-01", '
-            f'got "{shown}"'
+            f'expected an age like "7d", "12h", "2w" or a date like "2025-10-01", got "{shown}"',
+            field="since",
         ) from None
     if when > now:
         raise MonitorError(
-            f'--since: "{one_line(raw)}" is in the future ({timefmt.full(when, tz)}); '
-            'give a past date or an age like "7d"'
+            f'"{one_line(raw)}" is in the future ({timefmt.full(when, tz)}); '
+            'give a past date or an age like "7d"',
+            field="since",
         )
     return when
 

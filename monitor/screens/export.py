@@ -147,7 +147,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         try:
             parse_since(request.since, self.now)
         except MonitorError as exc:
-            return "Since: " + str(exc).removeprefix("--since: ")
+            return f"Since: {exc}"
         if request.path.is_dir():
             return f"File: {request.path} is a folder"
         if request.path.exists() and request.path != self._confirmed:
