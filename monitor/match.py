@@ -12,7 +12,7 @@ Words are runs of letters/digits; hyphens and punctuation separate them, apostro
 between Cyrillic letters (``об'єкт``, ``обʼєкт``, ``об’єкт``) belong to the word. Two
 words of a phrase may not be split by ``. : ; ! ?``, an ellipsis or a line break
 (``Angry drone: deal or no deal`` is not ``drone deal``); hyphens, apostrophes, commas
-and quotes may sit between them.
+and quotes may sit between them, and so may the full stops of ``U.S.`` or ``3.5``.
 
 Matching is case-insensitive unless the watchlist says ``case_sensitive = true``; then a
 term word written with capitals must also have its capitalisation shape (ALLCAPS,
@@ -69,7 +69,11 @@ _SPLIT_RE = re.compile(f"({_TOKEN_RE.pattern})", re.IGNORECASE)
 _CYRILLIC_RE = re.compile(rf"[{_CYR}]", re.IGNORECASE)
 _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 # What a phrase never spans: sentence and clause ends, and line breaks.
-_SENTENCE_BREAK_RE = re.compile(r"[.!?;:…\n\r\v\f\x85\u2028\u2029]")
+# A full stop after a one-letter word (U.S., E.U., initials) or before a digit (3.5) is not
+# an end.
+_SENTENCE_BREAK_RE = re.compile(
+    r"[!?;:…\n\r\v\f\x85\u2028\u2029]|(?<!\b[^\W\d_])\.(?!\d)"
+)
 # Prefilter keys: ``г`` may stand for ``ґ`` in pymorphy3 lookups, Snowball may turn y into i.
 _UK_KEY_TABLE = str.maketrans({**{c: "'" for c in _APOSTROPHES}, "ґ": "г"})
 _EN_KEY_LEN = 3

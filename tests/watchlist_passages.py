@@ -251,4 +251,26 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     (set(), "Use purl to identify your dependencies in CycloneDX"),
     (set(), "US signs $2bn contract for Patriot missiles for the US Army"),
     (set(), "Ukraine to buy Gripen jets from Sweden"),
+    # -- A third batch, written after the second round of rules; half of its deal reports
+    # were missed then (co-production, sales "to the U.S.", "в нас", the full stops of U.S.)
+    ({DD}, "Zelensky says the drone agreement with America could be worth $50 billion"),
+    (
+        {DD},
+        "US Army chief Driscoll: Pentagon interested in Ukraine's drone know-how and production",
+    ),
+    ({DD}, "Ukraine proposes to co-produce drones with the United States"),
+    ({DD}, "Американці можуть закуповувати в нас до 10 мільйонів дронів на рік — Зеленський"),
+    ({DD}, "Переговори щодо дронової угоди між Україною та США тривають"),
+    ({DD}, "Україна та Америка наблизилися до угоди про безпілотники"),
+    ({DD}, "Зеленський і Трамп обговорили постачання українських дронів до Сполучених Штатів"),
+    ({DD}, "Kyiv hopes to sell battle-tested drones to the U.S. military"),
+    (set(), "US drone maker opens factory in Poland"),
+    (set(), "Ukraine to receive more drones from Lithuania under new agreement"),
+    (set(), "Британія та Україна підписали угоду про виробництво дронів"),
+    (set(), "Росія атакувала Україну 120 дронами; Трамп закликав до мирної угоди"),
+    ({PURL}, "Portugal joins NATO scheme to buy US weapons for Ukraine"),
+    ({PURL}, "Союзники профінансували ще два пакети американського озброєння для України"),
+    ({PURL}, "Ukraine gets Patriot interceptors paid for by Germany and the Netherlands"),
+    (set(), "Sweden to donate its own air defence systems to Ukraine"),
+    (set(), "Ukraine signs contract to buy French artillery"),
 ]
