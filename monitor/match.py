@@ -71,9 +71,7 @@ _APOSTROPHE_TABLE = str.maketrans({c: "'" for c in _APOSTROPHES})
 # What a phrase never spans: sentence and clause ends, and line breaks.
 # A full stop after a one-letter word (U.S., E.U., initials) or before a digit (3.5) is not
 # an end.
-_SENTENCE_BREAK_RE = re.compile(
-    r"[!?;:…\n\r\v\f\x85\u2028\u2029]|(?<!\b[^\W\d_])\.(?!\d)"
-)
+_SENTENCE_BREAK_RE = re.compile(r"[!?;:…\n\r\v\f\x85\u2028\u2029]|(?<!\b[^\W\d_])\.(?!\d)")
 # Prefilter keys: ``г`` may stand for ``ґ`` in pymorphy3 lookups, Snowball may turn y into i.
 _UK_KEY_TABLE = str.maketrans({**{c: "'" for c in _APOSTROPHES}, "ґ": "г"})
 _EN_KEY_LEN = 3
