@@ -59,6 +59,37 @@ def run_poll(p: dict[str, Any]) -> Result:
     }
 
 
+def run_parse(p: dict[str, Any]) -> Result:
+    """``parse_feed`` of every benchmark feed, one at a time in this process (one core): the
+    default path (the fast parser where it answers) and, for comparison, feedparser's."""
+    from datetime import datetime, timezone
+
+    from monitor.parse import parse_feed
+    from monitor.parse.fast import fast_entries
+
+    bodies = [f.read_bytes() for f in sorted(Path(p["feeds_dir"]).glob("*.xml"))]
+    headers = {"content-type": "application/rss+xml; charset=utf-8"}
+    url, now = "https://unn.ua/rss/news", datetime.now(timezone.utc)
+    fast = sum(fast_entries(b, headers, url) is not None for b in bodies)
+    means = {}
+    for choice in ("auto", "feedparser"):
+        parse_feed(bodies[0], headers, url, "warm-up", now, parser=choice)  # imports, caches
+        t0 = time.perf_counter()
+        for n, body in enumerate(bodies):
+            result = parse_feed(body, headers, url, f"F{n}", now, parser=choice)
+            if result.error or len(result.items) != p["items"]:
+                raise RuntimeError(f"parse ({choice}): feed {n}: {result.error or result.items}")
+        means[choice] = (time.perf_counter() - t0) / len(bodies) * 1000
+    return {
+        "metrics": {"parse_ms_per_feed": means["auto"]},
+        "notes": [
+            f"parse: {len(bodies)} feeds x {p['items']} items, {fast} on the fast path; "
+            f"feedparser alone {means['feedparser']:.1f} ms per feed "
+            f"({means['feedparser'] / means['auto']:.1f}x)"
+        ],
+    }
+
+
 def run_ingest(p: dict[str, Any]) -> Result:
     """``add_items`` of N new items into a history of M (opened beforehand, not timed)."""
     vocab, lists = p["vocab"], p["lists"]

@@ -52,8 +52,16 @@ class Target:
 
 
 TARGETS = [
-    Target("poll_cold_s", "poll() feeds x items, empty history", 3, operator.le, "s", "poll"),
+    Target("poll_cold_s", "poll() feeds x items, empty history", 1, operator.le, "s", "poll"),
     Target("poll_warm_s", "the same again, all 304", 0.5, operator.le, "s", "poll"),
+    Target(
+        "parse_ms_per_feed",
+        "parse_feed, mean over the benchmark feeds, one core",
+        1.5,
+        operator.le,
+        "ms",
+        "parse",
+    ),
     Target(
         "ingest_10k_into_100k_s",
         "add_items of new items into history",
@@ -251,7 +259,8 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
     server = None
     base = "http://127.0.0.1:9"  # never contacted by groups that do not poll
     files = [f"feed{n:03d}.xml" for n in range(size["feeds"])]
-    if groups & {"poll", "stall", "process"}:
+    params["feeds_dir"] = str(tmp / "feeds")
+    if groups & {"poll", "stall", "process", "parse"}:
         t0 = time.perf_counter()
         files = write_feeds(tmp / "feeds", maker, size["feeds"], size["items"])
         if "stall" in groups:
@@ -294,7 +303,7 @@ def fmt(value: float | None, unit: str) -> str:
     if unit == "x":
         return f"{value:.1f}x"
     if unit in ("ms", "MB"):
-        return f"{value:.0f} {unit}"
+        return f"{value:.0f} {unit}" if value >= 10 else f"{value:.2f} {unit}"
     if unit in ("B", "B/item"):
         return f"{value:,.0f} {unit}"
     return f"{value:.3f} {unit}"

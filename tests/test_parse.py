@@ -7,10 +7,13 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.fetch import fetch, make_client
 from monitor.models import FeedConfig, FeedState, Settings
 from monitor.parse import html_to_text, item_id, parse_feed, parse_page
+from monitor.parse import items as items_module
 from tests.feedserver import FeedServer, atom, rss
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=timezone.utc)
@@ -380,3 +383,127 @@ async def test_summaries_of_unclosed_tags_parse_quickly_and_stay_literal(feed_se
         assert 3990 <= len(item.summary) <= 4000 and item.summary.endswith("…")
     last = result.items[3]
     assert last.summary == "fine" and last.title.startswith("<a <a <a") and len(last.title) <= 500
+
+
+# --- the plain-text shortcut for simple markup -------------------------------------------
+
+_TAG_NAMES = st.sampled_from(
+    [
+        "p",
+        "P",
+        "a",
+        "br",
+        "b",
+        "strong",
+        "em",
+        "div",
+        "li",
+        "h2",
+        "img",
+        "span",
+        "ctrl",
+        "foo",
+        "script",
+        "style",
+        "title",
+        "o",
+        "td",
+        "x1",
+    ]
+)
+_ATTRS = st.lists(
+    st.tuples(
+        st.sampled_from(["href", "src", "class", "data-x", "xml:lang", "disabled", "a_b"]),
+        st.sampled_from(
+            [
+                '="https://e.org/?a=1&amp;b=2"',
+                "='x y'",
+                '="&lt;"',
+                "",
+                '=""',
+                '="a>b"',
+                "=bare",
+                '="x"y',
+            ]
+        ),
+    ),
+    max_size=3,
+).map(lambda attrs: "".join(f" {k}{v}" for k, v in attrs))
+
+
+@st.composite
+def _markup(draw: st.DrawFn) -> str:
+    pieces = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["text", "start", "end", "self", "odd"]))
+        name = draw(_TAG_NAMES)
+        if kind == "text":
+            pieces.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "Міноборони",
+                            " drone  deal ",
+                            "AT&T",
+                            "&amp;",
+                            "&lt;b&gt;",
+                            "&#1234;",
+                            "&nbsp",
+                            "a > b",
+                            "\n",
+                            "[bold]x[/]",
+                            "&T;",
+                            "x &",
+                            "&#x41",
+                        ]
+                    )
+                )
+            )
+        elif kind == "start":
+            pieces.append(f"<{name}{draw(_ATTRS)}{draw(st.sampled_from(['', ' ', chr(10)]))}>")
+        elif kind == "end":
+            pieces.append(f"</{name}{draw(st.sampled_from(['', ' ']))}>")
+        elif kind == "self":
+            pieces.append(f"<{name}{draw(_ATTRS)}{draw(st.sampled_from(['/', ' /']))}>")
+        else:
+            pieces.append(
+                draw(
+                    st.sampled_from(
+                        [
+                            "<",
+                            "a < b",
+                            "<!-- c -->",
+                            "<![CDATA[x]]>",
+                            "<!DOCTYPE html>",
+                            "<?pi?>",
+                            "<a href='x",
+                            "</>",
+                            "<1>",
+                            "<o:p>",
+                            "< p>",
+                        ]
+                    )
+                )
+            )
+    return "".join(pieces)
+
+
+def _by_html_parser(s: str) -> str:
+    parser = items_module._TextExtractor()
+    parser.feed(s)
+    items_module._close(parser)
+    return "".join(parser.parts)
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_markup())
+def test_the_simple_markup_shortcut_reads_text_exactly_as_html_parser(s: str) -> None:
+    simple = items_module._simple_markup_text(s)
+    if simple is not None:
+        assert simple == _by_html_parser(s)
+
+
+def test_feed_summaries_take_the_simple_markup_shortcut() -> None:
+    summary = '<p>Signed <a href="https://e.org/x?a=1&amp;b=2">the deal</a>.</p><p>Two&nbsp;</p>'
+    assert items_module._simple_markup_text(summary) == _by_html_parser(summary)
+    assert html_to_text(summary) == "Signed the deal. Two"
