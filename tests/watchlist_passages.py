@@ -273,4 +273,23 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     ({PURL}, "Ukraine gets Patriot interceptors paid for by Germany and the Netherlands"),
     (set(), "Sweden to donate its own air defence systems to Ukraine"),
     (set(), "Ukraine signs contract to buy French artillery"),
+    # -- A fourth batch, written after the third round; kept as found (one deal report that
+    # names neither a deal nor a purchase is still missed)
+    ({DD}, "Trump: we will buy drones from Ukraine, they make the best drones"),
+    ({DD}, "Ukrainian drone industry eyes $30bn deal with Washington"),
+    ({DD}, "Fedorov: the US wants our interceptor technology and production capacity"),
+    ({DD}, "Україна готує для США пропозицію щодо спільного виробництва безпілотників"),
+    ({DD}, "Вашингтон придбає українські дрони — джерела"),
+    ({DD}, "Стефанішина: угоду про дрони зі Сполученими Штатами можуть підписати восени"),
+    ({DD}, "Угода про постачання дронів США: Умєров назвав терміни"),
+    ({PURL}, "Denmark finances $90 million of American air defence for Ukraine under NATO's list"),
+    ({PURL}, "Нідерланди оплатять ще один пакет американської зброї для ЗСУ"),
+    ({PURL}, "Allies pool funds to buy US-made weapons for Kyiv through NATO"),
+    ({PURL}, "Norway to pay for Patriot missiles for Ukraine from US stocks"),
+    (set(), "US approves $300 million sale of drones to Morocco"),
+    (set(), "Ukraine and Germany sign agreement on joint production of long-range drones"),
+    (set(), "Czech-led ammunition initiative delivered 1.5 million shells"),
+    (set(), "Пакет допомоги США Україні: Пентагон оголосив нові поставки"),
+    (set(), "NATO allies discuss new sanctions on Russian oil"),
+    (set(), "The purl.org resolver moves to the Internet Archive"),
 ]
