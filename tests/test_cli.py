@@ -546,3 +546,22 @@ def test_compact_folds_the_journal_into_the_snapshot(
     assert len(json.loads(db.read_text(encoding="utf-8"))["items"]) == 3  # TinyDB sees them all
     assert main(["compact", "--config", str(config), "--db", str(db)]) == 0
     assert capsys.readouterr().out == f"{db}: 3 items, nothing to fold\n"
+
+
+def test_a_poll_answered_304_appends_feed_states_and_leaves_the_snapshot_alone(
+    tmp_path: Path, served: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, served)
+    db = tmp_path / "history.json"
+    journal = db.with_name(db.name + ".journal")
+    assert main(["poll", "--config", str(config), "--db", str(db), "--feed", "Good"]) == 0
+    assert main(["compact", "--config", str(config), "--db", str(db)]) == 0
+    snapshot, stat = db.read_bytes(), db.stat()
+    grown = journal.stat().st_size
+    capsys.readouterr()
+    assert main(["poll", "--config", str(config), "--db", str(db), "--feed", "Good"]) == 0
+    assert "Good: not modified" in capsys.readouterr().out
+    assert db.read_bytes() == snapshot and db.stat().st_ino == stat.st_ino  # not rewritten
+    assert 0 < journal.stat().st_size - grown < 2_000  # one record: the feed's new state
+    reopened = History.open(db)
+    assert len(reopened) == 3 and reopened.feed_states()["Good"].last_outcome == "not_modified"
