@@ -135,7 +135,10 @@ def _form(word: str) -> Form:
             lower = lower.translate(_APOSTROPHE_TABLE)
             morph = _analyzer()
             with _lock:
-                forms = frozenset((lower, *morph.normal_forms(lower)))
+                try:
+                    forms = frozenset((lower, *morph.normal_forms(lower)))
+                except ValueError:  # pymorphy3 asks unicodedata.name() of letters that have
+                    forms = frozenset((lower,))  # none (e.g. Tangut): the word stands as written
         else:
             with _lock:
                 forms = frozenset((_stemmer.stemWord(lower),))

@@ -377,3 +377,11 @@ def test_the_article_text_is_matched_and_recorded_as_its_field() -> None:
     assert (hit.field, item.text[hit.start : hit.end], hit.rule) == ("text", "drone deal", "")
     assert hit.snippet.startswith("Officials met. The drone deal")
     assert hit.fired_by == "term “Drone Deal”"
+
+
+def test_letters_unicode_cannot_name_do_not_break_matching() -> None:
+    """pymorphy3 asks unicodedata.name() of each letter; Tangut ideographs have none."""
+    matcher = Matcher((Watchlist(name="Drone Deal", terms=("угода",)),))
+    hits = matcher.match("𗀀угода 𗀀 and ꙮ: угоду підписано", "")
+    assert [m.watchlist for m in hits] == ["Drone Deal"]
+    assert matcher.match("𗀀угода", "") == []
