@@ -28,7 +28,7 @@ from datetime import datetime
 from itertools import accumulate, compress
 from operator import not_
 
-from monitor.match import _TOKEN_RE
+from monitor.match import _TOKEN_RE, _Prefilter
 from monitor.match import _form as word_form
 from monitor.models import Item
 from monitor.query import (
@@ -48,6 +48,7 @@ from monitor.query import (
     TextField,
     Word,
     cutoff,
+    walk,
 )
 from monitor.query.evaluate import Form
 
@@ -398,9 +399,21 @@ def _or(parts: list[_Rows]) -> _Rows:
 
 
 def search_items(items: Sequence[Item], query: Query, *, now: datetime | None = None) -> list[Item]:
-    """The items ``query`` matches, in the order given (for the CLI)."""
-    index = SearchIndex.build(items)
-    return [items[i] for i in index.search(query, now=now)]
+    """The items ``query`` matches, in the order given (for the CLI, which searches once).
+
+    No index to build: every item goes through the evaluator, and a word of an item that
+    cannot share a form with any query word (the watchlist matcher's prefilter) is never
+    lemmatised, so one search costs about one tokenising pass over the history."""
+    nodes = walk(query.root) if query.root is not None else []
+    words = [n for n in nodes if isinstance(n, Word)]
+    words += [w for n in nodes if isinstance(n, Phrase) for w in n.words]
+    may_agree = _Prefilter({f for w in words for f in w.forms})
+
+    def forms_of(word: str) -> Form:
+        return word_form(word) if may_agree(word) else _NO_FORM
+
+    evaluator = Evaluator(query, forms_of=forms_of)
+    return [it for it in items if evaluator.evaluate(Document.from_item(it), now=now).matched]
 
 
 def highlight(query: Query, item: Item, *, now: datetime | None = None) -> Outcome:

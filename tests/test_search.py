@@ -93,10 +93,12 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_index_agrees_with_the_evaluator(query: str) -> None:
+def test_index_and_the_cli_path_agree_with_the_evaluator(query: str) -> None:
     items = make_items()
     index = SearchIndex.build(items)
-    assert index.search(parse_query(query), now=NOW) == one_by_one(items, query)
+    expected = one_by_one(items, query)
+    assert index.search(parse_query(query), now=NOW) == expected
+    assert search_items(items, parse_query(query), now=NOW) == [items[i] for i in expected]
 
 
 def test_what_a_user_finds() -> None:
@@ -191,7 +193,9 @@ def test_index_agrees_on_random_texts(texts: list[str], query: str) -> None:
         )
         for n, t in enumerate(texts)
     ]
-    assert SearchIndex.build(items).search(parse_query(query), now=NOW) == one_by_one(items, query)
+    expected = one_by_one(items, query)
+    assert SearchIndex.build(items).search(parse_query(query), now=NOW) == expected
+    assert search_items(items, parse_query(query), now=NOW) == [items[i] for i in expected]
 
 
 def test_a_new_snapshot_indexes_only_what_changed_and_drops_what_went() -> None:
