@@ -287,42 +287,14 @@ class Matcher:
     the words analysed by this matcher (same forms, same prefilter)."""
 
     def __init__(self, watchlists: Sequence[Watchlist], *, prefilter: bool = True) -> None:
-        """``prefilter=False`` lemmatises every word (slower; same results, for tests)."""
-        from monitor.query import QueryError
-        from monitor.rules import RuleSet, exclude_rule, phrase_words
+        """``prefilter=False`` lemmatises every word (slower; same results, for tests).
 
+        Cheap: the terms are analysed and the rules compiled on first use (~0.5 s with the
+        shipped watchlists), so a poll in which no feed sent anything new never pays it."""
         self.watchlists = tuple(watchlists)
-        index: dict[str, list[_Term]] = {}  # first word's normal form -> terms
-        vocabulary: set[str] = set()  # every normal form of every term and rule word
-        queries: list[tuple[str, str, bool, bool]] = []
-        order = 0
-        for wi, wl in enumerate(self.watchlists):
-            phrases = [(t, False) for t in dict.fromkeys(wl.terms)]
-            queries += [(wl.name, t, wl.case_sensitive, False) for t in dict.fromkeys(wl.rules)]
-            for text in dict.fromkeys(wl.exclude):
-                try:
-                    query = exclude_rule(text)
-                except QueryError:  # the config refuses these; a hand-made one is a phrase
-                    query = None
-                if query is None:
-                    phrases.append((phrase_words(text), True))
-                else:
-                    queries.append((wl.name, text, wl.case_sensitive, True))
-            for text, exclude in phrases:
-                words = tuple(_form(w) for w, _, _ in tokenize(text))
-                if not words:
-                    continue
-                term = _Term(wi, text, words[0], words[1:], wl.case_sensitive, exclude, order)
-                order += 1
-                for nf in words[0][0]:
-                    index.setdefault(nf, []).append(term)
-                for forms, _ in words:
-                    vocabulary.update(forms)
-        self._rules = RuleSet(queries)
-        vocabulary |= self._rules.vocabulary
-        self._forms = _Forms(_Prefilter(vocabulary) if prefilter else None)
-        self._candidates = _Candidates(index, self._forms, self._rules)
-        self._rules.bind(self._forms.__getitem__)
+        self._prefilter = prefilter
+        self._build_lock = threading.Lock()
+        self._built: tuple[RuleSet, _Forms, _Candidates] | None = None
         payload = [
             [wl.name, list(wl.terms), wl.case_sensitive, list(wl.exclude), list(wl.rules)]
             for wl in self.watchlists
@@ -330,6 +302,60 @@ class Matcher:
         raw = json.dumps([_RULES_VERSION, payload], ensure_ascii=False)
         # Changes whenever the watchlists (or the matching rules) change.
         self.signature: str = hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    @property
+    def _rules(self) -> RuleSet:
+        return (self._built or self._build())[0]
+
+    @property
+    def _forms(self) -> _Forms:
+        return (self._built or self._build())[1]
+
+    @property
+    def _candidates(self) -> _Candidates:
+        return (self._built or self._build())[2]
+
+    def _build(self) -> tuple[RuleSet, _Forms, _Candidates]:
+        """Analyse every term and compile every rule, once (thread-safe)."""
+        from monitor.query import QueryError
+        from monitor.rules import RuleSet, exclude_rule, phrase_words
+
+        with self._build_lock:
+            if self._built is not None:
+                return self._built
+            index: dict[str, list[_Term]] = {}  # first word's normal form -> terms
+            vocabulary: set[str] = set()  # every normal form of every term and rule word
+            queries: list[tuple[str, str, bool, bool]] = []
+            order = 0
+            for wi, wl in enumerate(self.watchlists):
+                phrases = [(t, False) for t in dict.fromkeys(wl.terms)]
+                queries += [(wl.name, t, wl.case_sensitive, False) for t in dict.fromkeys(wl.rules)]
+                for text in dict.fromkeys(wl.exclude):
+                    try:
+                        query = exclude_rule(text)
+                    except QueryError:  # the config refuses these; a hand-made one is a phrase
+                        query = None
+                    if query is None:
+                        phrases.append((phrase_words(text), True))
+                    else:
+                        queries.append((wl.name, text, wl.case_sensitive, True))
+                for text, exclude in phrases:
+                    words = tuple(_form(w) for w, _, _ in tokenize(text))
+                    if not words:
+                        continue
+                    term = _Term(wi, text, words[0], words[1:], wl.case_sensitive, exclude, order)
+                    order += 1
+                    for nf in words[0][0]:
+                        index.setdefault(nf, []).append(term)
+                    for forms, _ in words:
+                        vocabulary.update(forms)
+            rules = RuleSet(queries)
+            vocabulary |= rules.vocabulary
+            forms_of = _Forms(_Prefilter(vocabulary) if self._prefilter else None)
+            candidates = _Candidates(index, forms_of, rules)
+            rules.bind(forms_of.__getitem__)
+            self._built = (rules, forms_of, candidates)
+            return self._built
 
     def match(self, title: str, summary: str, text: str = "", *, feed: str = "") -> list[Match]:
         """Every hit in title, summary then text, ordered by field, offset, watchlist, term.
