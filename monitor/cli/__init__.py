@@ -1,0 +1,101 @@
+"""The ``monitor`` command line: the TUI by default, plus poll, export, check and demo.
+
+Errors are one line on stderr prefixed ``monitor:``. Exit codes: 0 fine, 1 some feed
+failed (or another runtime error), 2 usage/config/history error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from monitor.cli.briefings import cmd_export, cmd_search, cmd_stories, cmd_trends
+from monitor.cli.common import PROG, config_path, format_report_line, report, retag
+from monitor.cli.parser import build_parser
+from monitor.cli.polling import cmd_compact, cmd_poll
+from monitor.cli.sources import cmd_add, cmd_check, cmd_opml, cmd_watchlist
+from monitor.config import load_config
+from monitor.errors import MonitorError
+
+__all__ = ["PROG", "build_parser", "format_report_line", "main", "run_app"]
+
+
+def run_app(config_path: Path, db_path: Path | None) -> int:
+    """Load the config and history, then run the UI; 2 on a config/history problem."""
+    from monitor.history import open_history
+    from monitor.match import Matcher
+
+    try:
+        config = load_config(config_path)
+        history = open_history(config, db_path)
+    except MonitorError as exc:
+        return report(exc)
+    matcher = Matcher(config.watchlists)
+    retag(history, matcher)
+    from monitor.app import MonitorApp  # Textual loads only for the UI
+
+    MonitorApp(config, config_path, history, matcher).run()
+    return 0
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    return run_app(config_path(args), args.db)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from monitor.demo import run_demo
+
+    result = run_demo()
+    return result if isinstance(result, int) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (never raises for user errors)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+        if args.command == "demo" and (args.config is not None or args.db is not None):
+            parser.error(
+                "demo uses its own sample feeds.toml and a temporary history; "
+                "--config and --db do not apply to it"
+            )
+    except SystemExit as exc:  # --help, --version, usage errors
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    out = sys.stdout
+    try:
+        if args.command == "check":
+            return cmd_check(args, out)
+        if args.command == "poll":
+            return cmd_poll(args, out)
+        if args.command == "export":
+            return cmd_export(args, out)
+        if args.command == "opml":
+            return cmd_opml(args, out)
+        if args.command == "add":
+            return cmd_add(args, out)
+        if args.command == "trends":
+            return cmd_trends(args, out)
+        if args.command == "search":
+            return cmd_search(args, out)
+        if args.command == "stories":
+            return cmd_stories(args, out)
+        if args.command == "watchlist":
+            return cmd_watchlist(args, out)
+        if args.command == "compact":
+            return cmd_compact(args, out)
+        if args.command == "demo":
+            return cmd_demo(args)
+        return cmd_tui(args)
+    except MonitorError as exc:
+        return report(exc)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `monitor export | head`: the reader went away; quietly stop writing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
