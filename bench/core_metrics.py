@@ -153,7 +153,7 @@ def run_extract(p: dict[str, Any]) -> Result:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from monitor.parse.article import extract_article
-    from tests.sites import Article, article_page, uk_paragraphs
+    from tests.helpers.sites import Article, article_page, uk_paragraphs
 
     now = datetime.now(timezone.utc)
     metas = ("og", "jsonld", "both", "none")

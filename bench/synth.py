@@ -281,7 +281,7 @@ def write_ministry_site(directory: Path, n: int) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.sites import Article, article_page, listing_page, uk_paragraphs
+    from tests.helpers.sites import Article, article_page, listing_page, uk_paragraphs
 
     now = utcnow()
     related = [Article(f"inshyi-material-{k}", f"Інший матеріал {k}", "", []) for k in range(12)]

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-# `from tests.feedserver import ...` works under bare `pytest` too, not only `python -m pytest`.
+# `from tests.helpers.feedserver import ...` works under bare `pytest` too, not only `python -m pytest`.
 _ROOT = str(Path(__file__).resolve().parent.parent)
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from tests.feedserver import FeedServer  # noqa: E402
+from tests.helpers.feedserver import FeedServer  # noqa: E402
 
 
 @pytest.fixture

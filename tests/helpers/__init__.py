@@ -1,0 +1,1 @@
+"""Shared test helpers: fixtures data, loopback servers, UI driving (one place)."""
