@@ -41,7 +41,7 @@ def _times_in_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def fast_parse_agrees_with_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every feed any test parses in this process on the fast path is parsed again by
-    feedparser, and the items must be identical (tests/test_parse_differential.py has the
+    feedparser, and the items must be identical (tests/functional/test_parse_differential.py has the
     generated and synthetic feeds; this covers every fixture of every other test)."""
     from datetime import datetime, timezone
 

@@ -146,7 +146,7 @@ def _simple_markup_text(s: str) -> str | None:
     """What :class:`_TextExtractor` makes of ``s`` when its markup is only simple tags and
     character references (most feed summaries: ``<p>``, ``<a href="...">``, ``<br/>``),
     several times faster; None for anything else (comments, CDATA, a lone ``<``, script and
-    the other skipped elements), which html.parser then reads. tests/test_parse.py checks the
+    the other skipped elements), which html.parser then reads. tests/functional/test_parse.py checks the
     two agree on generated markup."""
     parts: list[str] = []
     pos = 0

@@ -1,4 +1,4 @@
-"""A separate process writing a history, for tests/test_store_crash.py.
+"""A separate process writing a history, for tests/functional/test_store_crash.py.
 
     python tests/store_writer.py append PATH          # commit 5-item batches until killed
     python tests/store_writer.py adder PATH GO N       # after GO exists: N batches of 10 new items
