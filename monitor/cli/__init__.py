@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from monitor.cli.briefings import cmd_export, cmd_search, cmd_stories, cmd_trends
 from monitor.cli.common import PROG, config_path, format_report_line, report, retag
@@ -52,6 +53,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return result if isinstance(result, int) else 0
 
 
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "check": cmd_check,
+    "poll": cmd_poll,
+    "export": cmd_export,
+    "opml": cmd_opml,
+    "add": cmd_add,
+    "trends": cmd_trends,
+    "search": cmd_search,
+    "stories": cmd_stories,
+    "watchlist": cmd_watchlist,
+    "compact": cmd_compact,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (never raises for user errors)."""
     parser = build_parser()
@@ -66,26 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     out = sys.stdout
     try:
-        if args.command == "check":
-            return cmd_check(args, out)
-        if args.command == "poll":
-            return cmd_poll(args, out)
-        if args.command == "export":
-            return cmd_export(args, out)
-        if args.command == "opml":
-            return cmd_opml(args, out)
-        if args.command == "add":
-            return cmd_add(args, out)
-        if args.command == "trends":
-            return cmd_trends(args, out)
-        if args.command == "search":
-            return cmd_search(args, out)
-        if args.command == "stories":
-            return cmd_stories(args, out)
-        if args.command == "watchlist":
-            return cmd_watchlist(args, out)
-        if args.command == "compact":
-            return cmd_compact(args, out)
+        handler = COMMANDS.get(args.command)
+        if handler is not None:
+            return handler(args, out)
         if args.command == "demo":
             return cmd_demo(args)
         return cmd_tui(args)

@@ -9,25 +9,18 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from monitor.app import MonitorApp
 from monitor.models import Item
 from monitor.screens.trends import TrendsScreen
 from tests.helpers.app_fixtures import NOW, make_app
 from tests.helpers.feedserver import FeedServer, rss
+from tests.helpers.pilot import titles
+from tests.helpers.pilot import until as wait_until
 
 SIZE = (130, 36)
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached in time")
-
-
-def titles(app: MonitorApp) -> list[str]:
-    return [item.title for item in app.main.item_list.visible_items()]
+    await wait_until(pilot, condition, timeout)
 
 
 def item(n: int, feed: str, title: str, summary: str, hours: float) -> Item:
