@@ -1,8 +1,8 @@
 """The fast path: plain, well-formed UTF-8 RSS 2.0 / Atom 1.0 read by feedparser-rs.
 
 feedparser stays the parser of record. This module only answers for documents where the
-differential tests (tests/functional/test_parse_differential.py) show that feedparser-rs, followed by
-the same link and date handling feedparser applies, gives the very same entries; for
+differential tests (tests/functional/test_parse_differential.py) show that feedparser-rs,
+followed by the same link and date handling feedparser applies, gives the very same entries; for
 anything else it returns None and the caller uses feedparser:
 
 - not well-formed XML (feedparser's lenient recovery is the reference), a DOCTYPE, an

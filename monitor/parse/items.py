@@ -146,8 +146,8 @@ def _simple_markup_text(s: str) -> str | None:
     """What :class:`_TextExtractor` makes of ``s`` when its markup is only simple tags and
     character references (most feed summaries: ``<p>``, ``<a href="...">``, ``<br/>``),
     several times faster; None for anything else (comments, CDATA, a lone ``<``, script and
-    the other skipped elements), which html.parser then reads. tests/functional/test_parse.py checks the
-    two agree on generated markup."""
+    the other skipped elements), which html.parser then reads.
+    tests/functional/test_parse.py checks the two agree on generated markup."""
     parts: list[str] = []
     pos = 0
     for tag in _SIMPLE_TAG.finditer(s):
