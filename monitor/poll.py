@@ -21,7 +21,6 @@ import httpx
 from monitor.articles import choose, fetch_articles
 from monitor.fetch import HostLimiter, fetch, make_client, next_state
 from monitor.history import History
-from monitor.history import open_history as open_history  # its old home, for branches in flight
 from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, Settings, utcnow
 from monitor.parse import ParseResult, body_digest
