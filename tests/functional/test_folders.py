@@ -7,9 +7,7 @@ from pathlib import Path
 
 from monitor.app import MonitorApp
 from monitor.components.side_panels import FilterPanel
-from monitor.config import load_config
-from monitor.match import Matcher
-from tests.helpers.app_fixtures import NOW, WATCHLISTS, fixed_items, make_history
+from tests.helpers.app_fixtures import WATCHLISTS, app_for_config, fixed_items
 
 SIZE = (140, 40)
 
@@ -32,10 +30,6 @@ folder = "Ukraine"
 
 
 def make_app(tmp_path: Path) -> MonitorApp:
-    config_path = tmp_path / "feeds.toml"
-    config_path.write_text(CONFIG, encoding="utf-8")
-    config = load_config(config_path)
-    matcher = Matcher(config.watchlists)
     items = fixed_items()
     items.append(
         replace(
@@ -47,17 +41,7 @@ def make_app(tmp_path: Path) -> MonitorApp:
             summary="Gunners practised counter-battery fire.",
         )
     )
-    history = make_history(tmp_path / "history.json", matcher, items)
-    return MonitorApp(
-        config,
-        config_path,
-        history,
-        matcher,
-        clock=lambda: NOW,
-        autopoll=False,
-        watch_files=False,
-        export_dir=tmp_path,
-    )
+    return app_for_config(tmp_path, CONFIG, items=items)
 
 
 def panel_lines(panel: FilterPanel) -> list[str]:

@@ -18,11 +18,9 @@ from textual.widgets._toast import Toast
 
 from monitor import export, parse
 from monitor.app import MonitorApp
-from monitor.config import load_config
-from monitor.match import Matcher
 from monitor.models import Item
 from monitor.text import one_line
-from tests.helpers.app_fixtures import NOW, feeds_toml, make_history
+from tests.helpers.app_fixtures import NOW, app_for_config, feeds_toml
 from tests.helpers.feedserver import FeedServer
 
 MARKUP = "[bold red]ALERT[/]"
@@ -250,21 +248,7 @@ def hostile_feed(server: FeedServer) -> None:
 def make_hostile_app(tmp_path: Path, base_url: str, watchlist_name: str) -> MonitorApp:
     """An app on an empty history, whose one watchlist has a name that looks like markup."""
     watchlists = f'\n[[watchlists]]\nname = "{watchlist_name}"\nterms = ["drone"]\n'
-    config_path = tmp_path / "feeds.toml"
-    config_path.write_text(feeds_toml(base_url, watchlists), encoding="utf-8")
-    config = load_config(config_path)
-    matcher = Matcher(config.watchlists)
-    history = make_history(tmp_path / "history.json", matcher, items=[], states=False)
-    return MonitorApp(
-        config,
-        config_path,
-        history,
-        matcher,
-        clock=lambda: NOW,
-        autopoll=False,
-        watch_files=False,
-        export_dir=tmp_path,
-    )  # type: ignore[arg-type]
+    return app_for_config(tmp_path, feeds_toml(base_url, watchlists), items=[], states=False)
 
 
 async def wait_for(pilot, condition, timeout: float = 8.0) -> None:  # type: ignore[no-untyped-def]

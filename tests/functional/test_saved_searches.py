@@ -11,9 +11,8 @@ from monitor.app import MonitorApp
 from monitor.components.side_panels import FilterPanel
 from monitor.config import load_config
 from monitor.errors import ConfigError
-from monitor.match import Matcher
 from monitor.models import SavedSearch
-from tests.helpers.app_fixtures import NOW, WATCHLISTS, feeds_toml, make_history
+from tests.helpers.app_fixtures import WATCHLISTS, app_for_config, feeds_toml
 from tests.helpers.pilot import SIZE, titles, until
 
 SEARCHES = """
@@ -78,20 +77,7 @@ def test_duplicate_names_are_refused(tmp_path: Path) -> None:
 
 
 def make_app(tmp_path: Path, extra: str = SEARCHES) -> MonitorApp:
-    path = write(tmp_path, extra)
-    config = load_config(path)
-    matcher = Matcher(config.watchlists)
-    history = make_history(tmp_path / "history.json", matcher)
-    return MonitorApp(
-        config,
-        path,
-        history,
-        matcher,
-        clock=lambda: NOW,
-        autopoll=False,
-        watch_files=False,
-        export_dir=tmp_path,
-    )
+    return app_for_config(tmp_path, feeds_toml(watchlists=WATCHLISTS + extra))
 
 
 def panel_lines(app: MonitorApp) -> list[str]:

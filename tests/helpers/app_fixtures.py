@@ -158,8 +158,21 @@ def make_app(
     **kw: object,
 ) -> MonitorApp:
     """A MonitorApp on fixed data in ``tmp_path`` with the fixed clock; no autopoll/watch unless asked."""
+    return app_for_config(tmp_path, feeds_toml(base_url), items=items, states=states, **kw)
+
+
+def app_for_config(
+    tmp_path: Path,
+    config_text: str,
+    *,
+    items: list[Item] | None = None,
+    states: bool = True,
+    **kw: object,
+) -> MonitorApp:
+    """A MonitorApp on ``config_text`` (written to ``tmp_path/feeds.toml``) and a history of
+    ``items`` (default: the fixed ones), with the fixed clock; no autopoll/watch unless asked."""
     config_path = tmp_path / "feeds.toml"
-    config_path.write_text(feeds_toml(base_url), encoding="utf-8")
+    config_path.write_text(config_text, encoding="utf-8")
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
     history = make_history(tmp_path / "history.json", matcher, items, states)
