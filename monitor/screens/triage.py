@@ -25,7 +25,7 @@ from monitor.text import one_line
 
 if TYPE_CHECKING:
     from monitor.history import History
-    from monitor.screens.main import MainScreen
+    from monitor.screens.main_items import ItemActions
 
 CONFIRM_ABOVE = 50  # "A" asks first when the view holds more unread items than this
 
@@ -115,7 +115,7 @@ class ConfirmScreen(ModalScreen[bool]):
 # them), so this module stays beside it rather than inside it.
 
 
-def pin(screen: MainScreen) -> None:
+def pin(screen: ItemActions) -> None:
     """Pin the highlighted item as a key development (first in the briefing), or unpin."""
     item = screen.item_list.current
     if item is None:
@@ -131,7 +131,7 @@ def pin(screen: MainScreen) -> None:
     )
 
 
-def note(screen: MainScreen) -> None:
+def note(screen: ItemActions) -> None:
     """Ask for a note on the highlighted item; enter keeps it, esc leaves it as it was."""
     item = screen.item_list.current
     if item is None:
@@ -150,14 +150,14 @@ def note(screen: MainScreen) -> None:
     screen.app.push_screen(NoteScreen(item.title, item.note), chosen)
 
 
-def next_unread(screen: MainScreen, step: int) -> None:
+def next_unread(screen: ItemActions, step: int) -> None:
     """Move to the next (``step`` 1) or previous (-1) unread row of the view."""
     if not screen.item_list.move_to(lambda it: not it.read, step=step):
         where = "below" if step > 0 else "above"
         screen.monitor.tell(f"No unread item {where} in this view.")
 
 
-def mark_view_read(screen: MainScreen) -> None:
+def mark_view_read(screen: ItemActions) -> None:
     """Mark every item of the current view read (asks first above CONFIRM_ABOVE)."""
     unread = [it.id for it in screen.item_list.visible_items() if not it.read]
     if not unread:
@@ -181,7 +181,7 @@ def mark_view_read(screen: MainScreen) -> None:
         mark()
 
 
-def feed_details(screen: MainScreen) -> None:
+def feed_details(screen: ItemActions) -> None:
     """The feed highlighted in the feeds panel (when it has focus), else the feed of the
     highlighted item, else the feed filter."""
     name: str | None = None
@@ -199,7 +199,7 @@ def feed_details(screen: MainScreen) -> None:
     screen.app.push_screen(FeedScreen(feed.name, facts, per_day))
 
 
-def copy_link(screen: MainScreen) -> None:
+def copy_link(screen: ItemActions) -> None:
     """Copy the highlighted item's link with a clipboard tool in a worker thread; the
     answer comes back as :class:`LinkCopied` (see :func:`link_copied`)."""
     item = screen.item_list.current
@@ -214,7 +214,7 @@ def copy_link(screen: MainScreen) -> None:
     screen.run_worker(copy, thread=True, group="clipboard", exit_on_error=False)
 
 
-def link_copied(screen: MainScreen, message: LinkCopied) -> None:
+def link_copied(screen: ItemActions, message: LinkCopied) -> None:
     link = one_line(message.link)[:80]
     if message.tool:
         screen.monitor.tell(f"Copied to the clipboard ({message.tool}): {link}")
