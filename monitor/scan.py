@@ -16,19 +16,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from monitor.match import (
+from monitor.match import Matcher
+from monitor.query import And, Near, Or, Phrase, Word
+from monitor.wordforms import (
     _APOSTROPHES,
     _CYRILLIC_RE,
     _EN_EXCEPTIONS,
     _EN_KEY_LEN,
-    Matcher,
     _en_key,
     _lexeme_keys,
     _lock,
     _stemmer,
     _uk_key,
 )
-from monitor.query import And, Near, Or, Phrase, Word
 
 __all__ = ["Scan", "word_beginnings"]
 

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from monitor.match import Matcher, _form
+from monitor.match import Matcher
 from monitor.models import Item, Watchlist
 from monitor.query import analyse_field
+from monitor.wordforms import _form
 
 K = TypeVar("K")  # what a ranked count is of: a word, a phrase, a NEAR pair
 

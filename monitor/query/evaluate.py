@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from monitor.match import _SENTENCE_BREAK_RE as _MATCH_BREAK_RE
-from monitor.match import _form as word_form
-from monitor.match import tokenize
 from monitor.query.syntax import (
     _AGE_RE,
     And,
@@ -27,6 +24,9 @@ from monitor.query.syntax import (
     Word,
     cutoff,
 )
+from monitor.wordforms import _SENTENCE_BREAK_RE as _MATCH_BREAK_RE
+from monitor.wordforms import _form as word_form
+from monitor.wordforms import tokenize
 
 if TYPE_CHECKING:
     from monitor.models import Item

@@ -13,8 +13,8 @@ from typing import Literal, Union
 
 from monitor import timefmt
 from monitor.errors import MonitorError
-from monitor.match import _form as word_form
-from monitor.match import tokenize
+from monitor.wordforms import _form as word_form
+from monitor.wordforms import tokenize
 
 MAX_QUERY_LENGTH = 2000
 MAX_DEPTH = 32  # nested parentheses and negations

@@ -330,7 +330,7 @@ def test_prefilter_keeps_ukrainian_matches(lemmas: list[str], data: st.DataObjec
     )
 )
 def test_prefilter_passes_every_word_whose_stem_is_a_term_stem(words: list[str]) -> None:
-    from monitor.match import _Prefilter, _stemmer
+    from monitor.wordforms import _Prefilter, _stemmer
 
     words += ["hoping", "axing", "crying", "cying", "aing", "abbiliti", "dying", "skies"]
     for word in words:
