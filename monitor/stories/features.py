@@ -4,7 +4,8 @@ Words are normalised by :func:`monitor.match.normalise_token` (Ukrainian lemmas,
 stems), never re-analysed here. Everything is computed once per item (:func:`features`) and
 cached per surface word, so indexing a poll's items costs about a dictionary lookup a word.
 The pair rules that keep near misses apart (:func:`conflict`) live here too: they look only
-at two items' features.
+at two items' features. Names across scripts are in :mod:`monitor.stories.names`, numbers with
+units in :mod:`monitor.stories.quantities`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from monitor.match import normalise_token, tokenize
 from monitor.models import Item
+from monitor.stories.names import common_skeletons, name_skeletons
+from monitor.stories.quantities import CURRENCY, NUM_UNIT, number_value, unit_id
 from monitor.text import one_line
 
 _EN_STOP = frozenset(
@@ -42,159 +45,16 @@ _UK_STOP = frozenset(
 близько млн млрд тис
 """.split()
 )
-_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _NUMBER_TOKEN = re.compile(r"\d")
 _CYRILLIC_LETTERS = re.compile(r"[а-яёіїєґА-ЯЁІЇЄҐ]")
 _LATIN_LETTERS = re.compile(r"[a-zA-Z]")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
-# A number (thousands grouped by commas, spaces or dots; a decimal part) and the word after it.
-_NUM_UNIT = re.compile(
-    r"(?<![\w.,])([$€£₴]?)(\d{1,3}(?:[ \u00a0\u202f,.]\d{3})+|\d+)(?:[.,](\d+))?\s*"
-    r"(%|[^\W\d_]+(?:['’ʼ][^\W\d_]+)?)?",
-    re.UNICODE,
-)
-# Units, by English stem or Ukrainian lemma/abbreviation -> one id across the two languages.
-_UNITS = {
-    "million": "e6",
-    "mln": "e6",
-    "m": "e6",
-    "мільйон": "e6",
-    "млн": "e6",
-    "billion": "e9",
-    "bn": "e9",
-    "b": "e9",
-    "мільярд": "e9",
-    "млрд": "e9",
-    "thousand": "e3",
-    "тисяча": "e3",
-    "тис": "e3",
-    "drone": "drone",
-    "uav": "drone",
-    "дрон": "drone",
-    "безпілотник": "drone",
-    "бпла": "drone",
-    "tank": "tank",
-    "танк": "tank",
-    "missil": "missile",
-    "rocket": "missile",
-    "ракета": "missile",
-    "km": "km",
-    "kilomet": "km",
-    "км": "km",
-    "кілометр": "km",
-    "%": "pct",
-    "percent": "pct",
-    "відсоток": "pct",
-    "euro": "eur",
-    "eur": "eur",
-    "євро": "eur",
-    "dollar": "usd",
-    "usd": "usd",
-    "долар": "usd",
-    "hryvnia": "uah",
-    "uah": "uah",
-    "гривня": "uah",
-    "грн": "uah",
-    "shell": "shell",
-    "снаряд": "shell",
-    "aircraft": "aircraft",
-    "jet": "aircraft",
-    "plane": "aircraft",
-    "літак": "aircraft",
-    "soldier": "troops",
-    "troop": "troops",
-    "servicemen": "troops",
-    "військовий": "troops",
-    "peopl": "people",
-    "людина": "people",
-    "особа": "people",
-}
-_CURRENCY = {"$": "usd", "€": "eur", "£": "gbp", "₴": "uah"}
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|yclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl|ref|ref_src|"
     r"spm|cmpid|at_medium|at_campaign|rss|from)$",
     re.IGNORECASE,
 )
 _TITLE_NOISE = re.compile(r"[^\w\s]+", re.UNICODE)
-# Ukrainian -> Latin (the 2010 national system, simplified), then a skeleton that forgives
-# the usual spelling differences of names between the two languages.
-_TRANSLIT = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "h",
-        "ґ": "g",
-        "д": "d",
-        "е": "e",
-        "є": "ie",
-        "ж": "zh",
-        "з": "z",
-        "и": "y",
-        "і": "i",
-        "ї": "i",
-        "й": "i",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "kh",
-        "ц": "ts",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "shch",
-        "ь": "",
-        "ю": "iu",
-        "я": "ia",
-        "'": "",
-        "’": "",
-        "ʼ": "",
-        "ё": "io",
-        "ы": "y",
-        "э": "e",
-        "ъ": "",
-    }
-)
-_SKELETON_PAIRS = (
-    ("shch", "s"),
-    ("d", "t"),
-    ("kh", "h"),
-    ("zh", "z"),
-    ("ts", "c"),
-    ("ch", "c"),
-    ("sh", "s"),
-    ("ck", "k"),
-    ("ph", "f"),
-    ("w", "v"),
-    ("q", "k"),
-    ("x", "ks"),
-    ("c", "k"),
-    ("g", "h"),
-    ("j", "i"),
-)
-# Capitalised words in nearly every item here, which would make every pair share an anchor.
-_COMMON_NAMES = """Ukraine Ukrainian Україна Russia Russian Росія Minister Ministry Міністр
-Міністерство President Президент Defence Defense Оборона Forces Сили General Генеральний Staff
-Штаб Kyiv Київ Government Уряд Armed ЗСУ Parliament Рада Verkhovna Верховна""".split()
-_common: set[str] = set()
-
-
-def _common_skeletons() -> set[str]:
-    if not _common:
-        for word in _COMMON_NAMES:
-            _common.update(_skeletons_of(word))
-        _common.add("")
-    return _common
-
-
-_VOWELS = re.compile(r"[aeiouy]")
 
 
 def _language(text: str) -> str:
@@ -223,72 +83,6 @@ def canonical_url(url: str) -> str | None:
 def title_key(title: str) -> str | None:
     words = _TITLE_NOISE.sub(" ", one_line(title).casefold()).split()
     return " ".join(words) if len(words) >= 4 else None
-
-
-def _skeleton(latin: str) -> str:
-    s = latin.lower()
-    for a, b in _SKELETON_PAIRS:
-        s = s.replace(a, b)
-    s = s.replace("ie", "e").replace("iu", "u").replace("ia", "a")
-    if not s:
-        return ""
-    s = s[0] + _VOWELS.sub("", s[1:])
-    s = "".join(c for i, c in enumerate(s) if i == 0 or c != s[i - 1])  # doubled letters
-    return s[0] + s[1:].replace("h", "")
-
-
-_skeleton_cache: dict[str, frozenset[str]] = {}
-
-
-def _name_skeletons(word: str) -> frozenset[str]:
-    """Skeletons of a name, for every normal form of it (Ukrainian names inflect); cached."""
-    found = _skeleton_cache.get(word)
-    if found is None:
-        if len(_skeleton_cache) >= _CACHE_LIMIT:
-            _skeleton_cache.clear()
-        found = _skeleton_cache[word] = frozenset(_skeletons_of(word))
-    return found
-
-
-def _skeletons_of(word: str) -> set[str]:
-    lower = word.lower()
-    cyrillic = bool(_CYRILLIC.search(lower))
-    forms = set(normalise_token(word)) if cyrillic else {lower}
-    if not cyrillic and len(lower) > 5 and lower.endswith("s"):
-        forms.add(lower[:-1])  # "Netherlands" / "Нідерланди"
-    out = set()
-    if word.isupper() and len(word) >= 3:  # an acronym: NATO / НАТО, PURL / PURL
-        out.add("=" + lower.translate(_TRANSLIT))
-    for form in forms | {lower}:
-        latin = form.translate(_TRANSLIT) if _CYRILLIC.search(form) else form
-        if latin.isascii() and latin.isalpha():
-            sk = _skeleton(latin)
-            if len(sk) > 3:
-                out.add(sk)
-    return out
-
-
-def _number(whole: str, decimals: str | None, language: str) -> str | None:
-    digits = re.sub(r"[ \u00a0\u202f,.]", "", whole)
-    if not digits.isdigit():
-        return None
-    if decimals and not (language == "en" and len(decimals) == 3 and "," in whole + ","):
-        value = f"{int(digits)}.{decimals.rstrip('0')}".rstrip(".")
-    else:
-        value = str(int(digits + (decimals or "")))
-    return value
-
-
-def _unit(word: str | None, language: str) -> str | None:
-    if not word:
-        return None
-    lower = word.lower()
-    if lower in _UNITS:
-        return _UNITS[lower]
-    for form in sorted(normalise_token(word)):
-        if form in _UNITS:
-            return _UNITS[form]
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,20 +177,20 @@ def features(item: Item) -> Features:
     skeletons: set[str] = set()
     for text in (title, lead):
         lang = _language(text) if text is lead else language
-        for m in _NUM_UNIT.finditer(text):
-            value = _number(m[2], m[3], lang)
+        for m in NUM_UNIT.finditer(text):
+            value = number_value(m[2], m[3], lang)
             if value is None:
                 continue
             (numbers if text is title else lead_numbers).add(value)
-            unit = _unit(m[4], lang)
+            unit = unit_id(m[4], lang)
             if unit:
                 quantities.add(f"{value}|{unit}")
             if m[1]:
-                quantities.add(f"{value}|{_CURRENCY[m[1]]}")
+                quantities.add(f"{value}|{CURRENCY[m[1]]}")
     for word in title_tokens + lead_tokens:
         if word[:1].isupper() and not _NUMBER_TOKEN.search(word) and _significant(word):
-            skeletons.update(_name_skeletons(word))
-    skeletons -= _common_skeletons()
+            skeletons.update(name_skeletons(word))
+    skeletons -= common_skeletons()
     return Features(
         language=language,
         words=tuple(words),
