@@ -17,7 +17,8 @@ anything else it returns None and the caller uses feedparser:
 
 Entries come back as plain dicts with the keys :func:`monitor.parse.feed._entry_item` reads,
 filled as feedparser fills them: links joined to the final URL with feedparser's own
-``_urljoin``, dates parsed from the raw strings by feedparser's own date parser.
+``_urljoin``, dates read from the raw strings as feedparser's date parser reads them
+(:mod:`monitor.parse.dates`; the key ``published_at`` holds the item's datetime).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from collections.abc import Mapping
 from typing import Any
 from xml.parsers import expat
 
-from feedparser.datetimes import _parse_date
 from feedparser.html import _cp1252
 from feedparser.urls import _urljoin
+
+from monitor.parse.dates import entry_datetime
 
 try:  # an optional accelerator: without it every feed takes feedparser's path
     import feedparser_rs
@@ -89,58 +91,65 @@ class _Scan:
     (expat's ``"namespace local"`` form) and, per entry, the text of the elements that make
     its id, link and dates, read here as feedparser reads them (feedparser-rs drops dates it
     cannot parse and links it cannot parse as URLs; feedparser keeps both). ``unusual`` is
-    set by anything only feedparser reads as feedparser does."""
+    set by anything only feedparser reads as feedparser does.
+
+    The handlers are closures over locals: expat calls them once per element, and this pass
+    costs about as much as feedparser-rs's whole parse."""
 
     def __init__(self, parser: Any) -> None:
-        self._parser = parser
-        self._text: list[str] | None = None  # the text of the element being captured
         self.names: set[str] = set()
         self.unusual = False
         self.entries: list[_EntryScan] = []
-        self._entry_depth = 0  # depth of the open item/entry element, 0 outside one
-        self._depth = 0
+        names_add = self.names.add
+        entries = self.entries
+        state: list[Any] = [None, None]  # [capture buffer or None, the open entry or None]
 
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        self._depth += 1
-        self.names.add(name)
-        if self._text is not None:
-            self.unusual = True  # markup inside a link, id or date
-        if name in ("item", _ATOM_ENTRY):
-            self._entry_depth = self._depth
-            self.entries.append(_EntryScan())
-        elif name == _ATOM_LINK:
-            self._atom_link(attrs)
-        elif self._entry_depth and name in _CAPTURED:
-            if name in self.entries[-1].texts:
-                self.unusual = True  # two of one kind: which wins is feedparser's business
-            if name == "guid":
-                self._guid(attrs)
-            self._text = []
-            self._parser.CharacterDataHandler = self._text.append
+        def start(name: str, attrs: dict[str, str]) -> None:
+            names_add(name)
+            if state[0] is not None:
+                self.unusual = True  # markup inside a link, id or date
+            if name in _ENTRY_NAMES:
+                state[1] = entry = _EntryScan()
+                entries.append(entry)
+            elif name == _ATOM_LINK:
+                self._atom_link(attrs, state[1])
+            elif name in _CAPTURED and state[1] is not None:
+                entry = state[1]
+                if name in entry.texts:
+                    self.unusual = True  # two of one kind: which wins is feedparser's business
+                if name == "guid":
+                    self._guid(attrs, entry)
+                buffer: list[str] = []
+                state[0] = buffer
+                parser.CharacterDataHandler = buffer.append
 
-    def end(self, name: str) -> None:
-        if self._text is not None and name in _CAPTURED:
-            self.entries[-1].texts[name] = "".join(self._text).strip()
-            self._text = None
-            self._parser.CharacterDataHandler = None
-        if self._depth == self._entry_depth:
-            self._entry_depth = 0
-        self._depth -= 1
+        def end(name: str) -> None:
+            buffer = state[0]
+            if buffer is not None and name in _CAPTURED:
+                state[1].texts[name] = "".join(buffer).strip()
+                state[0] = None
+                parser.CharacterDataHandler = None
+            if name in _ENTRY_NAMES:
+                # elements nest, so the first entry end after an entry start is its own
+                state[1] = None
 
-    def _guid(self, attrs: dict[str, str]) -> None:
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+
+    def _guid(self, attrs: dict[str, str], entry: _EntryScan) -> None:
         for key, value in attrs.items():
             if key.lower() == "ispermalink":
                 # feedparser ignores the attribute's case, feedparser-rs does not
                 if key != "isPermaLink" or value not in ("true", "false"):
                     self.unusual = True
-                self.entries[-1].permalink = value == "true"
+                entry.permalink = value == "true"
 
-    def _atom_link(self, attrs: dict[str, str]) -> None:
+    def _atom_link(self, attrs: dict[str, str], entry: _EntryScan | None) -> None:
         if "rss" in self.names:  # atom:link in RSS: only rel="self" leaves entries alone
             if attrs.get("rel") != "self":
                 self.unusual = True
             return
-        if not self._entry_depth:
+        if entry is None:
             return
         if "href" not in attrs or any(
             k not in ("href", "rel", "type", "title", "hreflang", "length") for k in attrs
@@ -151,7 +160,7 @@ class _Scan:
         kind = attrs.get("type", "application/atom+xml" if rel == "self" else "text/html")
         kind = _CONTENT_TYPES.get(kind.lower(), kind.lower())
         if rel == "alternate" and kind in ("text/html", "application/xhtml+xml"):
-            self.entries[-1].alternate = attrs["href"]  # feedparser keeps the last one
+            entry.alternate = attrs["href"]  # feedparser keeps the last one
 
 
 class _EntryScan:
@@ -171,6 +180,7 @@ _ATOM_UPDATED = f"{_ATOM} updated"
 _ATOM_ENTRY = f"{_ATOM} entry"
 _ATOM_ID = f"{_ATOM} id"
 _ATOM_LINK = f"{_ATOM} link"
+_ENTRY_NAMES = frozenset({"item", _ATOM_ENTRY})
 _CAPTURED = frozenset(
     {"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED, _ATOM_UPDATED}
 )
@@ -186,8 +196,6 @@ def _scan(body: bytes) -> _Scan | None:
     """The scan of ``body``, or None when it is not well-formed XML."""
     parser = expat.ParserCreate(namespace_separator=" ")
     scan = _Scan(parser)
-    parser.StartElementHandler = scan.start
-    parser.EndElementHandler = scan.end
     try:
         parser.Parse(body, True)
     except expat.ExpatError:
@@ -196,14 +204,17 @@ def _scan(body: bytes) -> _Scan | None:
 
 
 _C1 = re.compile("[\x80-\x9f]")
+_LATIN1_HIGH = re.compile("[\x80-\xff]")
 
 
 def _text(value: str | None) -> str | None:
     """What feedparser makes of every element's text in a UTF-8 document: Latin-1-only text
     that is also valid UTF-8 is "repaired" (publishers who double-encode), and C1 controls
     become their windows-1252 characters."""
-    if not value:
+    if not value or value.isascii():
         return value
+    if _LATIN1_HIGH.search(value) is None:
+        return value  # not Latin-1 (Cyrillic...), and no C1 control: nothing to repair
     try:
         value = value.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
@@ -231,10 +242,6 @@ _ENTITY_LEFT = re.compile("&([A-Za-z0-9_]+);")
 def _link_text(value: str) -> str:
     """feedparser's clean-up of link text (``&amp;`` and ``&name;`` left by double escaping)."""
     return _ENTITY_LEFT.sub(r"&\g<1>", value.replace("&amp;", "&"))
-
-
-def _date(raw: Any) -> Any:
-    return _parse_date(raw) if raw else None
 
 
 def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict[str, Any]] | None:
@@ -302,6 +309,5 @@ def _entry(e: Any, scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
         "content": [{"value": _text(c.value)} for c in (e.content or ())],
         "published": published,
         "updated": updated,
-        "published_parsed": _date(published),
-        "updated_parsed": _date(updated),
+        "published_at": entry_datetime(published, updated),
     }

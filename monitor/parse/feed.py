@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 import functools
 import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from xml.sax import SAXParseException
 
@@ -16,6 +15,7 @@ import feedparser
 import feedparser.mixin
 
 from monitor.models import Item, ParserChoice
+from monitor.parse.dates import struct_to_datetime
 from monitor.parse.fast import fast_entries
 from monitor.parse.items import (
     MAX_SUMMARY,
@@ -32,6 +32,7 @@ from monitor.text import shorten
 _PROLOG_DOCTYPE = re.compile(
     rb"^(?:\xef\xbb\xbf)?(?:\s|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE", re.IGNORECASE | re.DOTALL
 )
+_DOCTYPE_WORD = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _ENTITY_DECL = re.compile(rb"<!ENTITY\b[^>]*>", re.IGNORECASE)
 # Harmless: a named character reference, e.g. <!ENTITY nbsp "&#160;">
 _SAFE_ENTITY = re.compile(
@@ -65,7 +66,9 @@ def _sniff_bytes(body: bytes) -> bytes:
 def screen_xml(body: bytes) -> str | None:
     """Why ``body`` must not be parsed (entity declarations: XXE, billion laughs), or None."""
     data = _sniff_bytes(body)
-    if not _PROLOG_DOCTYPE.match(data):
+    # The prolog pattern backtracks through the whole body when it fails; only a document
+    # holding the word can match it, and almost none does.
+    if _DOCTYPE_WORD.search(data) is None or not _PROLOG_DOCTYPE.match(data):
         return None  # entities can only be declared in a DOCTYPE before the root element
     for decl in _ENTITY_DECL.finditer(data):
         if not _SAFE_ENTITY.fullmatch(decl.group(0)):
@@ -90,15 +93,6 @@ def _memoise_feedparser_urljoin() -> None:
 
 
 _memoise_feedparser_urljoin()
-
-
-def _struct_to_dt(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
 
 
 def _feed_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
@@ -145,7 +139,10 @@ def _entry_item(entry: Any, feed_name: str, now: datetime) -> Item:
         summary_html = entry["content"][0].get("value")
     summary = shorten(html_to_text(summary_html), MAX_SUMMARY)
     link = http_link(entry.get("link"))
-    published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"))
+    if "published_at" in entry:  # the fast path's entries carry the datetime itself
+        published = entry["published_at"]
+    else:
+        published = struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
     if not title:
         title = shorten(summary, 120) if summary else "(untitled)"
     key = (entry.get("id") or "").strip() or link

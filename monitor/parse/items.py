@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Literal
@@ -119,10 +120,14 @@ def html_to_text(s: str | None) -> str:
         return ""
     # Only MAX_SUMMARY characters are kept: never parse more than a bounded prefix.
     s = strip_escapes(s[:MAX_HTML_INPUT])  # before parsing: "\x1b[31m" must not leave "[31m"
+    # From here ``s`` holds no control character, so one_line(x) is " ".join(x.split())
+    # for any x made of its characters; only decoded entities can bring new ones.
+    if "<" not in s and "&" not in s:  # no markup (most titles): nothing to parse
+        return " ".join(s.split())
     if _MARKUP.search(s):
         simple = _simple_markup_text(s)
         if simple is not None:
-            return one_line(simple)
+            return one_line(simple) if "&" in s else " ".join(simple.split())
         parser = _TextExtractor()
         try:
             parser.feed(s)
@@ -130,15 +135,17 @@ def html_to_text(s: str | None) -> str:
             s = "".join(parser.parts)
         except Exception:  # html.parser is lenient; never let odd markup lose the item
             s = re.sub(r"<[^>]*>", " ", s)
-    return one_line(s)
+        return one_line(s)
+    return " ".join(s.split())
 
 
 # A start, end or self-closing tag html.parser reads the obvious way: plain name, attributes
-# with quoted values free of "<" and ">" (or none), no spaces in end tags.
+# with quoted values free of "<" and ">" (or none), no spaces in end tags. Split by it, a
+# fragment gives [text, tag, end-tag name, start-tag name, text, tag, ...].
 _SIMPLE_TAG = re.compile(
-    r"<(?:/([a-zA-Z][a-zA-Z0-9]*)>"
+    r"(<(?:/([a-zA-Z][a-zA-Z0-9]*)>"
     r"|([a-zA-Z][a-zA-Z0-9]*)"
-    r"(?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*\s*/?>)"
+    r"(?:\s+[a-zA-Z_:][-a-zA-Z0-9_:.]*(?:\s*=\s*(?:\"[^\"<>]*\"|'[^'<>]*'))?)*\s*/?>))"
 )
 
 
@@ -148,27 +155,24 @@ def _simple_markup_text(s: str) -> str | None:
     several times faster; None for anything else (comments, CDATA, a lone ``<``, script and
     the other skipped elements), which html.parser then reads.
     tests/functional/test_parse.py checks the two agree on generated markup."""
-    parts: list[str] = []
-    pos = 0
-    for tag in _SIMPLE_TAG.finditer(s):
-        text = s[pos : tag.start()]
-        if "<" in text:
-            return None
-        parts.append(html.unescape(text))
-        pos = tag.end()
-        end_name, name = tag.group(1), tag.group(2)
-        lower = (end_name or name).lower()
+    parts = _SIMPLE_TAG.split(s)
+    texts = parts[::4]
+    if any("<" in text for text in texts):
+        return None
+    unescape: Callable[[str], str] = html.unescape if any("&" in text for text in texts) else str
+    out: list[str] = []
+    for i in range(0, len(parts) - 1, 4):
+        out.append(unescape(parts[i]))
+        end_name = parts[i + 2]
+        lower = (end_name or parts[i + 3]).lower()
         if lower in _SKIP_TAGS:
             return None
         if lower not in _HTML_TAGS:  # "press <ctrl>" stays text, as _TextExtractor keeps it
-            parts.append(f"</{lower}>" if end_name else tag.group(0))
+            out.append(f"</{lower}>" if end_name else parts[i + 1])
         elif lower in _BLOCK_TAGS:
-            parts.append(" ")
-    tail = s[pos:]
-    if "<" in tail:
-        return None
-    parts.append(html.unescape(tail))
-    return "".join(parts)
+            out.append(" ")
+    out.append(unescape(parts[-1]))
+    return "".join(out)
 
 
 def body_digest(body: bytes) -> str:
@@ -181,6 +185,14 @@ def item_id(feed_name: str, key: str) -> str:
     return hashlib.sha1(f"{feed_name}\0{key}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
+# An absolute http(s) URL whose host is plain letters, digits, dots and dashes: urlsplit
+# finds that host, so is_http_url only has to see it is printable and has no space.
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.-]+(?::[0-9]*)?(?:[/?#][^ ]*)?")
+
+
 def http_link(url: str | None) -> str:
+    """``url`` stripped when it is an absolute http(s) URL (:func:`is_http_url`), else ""."""
     url = (url or "").strip()
+    if _PLAIN_HTTP.fullmatch(url) and url.isprintable():
+        return url
     return url if is_http_url(url) else ""

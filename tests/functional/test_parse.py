@@ -14,6 +14,7 @@ from monitor.fetch import fetch, make_client
 from monitor.models import FeedConfig, FeedState, Settings
 from monitor.parse import html_to_text, item_id, parse_feed, parse_page
 from monitor.parse import items as items_module
+from monitor.text import is_http_url, one_line, strip_escapes
 from tests.helpers.feedserver import FeedServer, atom, rss
 
 NOW = datetime(2025, 10, 1, 12, 0, tzinfo=timezone.utc)
@@ -507,3 +508,34 @@ def test_feed_summaries_take_the_simple_markup_shortcut() -> None:
     summary = '<p>Signed <a href="https://e.org/x?a=1&amp;b=2">the deal</a>.</p><p>Two&nbsp;</p>'
     assert items_module._simple_markup_text(summary) == _by_html_parser(summary)
     assert html_to_text(summary) == "Signed the deal. Two"
+
+
+def _reference_html_to_text(s: str) -> str:
+    """html_to_text without its shortcuts: every string through html.parser and one_line."""
+    s = strip_escapes(s[: items_module.MAX_HTML_INPUT])
+    if items_module._MARKUP.search(s):
+        s = _by_html_parser(s)
+    return one_line(s)
+
+
+_NOISE = st.sampled_from(["", "\x1b[31m", "\t", "\n\n", "\u202e", "&#27;", "&#x202e;", "\x85"])
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_markup(), _NOISE, _NOISE)
+def test_html_to_text_shortcuts_give_what_html_parser_gives(s: str, a: str, b: str) -> None:
+    for text in (s, a + s + b, s.replace("<", "&lt;"), s.replace(" ", a)):
+        assert html_to_text(text) == _reference_html_to_text(text)
+
+
+_URLS = st.one_of(
+    st.from_regex(r"\A(https?|HTTP|ftp)://[a-z0-9.:\[\]@-]{0,12}([/?#][ -~\x85\u00a0é]{0,12})?\Z"),
+    st.text(max_size=20),
+)
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(_URLS, st.sampled_from(["", " ", "\t"]))
+def test_the_plain_link_shortcut_agrees_with_is_http_url(url: str, pad: str) -> None:
+    want = url.strip() if is_http_url(url.strip()) else ""
+    assert items_module.http_link(pad + url + pad) == want
