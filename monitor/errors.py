@@ -36,6 +36,12 @@ class HistoryError(MonitorError):
 
     exit_code = 2
 
+    def __init__(self, message: str, *, another: bool = False) -> None:
+        """``another``: the message ends by suggesting another (or a new) history, which
+        each front end says how to choose (the CLI appends `` with --db PATH``)."""
+        super().__init__(message)
+        self.another = another
+
 
 def error_line(error: BaseException) -> str:
     """One line for the user, whatever the exception."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from monitor import timefmt
 from monitor.config import load_config
-from monitor.errors import ConfigError, MonitorError, error_line
+from monitor.errors import ConfigError, HistoryError, MonitorError, error_line
 from monitor.models import Config, Item
 from monitor.paths import default_config_path
 from monitor.text import one_line
@@ -45,6 +45,8 @@ def report(error: MonitorError) -> int:
     if isinstance(error, ConfigError):
         for problem in error.problems:
             err(problem)
+    elif isinstance(error, HistoryError) and error.another:
+        err(f"{error_line(error)} with --db PATH")
     else:
         err(error_line(error) if error.field is None else described(error))
     return error.exit_code

@@ -4,9 +4,11 @@ What callers use lives here: :class:`History` (the item store, safe to share bet
 processes), :func:`open_history` (which file a config names), :class:`OrjsonStorage`
 (TinyDB access for scripts) and :func:`atomic_write` (the one durable file replace).
 
-Modules by concern: ``store`` (History and its transactions), ``format`` (the TinyDB file
-format), ``files`` (atomic writes, the lock, the ``.bak``), ``memory`` (the GC policy
-for large item lists).
+Modules by concern: ``store`` (History: what callers use), ``sync`` (loading, catching
+up, journal appends, compaction), ``contents`` (the tables in memory, item decoding),
+``format`` (the TinyDB file, read and written in chunks), ``journal`` (the append-only
+change log), ``sidecar`` (the ids and order of a snapshot), ``files`` (atomic writes, the
+lock, the ``.bak``), ``memory`` (the GC policy for large item lists).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from pathlib import Path
 from monitor.models import Config
 from monitor.paths import default_history_path
 
+from .contents import SCHEMA_VERSION
 from .files import atomic_write, backup_path
-from .format import SCHEMA_VERSION, OrjsonStorage
+from .format import OrjsonStorage
 from .store import DEFAULT_LOCK_TIMEOUT, History
 
 __all__ = [

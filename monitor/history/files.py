@@ -137,7 +137,8 @@ class HistoryLock:
         except OSError as exc:
             raise HistoryError(
                 f"cannot lock history {self.path} ({self.lock_path}: {exc.strerror or exc}); "
-                "check the directory's permissions or use another history with --db PATH"
+                "check the directory's permissions or use another history",
+                another=True,
             ) from None
         try:
             yield

@@ -86,7 +86,8 @@ def read_records(data: bytes, start: int, path: Path) -> Tail:
             raise HistoryError(
                 f"history journal {path} has a record from a newer monitor (schema {version!r}; "
                 f"this one reads up to {JOURNAL_VERSION}); it was left untouched. "
-                "Upgrade monitor or use another history with --db PATH"
+                "Upgrade monitor or use another history",
+                another=True,
             )
         records.append(record)
         at += head + length

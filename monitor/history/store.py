@@ -3,21 +3,8 @@
 On disk a history is a snapshot (the TinyDB file, :mod:`.format`) and a journal beside it
 (:mod:`.journal`). TinyDB reads and rewrites the whole file on every operation, which is
 quadratic for tens of thousands of items, so :class:`History` does not go through TinyDB:
-it keeps each item once, as an :class:`Item`, and writes changes itself. Every change is
-one transaction:
-
-1. take ``<history>.lock`` (:class:`.files.HistoryLock`);
-2. catch up: reload if another process replaced the snapshot (a compaction), else replay
-   the journal records appended since we last looked (by offset);
-3. apply the change to the items in memory;
-4. append ONE journal record with what changed, ``fsync`` it.
-
-When the journal passes :data:`COMPACT_BYTES` (or a quarter of the snapshot), or on
-:meth:`History.compact`, the journal is folded into a new snapshot: ``<history>.bak``
-becomes the old snapshot (a hard link, so it costs nothing; ``<history>.journal.bak`` its
-journal), the new snapshot is written with :func:`.files.atomic_write` under a new
-generation, then a fresh journal of that generation replaces the old one. A kill at any
-point leaves a snapshot and a journal that together hold every acknowledged write.
+it keeps each item once, as an :class:`Item`, and writes changes itself, one journal
+record per change (how the memory and the files are kept in step: :mod:`.sync`).
 
 A history written before the journal existed (schema 1) opens as it is and is upgraded
 by a compaction at its first write. A file that cannot be used (corrupt, foreign, newer
@@ -27,42 +14,27 @@ schema, unreadable) raises :class:`HistoryError` and is never written over.
 from __future__ import annotations
 
 import os
-import secrets
-import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from monitor.errors import HistoryError
 from monitor.models import FeedState, Item, from_iso, to_iso
 
-from . import memory
-from .files import HistoryLock, Stamp, atomic_write, backup_path, keep_backup, stamp
-from .format import (
-    SCHEMA_VERSION,
-    Contents,
-    normalise_times,
-    read_contents,
-    read_head,
-    read_ids,
-    write_ids,
-)
-from .journal import JOURNAL_VERSION, Journal, encode
+from .contents import SCHEMA_VERSION, normalise_times
+from .files import backup_path
+from .journal import Journal
+from .sync import COMPACT_BYTES, DEFAULT_LOCK_TIMEOUT, IDLE_COMPACT_BYTES, Synced
 
 __all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "History"]
 
-DEFAULT_LOCK_TIMEOUT = 15.0  # seconds; a poll holds the lock for well under a second
-COMPACT_BYTES = 8 << 20  # fold the journal into the snapshot past this size (or 1/4 snapshot)
-IDLE_COMPACT_BYTES = 1 << 20  # ...or past this one when poll --loop is idle
+_by_time = attrgetter("time")
 PRUNE_EVERY = timedelta(hours=12)  # an ids-only history (a poll) prunes at most this often
 
-T = TypeVar("T")
-Record = dict[str, Any]
 
-
-class History:
+class History(Synced):
     """The item history of one file, safe to share between processes.
 
     Items are kept as live :class:`Item` objects: treat them as read-only and change them
@@ -79,31 +51,14 @@ class History:
         create: bool = True,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         ids_only: bool = False,
+        head: int = 0,
     ) -> None:
-        # The real file: a symlinked history stays a symlink (we replace its target).
-        self.path = Path(os.path.realpath(Path(path).expanduser()))
-        self._lock = HistoryLock(self.path, lock_timeout)
-        self.lock_path = self._lock.lock_path
-        self.lock_timeout = lock_timeout
-        self._mutex = threading.RLock()
-        self._data = Contents()
-        self._items = self._data.items  # item id -> Item: every item is held once, here
-        self._sorted: list[Item] | None = None
-        self._stamp: Stamp | None = None  # the snapshot we hold
-        self._journal = Journal(self.path)
-        self._journal_ino: int | None = None  # the journal of our snapshot's generation...
-        self._journal_end = 0  # ...and where its last whole record we applied ends
-        self._journal_seen: tuple[int, int] | None = None  # (inode, size) at our last look
-        self._tx: Record = {}  # the record of the transaction under way
-        # ids_only: hold the item ids, not the items (what a poll needs to tell new from
-        # known), until something needs the items; then the whole history is loaded.
-        self._lazy = ids_only
-        self._ids: set[str] | None = None
+        super().__init__(path, lock_timeout=lock_timeout, ids_only=ids_only, head=head)
         if not os.path.lexists(self.path):
             if not create:
                 raise HistoryError(
-                    f"history {self.path} does not exist; "
-                    "check the path or start a new one with --db PATH"
+                    f"history {self.path} does not exist; check the path or start a new history",
+                    another=True,
                 )
             self._create()
         self._load()
@@ -116,12 +71,22 @@ class History:
         create: bool = True,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         ids_only: bool = False,
+        head: int = 0,
     ) -> History:
         """Open the history at ``path``, creating it (and its directories) if missing.
 
         ``ids_only``: load only the item ids (``in``, ``len``, :meth:`commit`,
-        :meth:`feed_states` need no more); anything that needs the items loads them."""
-        return cls(path, create=create, lock_timeout=lock_timeout, ids_only=ids_only)
+        :meth:`feed_states` need no more); anything that needs the items loads them.
+
+        ``head=N``: load only the newest N items or more (the front of the snapshot,
+        which a compaction writes newest first, and the journal), in a few milliseconds
+        at any size; :meth:`newest`, :meth:`feed_states` and :attr:`matcher_signature`
+        answer from them, :attr:`loaded` is False, and :meth:`load_rest` (call it in a
+        worker thread) reads the rest. Anything else that needs every item (``items()``,
+        ``len``, ``in``, ``get``, every write) waits for the rest first. A snapshot not
+        known to be newest first (one written by an older monitor, or by TinyDB) is read
+        whole at once, as without ``head``."""
+        return cls(path, create=create, lock_timeout=lock_timeout, ids_only=ids_only, head=head)
 
     def __repr__(self) -> str:
         return f"History({str(self.path)!r}, items={len(self._items)})"
@@ -129,9 +94,13 @@ class History:
     # -- reading -------------------------------------------------------------------------
 
     def __len__(self) -> int:
+        if self._partial:
+            self._full()
         return len(self._ids) if self._ids is not None else len(self._items)
 
     def __contains__(self, item_id: object) -> bool:
+        if self._partial:
+            self._full()
         if self._ids is not None:
             return item_id in self._ids
         return item_id in self._items
@@ -140,12 +109,17 @@ class History:
         """Every item, newest first (by :attr:`Item.time`)."""
         self._full()
         with self._mutex:
-            if self._sorted is None:
-                with memory.gc_paused():
-                    self._sorted = sorted(
-                        self._items.values(), key=attrgetter("time"), reverse=True
-                    )
-            return list(self._sorted)
+            return list(self._newest_first())
+
+    def newest(self, n: int) -> list[Item]:
+        """The newest ``n`` items, newest first, without waiting for a head-only open to
+        finish loading (exact: a head-only open holds at least these)."""
+        with self._mutex:
+            if self._ids is not None:
+                self._full()
+            if self._partial:
+                return sorted(self._items.values(), key=_by_time, reverse=True)[: max(n, 0)]
+            return self._newest_first()[: max(n, 0)]
 
     def get(self, item_id: str) -> Item | None:
         self._full()
@@ -170,25 +144,20 @@ class History:
         """How much of the journal holds changes not yet folded into the snapshot."""
         return self._journal_end if self._journal_ino is not None else 0
 
-    def changed_on_disk(self) -> bool:
-        """Whether another process wrote since we last looked (two cheap ``stat`` calls)."""
-        try:
-            if stamp(os.stat(self.path)) != self._stamp:
-                return True
-        except OSError:
-            return True
-        return self._journal.stat() != self._journal_seen
-
     def refresh(self) -> bool:
-        """Catch up with what other processes wrote since; True if anything changed here."""
+        """Catch up with what other processes wrote since; True if anything changed here.
+
+        A head-only history catches up when it loads the rest."""
         with self._mutex:
-            if not self.changed_on_disk():
+            if self._partial or not self.changed_on_disk():
                 return False
             return self._catch_up()
 
     def compact_when_idle(self) -> bool:
         """Compact if the journal holds more than :data:`IDLE_COMPACT_BYTES` (``poll --loop``
         between cycles): a lower bar than during writes, never a rewrite per poll."""
+        if self._partial:
+            self.load_rest()
         with self._mutex:
             if self.journal_bytes < IDLE_COMPACT_BYTES and not self.changed_on_disk():
                 return False
@@ -413,194 +382,6 @@ class History:
     def _set_meta(self, **fields: Any) -> None:
         self._data.set_meta(fields)
         self._tx.setdefault("meta", {}).update(fields)
-
-    @property
-    def _head_size(self) -> int:
-        return len(encode({"v": JOURNAL_VERSION, "gen": self._gen or ""}))
-
-    @property
-    def _gen(self) -> str | None:
-        gen = self._data.meta_doc().get("journal")
-        return gen if isinstance(gen, str) and gen else None
-
-    def _transaction(self, change: Callable[[], T], *, compact: bool = True) -> T:
-        """Lock, catch up with the files, apply ``change`` in memory, append what changed."""
-        with self._mutex, self._lock.held():
-            if self.changed_on_disk():
-                self._catch_up()
-            self._tx = {}
-            try:
-                result = change()
-                if self._tx:
-                    self._append(self._tx)
-                    if compact and self._journal_end > max(COMPACT_BYTES, self._stamp_size() // 4):
-                        self._compact()
-            except BaseException:
-                # Memory may now be ahead of the files: reload from them next time.
-                self._stamp = None
-                raise
-            finally:
-                self._tx = {}
-            return result
-
-    def _stamp_size(self) -> int:
-        return self._stamp[1] if self._stamp is not None else 0
-
-    def _append(self, tx: Record) -> None:
-        """Append one record (the caller holds the lock and has caught up)."""
-        if self._gen is None or self._data.schema < SCHEMA_VERSION:
-            self._compact()  # a history from before the journal: upgrade it first
-        try:
-            if self._journal_ino is None:  # none yet, or one a compaction already folded in
-                self._journal_ino = self._journal.start(self._gen or "")
-                self._journal_end = self._head_size
-            ino, end = self._journal.append(
-                [encode({"v": JOURNAL_VERSION, **tx})], self._journal_end
-            )
-        except OSError as exc:
-            raise HistoryError(
-                f"cannot write history journal {self._journal.path} ({exc.strerror or exc}); "
-                "the change was not saved"
-            ) from None
-        if ino != self._journal_ino:  # replaced under us despite the lock: never append blind
-            self._stamp = None
-            raise HistoryError(
-                f"history journal {self._journal.path} was replaced while locked; try again"
-            )
-        self._journal_end = end
-        self._journal_seen = (ino, end)
-
-    def _compact(self) -> None:
-        """Fold everything into a new snapshot of a new generation (the caller holds the lock)."""
-        self._full()
-        gen = secrets.token_hex(8)
-        self._data.set_meta({"schema": SCHEMA_VERSION, "journal": gen})
-        if self._stamp is not None:  # the files we are replacing are the ones we read and checked
-            keep_backup(self.path)
-            if self._journal_ino is not None:
-                keep_backup(self._journal.path)
-        try:
-            self._stamp = atomic_write(self.path, self._data.chunks())
-            self._data.schema = SCHEMA_VERSION
-            write_ids(self.path, gen, self._stamp, list(self._items))
-            self._journal_ino = self._journal.start(gen)
-        except OSError as exc:
-            self._stamp = None
-            raise HistoryError(
-                f"cannot write history {self.path} ({exc.strerror or exc}); "
-                "the previous version was left intact"
-            ) from None
-        self._journal_end = self._head_size
-        self._journal_seen = (self._journal_ino, self._journal_end)
-
-    def _create(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HistoryError(
-                f"cannot create the directory of history {self.path} ({exc.strerror or exc})"
-            ) from None
-        with self._mutex, self._lock.held():
-            if os.path.lexists(self.path):  # another process created it meanwhile
-                return
-            data = Contents()
-            gen = secrets.token_hex(8)
-            data.set_meta({"journal": gen})
-            try:
-                atomic_write(self.path, data.chunks())
-                self._journal.start(gen)
-            except OSError as exc:
-                raise HistoryError(
-                    f"cannot create history {self.path} ({exc.strerror or exc})"
-                ) from None
-
-    def _catch_up(self) -> bool:
-        """Reload after a compaction elsewhere, else replay the journal's new records."""
-        try:
-            replaced = stamp(os.stat(self.path)) != self._stamp
-        except OSError:
-            replaced = True
-        if replaced:
-            self._load()
-            return True
-        return self._replay()
-
-    def _replay(self) -> bool:
-        """Apply the journal records appended since our offset; True if any were."""
-        got = self._journal.read_from(self._journal_ino, self._journal_end)
-        if got is None:
-            self._journal_seen = None
-            if self._journal_ino is not None:  # our journal vanished (moved aside by hand)
-                self._journal_ino, self._journal_end = None, 0
-            return False
-        ino, tail = got
-        records = tail.records
-        if ino != self._journal_ino:  # a new journal: ours only if its head names our snapshot
-            if not records or records[0].get("gen") != self._gen or self._gen is None:
-                self._journal_ino, self._journal_end = None, 0  # stale: already folded in
-                self._journal_seen = (ino, tail.size)
-                return False
-            records = records[1:]
-        self._journal_ino, self._journal_end = ino, tail.end
-        self._journal_seen = (ino, tail.size)
-        if not records:
-            return False
-        with memory.gc_paused():
-            if self._ids is not None:
-                for record in records:
-                    self._data.apply_ids(record, self._ids)
-            else:
-                for record in records:
-                    self._data.apply(record)
-        self._sorted = None
-        return True
-
-    def _full(self) -> None:
-        """Load the items of an ids-only history (once; everything after works as usual)."""
-        if self._ids is None:
-            return
-        with self._mutex:
-            if self._ids is not None:
-                self._lazy = False
-                self._load()
-
-    def _load_ids(self) -> bool:
-        """The ids-only load: the head of the snapshot, its ids sidecar, the journal."""
-        head = read_head(self.path)
-        if head is None:
-            return False
-        data, version = head
-        ids = read_ids(self.path, data.meta_doc().get("journal"), version)
-        if ids is None:
-            return False
-        self._data, self._items, self._ids = data, data.items, set(ids)
-        self._stamp, self._sorted = version, None
-        self._journal_ino, self._journal_end, self._journal_seen = None, 0, None
-        self._replay()
-        return True
-
-    def _load(self) -> None:
-        """Read the snapshot and the journal, and rebuild the in-memory state from them."""
-        with self._mutex:
-            if self._lazy and self._load_ids():
-                return
-            self._ids = None
-            try:
-                big = memory.is_big(os.stat(self.path).st_size)
-            except OSError:
-                big = False  # read_contents words the error
-            if big:
-                memory.before_big_load()
-            with memory.gc_paused():
-                data, version = read_contents(self.path)
-                old = self._data
-                self._data, self._items = data, data.items
-                self._stamp, self._sorted = version, None
-                self._journal_ino, self._journal_end, self._journal_seen = None, 0, None
-                memory.release(old.items)
-                self._replay()
-            if big:
-                memory.after_big_load()
 
 
 def backups(path: Path) -> list[Path]:

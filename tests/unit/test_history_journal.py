@@ -13,6 +13,7 @@ import pytest
 from monitor.errors import HistoryError
 from monitor.history import History
 from monitor.history import store as history_store
+from monitor.history import sync as history_sync
 from monitor.history.journal import encode
 from monitor.models import FeedState, Item, Match
 
@@ -199,7 +200,7 @@ def test_a_journal_already_folded_in_by_a_killed_compaction_is_not_replayed(path
 def test_the_journal_is_compacted_once_it_passes_the_threshold(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(history_store, "COMPACT_BYTES", 20_000)
+    monkeypatch.setattr(history_sync, "COMPACT_BYTES", 20_000)
     history = History.open(path)
     for n in range(60):
         history.add_items([make_item(n)])

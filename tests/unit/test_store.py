@@ -359,7 +359,7 @@ def test_truncated_history_names_the_position_and_the_backup(path: Path) -> None
         History.open(path)
     assert str(caught.value) == (
         f"history {path} is not valid JSON (unexpected end of data at line 1 column {len(truncated) + 1}); "
-        f"it was left untouched. Restore it from {path}.bak or start a new one with --db PATH"
+        f"it was left untouched. Restore it from {path}.bak or start a new history"
     )
     assert path.read_bytes() == truncated
 
