@@ -9,6 +9,10 @@ One :func:`fetch` never raises for network trouble: it returns a :class:`FetchRe
   more than the cap (``settings.max_body_bytes``; gzip bombs are cut off);
 * a redirect cap (``settings.max_redirects``);
 * conditional GET (ETag / Last-Modified) and Retry-After.
+
+The body is read by :mod:`monitor.response_body`, sniffed by :mod:`monitor.sniff`; the
+feed's next state (backoff, Retry-After) is :mod:`monitor.feed_state`'s. Their public names
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -16,18 +20,19 @@ from __future__ import annotations
 import asyncio
 import importlib
 import re
-import zlib
 from collections import defaultdict
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from monitor.feed_state import backoff_delay, next_state, parse_retry_after, validator
 from monitor.models import FeedConfig, FeedState, Settings, utcnow
+from monitor.response_body import BadEncoding, TooLarge, read_body
+from monitor.sniff import discover_feeds, looks_like_html
 from monitor.text import clip
 
 # httpx imports its transport (httpcore, h11, anyio's asyncio backend) on the first request.
@@ -60,11 +65,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.5, */*;q=0.1"
 )
-BACKOFF_BASE = 60.0  # seconds after the first failure
-BACKOFF_CAP = 6 * 3600.0
-RETRY_AFTER_CAP = 24 * 3600.0
-_CHUNK = 64 * 1024
-_MAX_VALIDATOR = 1024  # characters of an ETag or Last-Modified kept
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -119,14 +119,6 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _BadEncoding(Exception):
-    pass
-
-
 def _fmt_seconds(seconds: float) -> str:
     return f"{seconds:g}s"
 
@@ -137,180 +129,6 @@ def _fmt_size(n: int) -> str:
     if n >= 1024:
         return f"{n / 1024:.1f} KB"
     return f"{n} bytes"
-
-
-def _validator(value: str | None) -> str | None:
-    """An ETag / Last-Modified worth keeping and sending back: printable ASCII, bounded.
-
-    httpx refuses to send anything else (UnicodeEncodeError), so it is dropped instead.
-    """
-    if value and len(value) <= _MAX_VALIDATOR and value.isascii() and value.isprintable():
-        return value
-    return None
-
-
-class _Decoder:
-    """Incremental gzip/deflate decoder that never produces more than ``cap`` bytes."""
-
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
-        self._obj: zlib._Decompress | None = None
-        self._done = False  # trailing junk seen after the last member: ignore the rest
-
-    def _new(self, first_bytes: bytes) -> zlib._Decompress:
-        if self.encoding == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        # "deflate" is zlib-wrapped per RFC, but some servers send raw deflate.
-        if (
-            first_bytes
-            and (first_bytes[0] & 0x0F) == 8
-            and (len(first_bytes) < 2 or ((first_bytes[0] << 8) | first_bytes[1]) % 31 == 0)
-        ):
-            return zlib.decompressobj(zlib.MAX_WBITS)
-        return zlib.decompressobj(-zlib.MAX_WBITS)
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        """Decode ``data``; raise _TooLarge as soon as output would exceed ``room`` bytes."""
-        out = bytearray()
-        while data and not self._done:
-            if self._obj is None:
-                self._obj = self._new(data)
-            try:
-                chunk = self._obj.decompress(data, room - len(out) + 1)
-            except zlib.error as exc:
-                raise _BadEncoding(f"corrupt {self.encoding} data ({exc})") from None
-            out += chunk
-            if len(out) > room:
-                raise _TooLarge
-            if self._obj.unconsumed_tail:
-                data = self._obj.unconsumed_tail
-                if not chunk:  # no progress possible
-                    raise _TooLarge
-                continue
-            if self._obj.eof:
-                data = self._obj.unused_data  # a further gzip member, or trailing junk
-                self._obj = None
-                if data and (self.encoding != "gzip" or not data.startswith(b"\x1f\x8b")):
-                    self._done = True  # trailing junk or padding after the last member
-                    break
-                continue
-            break
-        return bytes(out)
-
-    def flush(self, room: int) -> bytes:
-        if self._obj is None:
-            return b""
-        out = self._obj.flush(room + 1) if room >= 0 else b""
-        if len(out) > room:
-            raise _TooLarge
-        return out
-
-
-async def _read_body(response: httpx.Response, cap: int) -> bytes:
-    """Read and decode the body, raising _TooLarge as soon as it exceeds ``cap`` bytes."""
-    encodings = [
-        e.strip().lower()
-        for e in response.headers.get("content-encoding", "").split(",")
-        if e.strip() and e.strip().lower() != "identity"
-    ]
-    if len(encodings) > 1:
-        raise _BadEncoding(f"unsupported Content-Encoding {', '.join(encodings)}")
-    decoder: _Decoder | None = None
-    if encodings:
-        name = {"x-gzip": "gzip"}.get(encodings[0], encodings[0])
-        if name not in ("gzip", "deflate"):
-            raise _BadEncoding(f"unsupported Content-Encoding {encodings[0]}")
-        decoder = _Decoder(name)
-    else:
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > cap:
-            raise _TooLarge
-    body = bytearray()
-    async for raw in response.aiter_raw(_CHUNK):
-        if decoder is None:
-            body += raw
-        else:
-            body += decoder.feed(raw, cap - len(body))
-        if len(body) > cap:
-            raise _TooLarge
-    if decoder is not None:
-        body += decoder.flush(cap - len(body))
-    return bytes(body)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
-    """A Retry-After header (delta seconds or HTTP-date) as a time, capped at 24 h from now."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():  # "²".isdigit() is True too
-        delay = float(value)
-    else:
-        try:
-            when = parsedate_to_datetime(value)  # raises ValueError on a bad date (3.10+)
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            delay = (when - now).total_seconds()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-    delay = min(max(delay, 0.0), RETRY_AFTER_CAP)
-    return now + timedelta(seconds=delay)
-
-
-_HTML_START = re.compile(
-    rb"^(?:\s|<\?xml.*?\?>|<!--.*?-->)*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])",
-    re.IGNORECASE | re.DOTALL,
-)
-_FEED_ROOT = re.compile(rb"<(?:[\w.-]+:)?(?:rss|feed|rdf)[\s>/]", re.IGNORECASE)
-_XML_START = re.compile(rb"^\s*<\?xml[\s?]", re.IGNORECASE)
-
-
-def looks_like_html(body: bytes, content_type: str = "") -> bool:
-    """True when ``body`` is an HTML page rather than an RSS/Atom/RDF document.
-
-    The body decides first (servers often label feeds ``text/html``); the content type
-    only tips an undecided body.
-    """
-    head = body[:8192]
-    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
-        if head.startswith(bom):
-            head = head[len(bom) :]
-            break
-    if b"\0" in head[:64]:  # UTF-16: decode just enough to sniff
-        try:
-            head = head.decode("utf-16", errors="ignore").encode("utf-8")
-        except UnicodeError:
-            pass
-    if _HTML_START.match(head):
-        return True
-    if _FEED_ROOT.search(head) or _XML_START.match(head):
-        return False
-    return "html" in content_type.lower()
-
-
-def discover_feeds(body: bytes, base_url: str) -> list[str]:
-    """Feed URLs advertised with ``<link rel="alternate" type="application/rss+xml|atom+xml">``."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    tree = LexborHTMLParser(body[: 2 * 1024 * 1024])
-    base = base_url
-    base_node = tree.css_first("base[href]")
-    if base_node is not None:
-        base = urljoin(base_url, (base_node.attributes.get("href") or "").strip())
-    found: list[str] = []
-    for node in tree.css("link"):
-        attrs = node.attributes
-        rel = (attrs.get("rel") or "").lower().split()
-        kind = (attrs.get("type") or "").lower().split(";")[0].strip()
-        href = (attrs.get("href") or "").strip()
-        if "alternate" not in rel or not href:
-            continue
-        if kind not in ("application/rss+xml", "application/atom+xml", "application/rdf+xml"):
-            continue
-        url = urljoin(base, href)
-        if urlsplit(url).scheme in ("http", "https") and url not in found:
-            found.append(url)
-    return found
 
 
 def _error(feed: FeedConfig, kind: ErrorKind, message: str, **extra: object) -> FetchResult:
@@ -368,9 +186,9 @@ async def _guarded_fetch(
     host_limits: HostLimiter | None,
 ) -> FetchResult:
     headers: dict[str, str] = {}
-    if state is not None and (etag := _validator(state.etag)):
+    if state is not None and (etag := validator(state.etag)):
         headers["If-None-Match"] = etag
-    if state is not None and (last_modified := _validator(state.last_modified)):
+    if state is not None and (last_modified := validator(state.last_modified)):
         headers["If-Modified-Since"] = last_modified
     gate: AbstractAsyncContextManager[object] = (
         host_limits(feed.url) if host_limits is not None else nullcontext()
@@ -444,15 +262,15 @@ async def _fetch(
     try:
         final_url = str(response.url)
         resp_headers = {k.lower(): v for k, v in response.headers.items()}
-        etag = _validator(resp_headers.get("etag"))
-        last_modified = _validator(resp_headers.get("last-modified"))
+        etag = validator(resp_headers.get("etag"))
+        last_modified = validator(resp_headers.get("last-modified"))
         common = dict(final_url=final_url, status=response.status_code, headers=resp_headers)
         if response.status_code == 304:
             return FetchResult(
                 feed=feed.name,
                 outcome="not_modified",
-                etag=etag or (_validator(state.etag) if state else None),
-                last_modified=last_modified or (_validator(state.last_modified) if state else None),
+                etag=etag or (validator(state.etag) if state else None),
+                last_modified=last_modified or (validator(state.last_modified) if state else None),
                 **common,  # type: ignore[arg-type]
             )
         if not 200 <= response.status_code < 300:
@@ -468,15 +286,15 @@ async def _fetch(
                 **common,
             )
         try:
-            body = await _read_body(response, settings.max_body_bytes)
-        except _TooLarge:
+            body = await read_body(response, settings.max_body_bytes)
+        except TooLarge:
             return _error(
                 feed,
                 "too_large",
                 f"response larger than {_fmt_size(settings.max_body_bytes)}",
                 **common,
             )
-        except _BadEncoding as exc:
+        except BadEncoding as exc:
             return _error(feed, "network", str(exc), **common)
     finally:
         await response.aclose()
@@ -499,54 +317,4 @@ async def _fetch(
         etag=etag,
         last_modified=last_modified,
         **common,  # type: ignore[arg-type]
-    )
-
-
-def backoff_delay(failures: int) -> float:
-    """Seconds to wait after ``failures`` consecutive failures: 60 s doubling, capped at 6 h."""
-    if failures <= 0:
-        return 0.0
-    return min(BACKOFF_BASE * 2.0 ** min(failures - 1, 30), BACKOFF_CAP)
-
-
-def next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedState:
-    """The feed's state after ``result`` (a new object; ``state`` is not changed).
-
-    Success (ok / not_modified) keeps the validators, records ``last_success`` and clears
-    the failure count; failure counts up and sets ``retry_at`` to the later of the
-    exponential backoff and the server's Retry-After. ``last_new`` is left to the poller.
-    """
-    if result.outcome in ("ok", "not_modified"):
-        etag, last_modified = _validator(result.etag), _validator(result.last_modified)
-        if result.outcome == "not_modified":
-            etag = etag or _validator(state.etag)
-            last_modified = last_modified or _validator(state.last_modified)
-        return replace(
-            state,
-            etag=etag,
-            last_modified=last_modified,
-            last_attempt=now,
-            last_success=now,
-            last_outcome=result.outcome,
-            last_error=None,
-            error_kind=None,
-            failures=0,
-            retry_at=None,
-            retry_after=None,
-            down_since=None,
-        )
-    failures = state.failures + 1
-    retry_at = now + timedelta(seconds=backoff_delay(failures))
-    if result.retry_at is not None and result.retry_at > retry_at:
-        retry_at = result.retry_at
-    return replace(
-        state,
-        last_attempt=now,
-        last_outcome="error",
-        last_error=result.error,
-        error_kind=result.error_kind,
-        failures=failures,
-        retry_at=retry_at,
-        retry_after=result.retry_at,
-        down_since=state.down_since if state.failures and state.down_since else now,
     )
