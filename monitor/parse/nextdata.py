@@ -61,7 +61,7 @@ def next_data_links(
     raw = (script.text() or "")[:MAX_JSON]
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting ([[[[...)
         return []
     listing = page_url.split("?", 1)[0].split("#", 1)[0].rstrip("/") + "/"
     found: dict[str, DataLink] = {}

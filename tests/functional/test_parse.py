@@ -539,3 +539,17 @@ _URLS = st.one_of(
 def test_the_plain_link_shortcut_agrees_with_is_http_url(url: str, pad: str) -> None:
     want = url.strip() if is_http_url(url.strip()) else ""
     assert items_module.http_link(pad + url + pad) == want
+
+
+def test_a_page_whose_next_data_is_nested_too_deep_still_gives_its_html_links() -> None:
+    deep = "[" * 200_000 + "]" * 200_000  # json.loads gives up (RecursionError)
+    body = (
+        '<html><body><ul><li><a href="/news/1">Drone deal signed</a></li></ul>'
+        f'<script id="__NEXT_DATA__" type="application/json">{deep}</script></body></html>'
+    )
+    now = datetime(2025, 10, 6, tzinfo=timezone.utc)
+    result = parse_page(body.encode(), {}, "https://e.org/list", r"/news/\d+", "P", now)
+    assert result.error is None
+    assert [(i.title, i.link) for i in result.items] == [
+        ("Drone deal signed", "https://e.org/news/1")
+    ]
