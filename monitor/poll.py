@@ -45,12 +45,17 @@ class FeedReport:
     server_pause: bool = False  # skipped because the server's Retry-After asked for a pause
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class PollReport:
     """Every feed's report, and the items that were new to the history."""
 
     feeds: list[FeedReport]
     new_items: list[Item]
+
+    def __repr__(self) -> str:
+        # Short on purpose: asyncio.run() formats its main task, result included, twice as it
+        # restores the SIGINT handler; the full repr of a 10,000-item cold poll cost 0.3 s.
+        return f"PollReport(<{len(self.feeds)} feeds>, <{len(self.new_items)} new items>)"
 
     @property
     def failed(self) -> bool:
