@@ -33,7 +33,7 @@ async def test_stored_history_is_shown_before_the_first_poll_finishes(
         await pilot.press("j")  # keys answer while the poll waits on the network
         assert app.main.item_list.cursor == 1
         await until(pilot, lambda: "Late news" in titles(app), timeout=10)
-        await until(pilot, lambda: not app._polling)
+        await until(pilot, lambda: not app.polling)
         assert app.main.status.next_poll is not None  # the next scheduled poll is armed
 
 
@@ -74,7 +74,7 @@ async def test_poll_now_adds_new_items_and_raises_one_notification(
     app = make_app(tmp_path, base_url=feed_server.base)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await until(pilot, lambda: "New drone factory opens" in titles(app) and not app._polling)
+        await until(pilot, lambda: "New drone factory opens" in titles(app) and not app.polling)
         assert titles(app)[0] == "New drone factory opens"
         assert "New drone factory opens" in screen_rows(app)
         assert len(titles(app)) == 12

@@ -48,7 +48,7 @@ async def test_the_demo_shows_a_story_a_near_miss_a_spike_and_a_toast(tmp_path: 
             # the first poll runs at start: a toast names the watchlists
             await until(pilot, lambda: any("new" in n and "PURL" in n for n in app.notified))
             main = app.main
-            await until(pilot, lambda: bool(main.stories.story_of) and not app._polling)
+            await until(pilot, lambda: bool(main.stories.story_of) and not app.polling)
             by_title = {i.title: i for i in history.items()}
             assert DUTCH <= set(by_title)
             story = {main.stories.story_of.get(by_title[t].id) for t in DUTCH}

@@ -213,7 +213,7 @@ async def test_a_poll_with_new_matches_toasts_and_notifies_the_terminal(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         await until(
-            pilot, lambda: not app._polling and "Second drone batch delivered" in titles(app)
+            pilot, lambda: not app.polling and "Second drone batch delivered" in titles(app)
         )
         await until(pilot, lambda: bool(app.terminal_notifications))
         assert "Drone Deal: 2 new" in app.notified  # the toast

@@ -276,7 +276,7 @@ async def test_hostile_feed_text_is_shown_literally_and_never_acts(
     app = make_hostile_app(tmp_path, feed_server.base, CLICK.replace("QUIT", "Drones"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.main.item_list.row_count == 1 and not app._polling)
+        await wait_for(pilot, lambda: app.main.item_list.row_count == 1 and not app.polling)
         item = app.main.item_list.current
         assert item is not None and item.link == ""
 

@@ -51,7 +51,7 @@ async def test_toasts_when_a_feed_starts_failing_and_when_it_recovers(
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("r")
         await until(
-            pilot, lambda: not app._polling and any("started failing" in n for n in app.notified)
+            pilot, lambda: not app.polling and any("started failing" in n for n in app.notified)
         )
         assert "UNN English: started failing (HTTP 503 Service Unavailable)" in app.notified
         assert any(n.startswith("MoD Ukraine: answering again (down since ") for n in app.notified)
