@@ -14,18 +14,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from monitor.articles import choose, fetch_articles
 from monitor.fetch import HostLimiter, fetch, make_client, next_state
 from monitor.history import History
-from monitor.match import Matcher
 from monitor.models import Config, FeedConfig, FeedState, Item, Outcome, Settings, utcnow
-from monitor.parse import ParseResult, body_digest
-from monitor.parse.pool import PROCESS_MIN_FEEDS, BodyParser
-from monitor.sitemaps import read_sitemap
+
+if TYPE_CHECKING:
+    from monitor.match import Matcher
+    from monitor.parse import ParseResult
+    from monitor.parse.pool import BodyParser
+
+# Parsing, articles and sitemaps are imported by the first feed that returns a body: a
+# poll in which every feed answers 304 (most polls) never loads feedparser, selectolax
+# or the worker pool (a `monitor poll` process is mostly imports otherwise).
 
 
 @dataclass(slots=True)
@@ -187,9 +191,17 @@ async def poll(
     if client is None:  # loading the CA bundle holds the GIL for tens of ms: not on the loop
         client = await asyncio.to_thread(make_client, config.settings)
 
-    # A source whose articles are read is a parse per article: as much work as several feeds.
-    work = len(due) + sum(PROCESS_MIN_FEEDS for f in due if f.fetches_articles)
-    parser = BodyParser(work, matcher, config.settings.parser)
+    parsers: list[BodyParser] = []  # made by the first body to parse
+
+    def body_parser() -> BodyParser:
+        if not parsers:
+            from monitor.parse.pool import PROCESS_MIN_FEEDS, BodyParser
+
+            # A source whose articles are read is a parse per article: as much work as
+            # several feeds.
+            work = len(due) + sum(PROCESS_MIN_FEEDS for f in due if f.fetches_articles)
+            parsers.append(BodyParser(work, matcher, config.settings.parser))
+        return parsers[0]
 
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)
@@ -209,15 +221,22 @@ async def poll(
         # Many servers send no validators: a body byte-identical to the last one read gives
         # the same items, so it is not parsed again.
         body = result.body if result.outcome == "ok" else None
-        digest = body_digest(body) if body and _read_once(feed) else None
+        digest = None
+        if body and _read_once(feed):
+            from monitor.parse.items import body_digest
+
+            digest = body_digest(body)
         if digest is not None and digest == state.body_hash:
             report.warning = state.last_warning
         elif result.outcome == "ok":
             assert result.body is not None
+            parser = body_parser()
             limits: dict[str, Any] = dict(
                 now=now, run=parser.run, host_limits=host_limits, overall=overall
             )
             if feed.kind == "sitemap":
+                from monitor.sitemaps import read_sitemap
+
                 parsed = await read_sitemap(client, feed, result, config.settings, **limits)
             else:
                 parsed = await parser.parse(
@@ -267,7 +286,8 @@ async def poll(
     finally:
         if own_client:
             await client.aclose()
-        await parser.aclose()
+        for parser in parsers:
+            await parser.aclose()
 
     def final_states(added: list[Item]) -> list[FeedState]:
         # Inside the write: the counts are what the history took (another process may
@@ -296,6 +316,8 @@ async def _with_articles(
     limits: dict[str, Any],
 ) -> tuple[list[Item], int, str | None, datetime | None]:
     """The new items to store now (articles read in), how many wait, the warning, a pause."""
+    from monitor.articles import choose, fetch_articles
+
     if not feed.fetches_articles or feed.max_articles == 0:  # a sitemap without articles
         take, rest = choose(fresh, feed.max_articles or len(fresh), limits["now"])
         return take, len(rest), None, None

@@ -7,17 +7,15 @@ failed (or another runtime error), 2 usage/config/history error, 130 interrupted
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from monitor.cli.briefings import cmd_export, cmd_search, cmd_stories, cmd_trends
 from monitor.cli.common import PROG, config_path, format_report_line, report, retag
 from monitor.cli.parser import build_parser
-from monitor.cli.polling import cmd_compact, cmd_poll
-from monitor.cli.sources import cmd_add, cmd_check, cmd_opml, cmd_watchlist
 from monitor.config import load_config
 from monitor.errors import MonitorError
 
@@ -53,18 +51,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return result if isinstance(result, int) else 0
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
-    "check": cmd_check,
-    "poll": cmd_poll,
-    "export": cmd_export,
-    "opml": cmd_opml,
-    "add": cmd_add,
-    "trends": cmd_trends,
-    "search": cmd_search,
-    "stories": cmd_stories,
-    "watchlist": cmd_watchlist,
-    "compact": cmd_compact,
+# Sub-command -> the module of monitor.cli that holds its cmd_<name>. Imported when run:
+# `monitor poll` (every 15 minutes, from cron) does not pay for the briefing, stories and
+# export modules it never uses.
+COMMANDS: dict[str, str] = {
+    "check": "sources",
+    "poll": "polling",
+    "export": "briefings",
+    "opml": "sources",
+    "add": "sources",
+    "trends": "briefings",
+    "search": "briefings",
+    "stories": "briefings",
+    "watchlist": "sources",
+    "compact": "polling",
 }
+
+
+def command(name: str) -> Callable[[argparse.Namespace, TextIO], int] | None:
+    """The handler of sub-command ``name`` (None for the TUI and demo)."""
+    module = COMMANDS.get(name)
+    if module is None:
+        return None
+    handler: Callable[[argparse.Namespace, TextIO], int]
+    handler = getattr(importlib.import_module(f"monitor.cli.{module}"), f"cmd_{name}")
+    return handler
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     out = sys.stdout
     try:
-        handler = COMMANDS.get(args.command)
+        handler = command(args.command)
         if handler is not None:
             return handler(args, out)
         if args.command == "demo":

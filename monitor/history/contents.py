@@ -9,8 +9,8 @@ and terms are shared strings, not one copy per item).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import fields
+from collections.abc import Callable, Iterable
+from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,10 +37,42 @@ ITEMS, FEEDS, META = "items", "feeds", "meta"
 
 ITEM_KEYS = frozenset(f.name for f in fields(Item))
 MATCH_KEYS = frozenset(f.name for f in fields(Match))
-# What an item or match document may leave out although the dataclass has no default
-# (documents written by hand or by an early monitor; ``Item.from_dict`` agrees).
-_ITEM_FALLBACK: dict[str, Any] = {"title": "", "link": "", "summary": "", "published": None}
-_MATCH_FALLBACK: dict[str, Any] = {"snippet": ""}
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    return {
+        f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
+        for f in fields(cls)
+        if f.default is not MISSING or f.default_factory is not MISSING
+    }
+
+
+# What an item or match document may leave out: the dataclass defaults, and fields
+# documents written by hand or by an early monitor lack (``Item.from_dict`` agrees).
+_ITEM_FALLBACK: dict[str, Any] = {
+    **_defaults(Item),
+    "title": "",
+    "link": "",
+    "summary": "",
+    "published": None,
+}
+_MATCH_FALLBACK: dict[str, Any] = {**_defaults(Match), "snippet": ""}
+
+
+def _builder(cls: type) -> Callable[[dict[str, Any]], Any]:
+    """A function making a ``cls`` from a document holding every field, by slot stores.
+
+    Generated (as dataclasses generate ``__init__``) because ``cls(**doc)`` binds 13
+    keywords per call: at 100k items that is half the time of building them."""
+    names = [f.name for f in fields(cls)]
+    body = "".join(f"    obj.{name} = doc[{name!r}]\n" for name in names)
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec(f"def build(doc):\n    obj = new(cls)\n{body}    return obj\n", namespace)
+    return namespace["build"]  # type: ignore[no-any-return]
+
+
+_build_item = _builder(Item)
+_build_match = _builder(Match)
 # Item fields a journal "set" never carries (they have their own record kinds or never change).
 _NOT_PLAIN = frozenset(("id", "feed", "matches", "published", "first_seen"))
 _UTC = UTC
@@ -145,7 +177,7 @@ class Contents:
         default) round-trips without a change here. Keys this version does not know are
         kept aside and written back, so an older monitor never drops a newer one's data."""
         items, doc_ids, extras = self.items, self.doc_ids, self.extras
-        new_item, to_matches, share = Item, self.to_matches, self.strings.setdefault
+        build, to_matches, share = _build_item, self.to_matches, self.strings.setdefault
         item_keys, n_keys, fallback = ITEM_KEYS, len(ITEM_KEYS), _ITEM_FALLBACK
         fromiso, utc, as_utc = datetime.fromisoformat, _UTC, _as_utc
         key = ""
@@ -184,7 +216,7 @@ class Contents:
                 matches = doc.get("matches")
                 doc["matches"] = to_matches(matches) if matches else []
                 doc["read"] = True if doc.get("read") else False
-                items[item_id] = new_item(**doc)
+                items[item_id] = build(doc)
                 doc_ids[item_id] = key
                 if extra is not None:
                     extras[item_id] = extra
@@ -319,7 +351,8 @@ def to_match(doc: dict[str, Any]) -> Match:
         if len(doc) != len(MATCH_KEYS):
             doc = {**_MATCH_FALLBACK, **doc}
     doc["start"], doc["end"] = int(doc["start"]), int(doc["end"])
-    return Match(**doc)
+    match: Match = _build_match(doc)
+    return match
 
 
 def _as_utc(value: datetime) -> datetime:

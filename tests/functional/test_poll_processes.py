@@ -223,3 +223,55 @@ def test_a_poll_where_every_feed_answers_304_starts_no_worker_process(
     assert seen["second_new"] == 1
     if not seen["unavailable"]:  # where processes can start, the body started them
         assert seen["pool"] and seen["after_body"] > 0
+
+
+WHAT_LOADED_SCRIPT = """
+import json, sys
+from monitor.cli import main
+code = main(["poll", "--config", sys.argv[1], "--db", sys.argv[2]])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_poll_process_where_every_feed_answers_304_loads_no_parser(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A `monitor poll` from cron mostly hears 304: it must not pay for importing the
+    parsers, the worker pool, the briefing/stories modules or any UI library."""
+    from monitor.models import FeedState
+
+    config = _served(feed_server, 3, etags=True)
+    db = tmp_path / "history.json"
+    History.open(db).save_feed_states(
+        [FeedState(f.name, etag=f'"v{k}"', last_success=NOW) for k, f in enumerate(config.feeds)]
+    )
+    config_path = tmp_path / "feeds.toml"
+    feeds = "".join(f'[[feeds]]\nname = "{f.name}"\nurl = "{f.url}"\n\n' for f in config.feeds)
+    config_path.write_text(
+        feeds + '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8"
+    )
+    script = tmp_path / "what_loaded.py"
+    script.write_text(WHAT_LOADED_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run(
+        [sys.executable, str(script), str(config_path), str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["code"] == 0
+    loaded = set(seen["modules"])
+    for heavy in (
+        "feedparser",
+        "selectolax",
+        "monitor.parse.pool",
+        "monitor.articles",
+        "monitor.export",
+        "monitor.stories",
+        "textual",
+        "rich",
+    ):
+        assert heavy not in loaded, f"an all-304 poll imported {heavy}"
