@@ -266,6 +266,10 @@ async def _fetch(
         last_modified = validator(resp_headers.get("last-modified"))
         common = dict(final_url=final_url, status=response.status_code, headers=resp_headers)
         if response.status_code == 304:
+            # A 304 has no body, but the connection goes back to the pool only once its
+            # end is read: without this, every 304 closed its connection (a warm poll of
+            # 200 feeds opened 200 connections to one host instead of ~4).
+            await response.aread()
             return FetchResult(
                 feed=feed.name,
                 outcome="not_modified",

@@ -172,6 +172,26 @@ async def test_requests_to_one_host_are_bounded(feed_server: FeedServer, tmp_pat
     assert peak == 2
 
 
+async def test_a_poll_of_many_unchanged_feeds_reuses_its_connections(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Every feed answering 304 (a warm poll): the connections to the host are kept alive
+    and reused, not opened and closed once per feed."""
+    feeds = []
+    for i in range(12):
+        feed_server.route(f"/f{i}.xml", rss(_items(f"f{i}", 1)), etag=f'"v{i}"')
+        feeds.append(FeedConfig(f"F{i}", feed_server.url(f"/f{i}.xml")))
+    config = _config(*feeds, per_host=2, concurrency=8)
+    history = _history(tmp_path)
+    await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+    before = len(feed_server.requests)
+    report = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+    assert {r.outcome for r in report.feeds} == {"not_modified"}
+    warm = feed_server.requests[before:]
+    assert len(warm) == 12
+    assert len({r.connection for r in warm}) <= 2  # per_host connections, each reused
+
+
 async def test_last_new_counts_what_the_history_took(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:

@@ -26,6 +26,7 @@ class RequestInfo:
     headers: dict[str, str]
     time: float
     method: str = "GET"
+    connection: int = 0  # the client's port: requests on one kept-alive connection share it
 
 
 Handler = Callable[[RequestInfo], "tuple[int, dict[str, str], bytes]"]
@@ -79,6 +80,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             time=time.monotonic(),
             method=self.command,
+            connection=self.client_address[1],
         )
         with feed._lock:
             feed.requests.append(info)
