@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import MISSING, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from monitor.errors import HistoryError
 from monitor.models import Item, Match
@@ -78,8 +78,11 @@ _NOT_PLAIN = frozenset(("id", "feed", "matches", "published", "first_seen"))
 _UTC = UTC
 
 
-class Problem(Exception):
-    """What is wrong with a history file; :func:`unusable` words it for the user."""
+class IdSet(Protocol):
+    """What replaying the journal onto an ids-only history needs of its ids."""
+
+    def update(self, ids: Iterable[str], /) -> None: ...
+    def difference_update(self, ids: Iterable[str], /) -> None: ...
 
 
 def unusable(
@@ -331,12 +334,17 @@ class Contents:
         if record.get("meta"):
             self.set_meta(record["meta"])
 
-    def apply_ids(self, record: dict[str, Any], ids: set[str]) -> None:
+    def apply_ids(self, record: dict[str, Any], ids: IdSet) -> None:
         """Replay one journal record onto an ids-only history (see ``History(ids_only=True)``)."""
-        for doc in record.get("items") or ():
-            if isinstance(doc, dict) and isinstance(doc.get("id"), str):
-                ids.add(doc["id"])
-        ids.difference_update(record.get("drop") or ())
+        added = [
+            doc["id"]
+            for doc in record.get("items") or ()
+            if isinstance(doc, dict) and isinstance(doc.get("id"), str)
+        ]
+        if added:
+            ids.update(added)
+        if record.get("drop"):
+            ids.difference_update(record["drop"])
         if record.get("feeds"):
             self.put_states(record["feeds"])
         if record.get("meta"):

@@ -42,7 +42,7 @@ from .contents import SCHEMA_VERSION, Contents
 from .files import HistoryLock, Stamp, atomic_write, keep_backup, stamp
 from .format import chunks, read_contents, read_head
 from .journal import JOURNAL_VERSION, Journal, encode
-from .sidecar import read_sidecar, write_sidecar
+from .sidecar import LazyIds, read_sidecar, write_sidecar
 
 __all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "Synced"]
 
@@ -92,7 +92,7 @@ class Synced:
         # ids_only: hold the item ids, not the items (what a poll needs to tell new from
         # known), until something needs the items; then the whole history is loaded.
         self._lazy = ids_only
-        self._ids: set[str] | None = None
+        self._ids: LazyIds | None = None
         self._head = head  # > 0: load only the newest items first (see load_rest)
         self._partial = False  # only the head is loaded; load_rest() reads the rest
 
@@ -184,10 +184,10 @@ class Synced:
         if head is None:
             return False
         data, version = head
-        side = read_sidecar(self.path, data.meta_doc().get("journal"), version)
+        side = read_sidecar(self.path, data.meta_doc().get("journal"), version, ids=False, raw=True)
         if side is None:
             return False
-        self._data, self._items, self._ids = data, data.items, set(side.ids)
+        self._data, self._items, self._ids = data, data.items, LazyIds(side.raw)
         self._stamp, self._sorted = version, None
         self._journal_ino, self._journal_end, self._journal_seen = None, 0, None
         self._replay()
@@ -255,7 +255,7 @@ class Synced:
             self._sorted = None
         return changed
 
-    def _replay_onto(self, state: _Loaded, ids: set[str] | None) -> bool:
+    def _replay_onto(self, state: _Loaded, ids: LazyIds | None) -> bool:
         """Apply the journal records after ``state``'s offset onto its contents (onto
         ``ids`` instead for an ids-only history); True if any were."""
         got = self._journal.read_from(state.journal_ino, state.journal_end)

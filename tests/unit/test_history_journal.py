@@ -259,6 +259,30 @@ def test_an_ids_only_history_with_a_stale_sidecar_loads_the_items(path: Path) ->
     assert "unn-en:0" not in poller and len(poller) == 4
 
 
+def test_an_ids_only_history_keeps_the_ids_of_the_snapshot_it_opened(path: Path) -> None:
+    """The ids are parsed at the first question, from the sidecar as it was at open: a
+    compaction elsewhere in between cannot mix two snapshots' ids."""
+    history = History.open(path)
+    history.add_items([make_item(n) for n in range(5)])
+    history.compact()
+    poller = History.open(path, ids_only=True)
+    other = History.open(path)
+    other.add_items([make_item(9)])
+    other.compact()  # a new snapshot and a new sidecar
+    assert "unn-en:3" in poller and "unn-en:9" not in poller and len(poller) == 5
+    assert poller.refresh() and "unn-en:9" in poller and len(poller) == 6
+
+
+def test_an_ids_only_history_replays_drops_and_adds_in_order(path: Path) -> None:
+    history = History.open(path)
+    history.add_items([make_item(n) for n in range(3)])
+    history.compact()
+    assert history.prune(1, NOW + timedelta(days=2)) == 3  # dropped in the journal...
+    history.add_items([make_item(1)])  # ...and one of them stored again since
+    poller = History.open(path, ids_only=True)
+    assert "unn-en:1" in poller and "unn-en:0" not in poller and len(poller) == 1
+
+
 def test_a_poll_prunes_an_ids_only_history_at_most_twice_a_day(path: Path) -> None:
     history = History.open(path)
     history.add_items([make_item(n) for n in range(3)])
