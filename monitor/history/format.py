@@ -60,20 +60,20 @@ class _Layout(Exception):
 
 
 def chunks(contents: Contents, items: Sequence[Item]) -> Iterator[bytes]:
-    """The file of ``contents`` with ``items`` in that order, compact JSON, in pieces of
-    at most ``CHUNK_ITEMS`` items."""
+    """The file of ``contents`` with ``items`` in that order (TinyDB document ids 1..N),
+    compact JSON, in pieces of at most ``CHUNK_ITEMS`` items."""
     head = orjson.dumps(
         {FEEDS: contents.feeds, META: contents.meta, **contents.others},
         option=orjson.OPT_NON_STR_KEYS,
     )
     yield head[:-1] + _ITEMS_START[1:]
-    doc_ids, extras = contents.doc_ids, contents.extras
+    extras = contents.extras
     for start in range(0, len(items), CHUNK_ITEMS):
         part = items[start : start + CHUNK_ITEMS]
         if extras:
-            docs = {doc_ids[it.id]: _with_extras(it, extras) for it in part}
+            docs = {str(n): _with_extras(it, extras) for n, it in enumerate(part, start + 1)}
         else:
-            docs = {doc_ids[it.id]: it for it in part}
+            docs = {str(n): it for n, it in enumerate(part, start + 1)}
         body = orjson.dumps(docs)
         yield (b"," if start else b"") + body[1:-1]
     yield b"}}"
@@ -110,7 +110,6 @@ def read_contents(path: Path) -> tuple[Contents, Stamp]:
         ) from None
     except OSError as exc:
         raise unusable(path, f"cannot be read ({exc.strerror or exc})") from None
-    contents.finish()
     return contents, version
 
 

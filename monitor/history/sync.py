@@ -208,7 +208,6 @@ class Synced:
             if side is None or not side.newest_first:
                 return False
             read = len(data.items)
-            data.finish()
             self._ids, self._partial = None, True
             self._adopt(_Loaded(data, version), reuse=False)
             self._replay()
