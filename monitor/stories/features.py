@@ -11,14 +11,16 @@ units in :mod:`monitor.stories.quantities`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from monitor.match import normalise_token, tokenize
+from monitor.match import normalise_token
 from monitor.models import Item
 from monitor.stories.names import common_skeletons, name_skeletons
 from monitor.stories.quantities import CURRENCY, NUM_UNIT, number_value, unit_id
 from monitor.text import one_line
+from monitor.wordforms import words as words_of
 
 _EN_STOP = frozenset(
     """
@@ -46,8 +48,8 @@ _UK_STOP = frozenset(
 """.split()
 )
 _NUMBER_TOKEN = re.compile(r"\d")
-_CYRILLIC_LETTERS = re.compile(r"[а-яёіїєґА-ЯЁІЇЄҐ]")
-_LATIN_LETTERS = re.compile(r"[a-zA-Z]")
+_CYRILLIC_LETTERS = re.compile(r"[а-яёіїєґА-ЯЁІЇЄҐ]+")
+_LATIN_LETTERS = re.compile(r"[a-zA-Z]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|yclid|msclkid|mc_cid|mc_eid|igshid|_ga|_gl|ref|ref_src|"
@@ -55,17 +57,30 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _TITLE_NOISE = re.compile(r"[^\w\s]+", re.UNICODE)
+# A URL with nothing for canonical_url to drop but case, "www." and a trailing "/": no query,
+# fragment, port, user or characters urlsplit would strip or refuse.
+_PLAIN_URL = re.compile(r"(?i:(https?))://([A-Za-z0-9.-]+)(/[!$&'()*+,\-./0-9:;=@A-Z_a-z~%]*)?\Z")
 
 
 def _language(text: str) -> str:
     """ "uk" when at least half the letters are Cyrillic, else "en"."""
-    cyrillic = len(_CYRILLIC_LETTERS.findall(text))
-    latin = len(_LATIN_LETTERS.findall(text))
+    cyrillic = sum(map(len, _CYRILLIC_LETTERS.findall(text)))  # runs: one string a word
+    latin = sum(map(len, _LATIN_LETTERS.findall(text)))
     return "uk" if cyrillic and cyrillic >= latin else "en"
 
 
 def canonical_url(url: str) -> str | None:
     """The URL without fragment, tracking parameters, ``www.``, default port or trailing ``/``."""
+    plain = _PLAIN_URL.match(url or "")
+    if plain is not None:  # most links: what the general path below would make of them
+        host = plain[2].lower().removeprefix("www.")
+        if host:
+            return f"https://{host}{(plain[3] or '').rstrip('/')}"
+    return parsed_canonical_url(url)
+
+
+def parsed_canonical_url(url: str) -> str | None:
+    """:func:`canonical_url` by parsing the URL: any URL (its fast path must agree)."""
     try:
         parts = urlsplit((url or "").strip())
     except ValueError:
@@ -115,7 +130,8 @@ _CACHE_LIMIT = 200_000
 
 
 def _significant(word: str) -> frozenset[str] | None:
-    """The normal forms of a word that can link stories; None for stop words (cached)."""
+    """The normal forms of a word that can link stories; None for stop words and tokens with
+    a digit (cached)."""
     try:
         return _significant_cache[word]
     except KeyError:
@@ -127,6 +143,8 @@ def _significant(word: str) -> frozenset[str] | None:
 
 
 def _analyse(word: str) -> frozenset[str] | None:
+    if _NUMBER_TOKEN.search(word):
+        return None  # numbers are compared as numbers, never as words
     lower = word.lower()
     if len(lower) < 2 or lower in _EN_STOP or lower in _UK_STOP:
         return None
@@ -141,8 +159,8 @@ def features(item: Item) -> Features:
     title = one_line(item.title)
     lead = _lead(item.summary)
     language = _language(title)
-    title_tokens = [w for w, _, _ in tokenize(title)]
-    lead_tokens = [w for w, _, _ in tokenize(lead)]
+    title_tokens = words_of(title)
+    lead_tokens = words_of(lead)
     capitals = sum(1 for w in title_tokens if w[:1].isupper())
     title_case = capitals > 0.7 * max(1, len(title_tokens)) and len(title_tokens) > 3
     words: dict[frozenset[str], None] = {}
@@ -151,13 +169,16 @@ def features(item: Item) -> Features:
     names: dict[frozenset[str], None] = {}
     context: set[str] = set()
     midsentence: set[str] = set()  # capitalised where a sentence does not start: a name
+    skeletons: set[str] = set()  # of every capitalised significant word, title and lead
     first: frozenset[str] | None = None
     n_title = 0
+    cache = _significant_cache
     for part, tokens in ((0, title_tokens), (1, lead_tokens)):
         for index, word in enumerate(tokens):
-            if _NUMBER_TOKEN.search(word):
-                continue
-            forms = _significant(word)
+            try:
+                forms = cache[word]
+            except KeyError:
+                forms = _significant(word)
             if forms is None:
                 continue
             words[forms] = None
@@ -165,6 +186,8 @@ def features(item: Item) -> Features:
                 n_title = len(words)
             if word[:1].isupper():
                 context.update(forms)
+                if forms:
+                    skeletons.update(name_skeletons(word))
                 if index and (not title_case or word.isupper()):
                     midsentence.update(forms)
                     if not part:
@@ -174,8 +197,9 @@ def features(item: Item) -> Features:
     if first is not None and not first.isdisjoint(midsentence):
         names[first] = None  # "Netherlands announces …", as "The Netherlands will …" shows
     quantities: set[str] = set()
-    skeletons: set[str] = set()
     for text in (title, lead):
+        if not _NUMBER_TOKEN.search(text):
+            continue
         lang = _language(text) if text is lead else language
         for m in NUM_UNIT.finditer(text):
             value = number_value(m[2], m[3], lang)
@@ -187,22 +211,42 @@ def features(item: Item) -> Features:
                 quantities.add(f"{value}|{unit}")
             if m[1]:
                 quantities.add(f"{value}|{CURRENCY[m[1]]}")
-    for word in title_tokens + lead_tokens:
-        if word[:1].isupper() and not _NUMBER_TOKEN.search(word) and _significant(word):
-            skeletons.update(name_skeletons(word))
     skeletons -= common_skeletons()
     return Features(
         language=language,
         words=tuple(words),
         n_title=n_title,
-        numbers=frozenset(numbers),
-        lead_numbers=frozenset(lead_numbers | numbers),
+        numbers=_frozen(numbers),
+        lead_numbers=_frozen(lead_numbers | numbers),
         names=tuple(names),
-        context=frozenset(context),
-        quantities=frozenset(quantities),
-        name_skeletons=frozenset(skeletons),
-        tags=frozenset(item.tags),
+        context=_frozen(context),
+        quantities=_frozen(quantities),
+        name_skeletons=_frozen(skeletons),
+        tags=_tag_set(item.tags),
     )
+
+
+_EMPTY: frozenset[str] = frozenset()
+_tag_sets: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _frozen(values: set[str]) -> frozenset[str]:
+    """``values`` frozen; one shared empty set (most items have no numbers, and an empty
+    frozenset takes 216 bytes: an index of 100k items kept about 100 MB of them)."""
+    return frozenset(values) if values else _EMPTY
+
+
+def _tag_set(tags: Iterable[str]) -> frozenset[str]:
+    """The watchlists of an item, one shared set per combination (there are few)."""
+    key = frozenset(tags)
+    if not key:
+        return _EMPTY
+    found = _tag_sets.get(key)
+    if found is None:
+        if len(_tag_sets) >= _CACHE_LIMIT:
+            _tag_sets.clear()
+        found = _tag_sets[key] = key
+    return found
 
 
 def anchors(f: Features) -> set[str]:

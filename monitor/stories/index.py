@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+from array import array
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from monitor.models import Item
 from monitor.stories.features import (
@@ -83,7 +86,7 @@ class _Sets:
     """Union-find over entry slots; the root of a set is its earliest entry."""
 
     def __init__(self) -> None:
-        self.parent: list[int] = []
+        self.parent = array("q")  # 8 bytes a slot (a list of ints: 36)
         self.members: dict[int, list[int]] = {}  # root -> its slots (sets of two or more)
 
     def add(self) -> None:
@@ -100,7 +103,7 @@ class _Sets:
         root = self.find(x)
         return self.members.get(root, [root])
 
-    def union(self, a: int, b: int, earlier: list[float]) -> None:
+    def union(self, a: int, b: int, earlier: Sequence[float]) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
@@ -119,9 +122,13 @@ class StoryIndex:
     settings: StorySettings = field(default_factory=StorySettings)
     _entries: list[_Entry] = field(default_factory=list)
     _slot: dict[str, int] = field(default_factory=dict)
-    _stamps: list[float] = field(default_factory=list)
+    _stamps: array[float] = field(default_factory=lambda: array("d"))
+    # word forms and anchors -> time bucket -> slots
     _postings: dict[str, dict[int, list[int]]] = field(default_factory=dict)
-    _df: dict[str, int] = field(default_factory=dict)
+    # normalised title -> its slot, or its slots when several items have it (titles are
+    # nearly all unique: a bucket dict and a list for each cost ~400 bytes an item)
+    _titles: dict[str, int | list[int]] = field(default_factory=dict)
+    _df: Counter[str] = field(default_factory=Counter)
     _urls: dict[str, int] = field(default_factory=dict)
     _strong: _Sets = field(default_factory=_Sets)
     _all: _Sets = field(default_factory=_Sets)
@@ -163,13 +170,10 @@ class StoryIndex:
                 self._link(slot, other, strong=True)
         own_keys = feats.keys()
         anchor_keys = [f"@{a}" for a in anchors(feats)]
-        title_keys = [f"#{title}"] if title is not None else []
-        df = self._df
-        for key in own_keys:
-            df[key] = df.get(key, 0) + 1
+        self._df.update(own_keys)
         title_words = feats.words[: feats.n_title]
         weights: dict[frozenset[str], float] = {}
-        for other in self._candidates(slot, title_words, anchor_keys, title_keys):
+        for other in self._candidates(slot, title_words, anchor_keys, title):
             if title is not None and self._entries[other].title == title:
                 if abs(self._stamps[other] - stamp) <= TITLE_WINDOW:
                     self._link(slot, other, strong=True)
@@ -181,8 +185,7 @@ class StoryIndex:
         postings = self._postings
         # Looked up by title words only (a story's items share those); lead words weigh in
         # when two items are compared.
-        keys = [*frozenset().union(*title_words), *anchor_keys, *title_keys]
-        for key in keys:
+        for key in [*frozenset().union(*title_words), *anchor_keys]:
             buckets = postings.get(key)
             if buckets is None:
                 postings[key] = {bucket: [slot]}
@@ -190,49 +193,64 @@ class StoryIndex:
                 buckets[bucket].append(slot)
             else:
                 buckets[bucket] = [slot]
-
-    def _near(self, keys: Iterable[str], bucket: int) -> tuple[list[list[int]], int]:
-        """The posting lists of ``keys`` in the buckets around ``bucket``, and their size."""
-        lists: list[list[int]] = []
-        size = 0
-        postings = self._postings
-        for key in keys:
-            buckets = postings.get(key)
-            if not buckets:
-                continue
-            for b in (bucket - 1, bucket, bucket + 1):
-                found = buckets.get(b)
-                if found:
-                    lists.append(found)
-                    size += len(found)
-        return lists, size
+        if title is not None:
+            same = self._titles.setdefault(title, slot)
+            if isinstance(same, list):
+                same.append(slot)
+            elif same != slot:
+                self._titles[title] = [same, slot]
 
     def _count(self, groups: Iterable[Iterable[str]], bucket: int, need: int) -> list[int]:
         """Items near ``bucket`` sharing at least ``need`` of the key groups (a group: one
         word's forms, or one anchor). A group found in more than CROWDED nearby items is not
         looked up (that is what keeps a poll's grouping fast) but counts as possibly shared;
         at least two groups (or ``need``, if less) must really be shared."""
-        counts: dict[int, int] = {}
+        counted: list[list[int]] = []
         crowded = 0
+        postings = self._postings
+        near = (bucket - 1, bucket, bucket + 1)
         for keys in groups:
-            lists, size = self._near(keys, bucket)
+            lists = []
+            size = 0
+            for key in keys:
+                buckets = postings.get(key)
+                if buckets:
+                    for b in near:
+                        found = buckets.get(b)
+                        if found:
+                            lists.append(found)
+                            size += len(found)
             if size > CROWDED:
                 crowded += 1
-                continue
-            for found in lists:
-                for other in found:
-                    counts[other] = counts.get(other, 0) + 1
+            else:
+                counted += lists
+        counts = Counter(chain.from_iterable(counted))  # counted in C
         need = max(min(2, need), need - crowded)
         ranked = [(n, o) for o, n in counts.items() if n >= need]
         # the most shared first (a story's items share most), at most MAX_CANDIDATES
-        return [o for _, o in heapq.nlargest(MAX_CANDIDATES, ranked)]
+        if len(ranked) > MAX_CANDIDATES:
+            ranked = heapq.nlargest(MAX_CANDIDATES, ranked)
+        else:
+            ranked.sort(reverse=True)
+        return [o for _, o in ranked]
+
+    def _same_title(self, title: str, bucket: int) -> list[int]:
+        """Items near ``bucket`` with this normalised title, the latest first (none when
+        more than CROWDED have it), at most MAX_CANDIDATES."""
+        same = self._titles.get(title)
+        if same is None:
+            return []
+        stamps, window = self._stamps, self.settings.window
+        slots = [same] if isinstance(same, int) else same
+        near = [s for s in slots if abs(int(stamps[s] // window) - bucket) <= 1]
+        return [] if len(near) > CROWDED else sorted(near, reverse=True)[:MAX_CANDIDATES]
 
     def _candidates(
         self,
         slot: int,
         words: Sequence[frozenset[str]],
         anchor_keys: Sequence[str],
-        title_keys: Sequence[str],
+        title: str | None,
     ) -> list[int]:
         """Items within the window that could pass a comparison: enough shared words, or
         enough shared anchors, or the same title (see :meth:`_count`)."""
@@ -240,7 +258,7 @@ class StoryIndex:
         bucket = self._bucket(stamp)
         found = self._count(words, bucket, TITLE_WORDS_SHARED)
         found += self._count([(a,) for a in anchor_keys], bucket, self.settings.min_anchors)
-        found += self._count([title_keys], bucket, 1) if title_keys else []
+        found += self._same_title(title, bucket) if title is not None else []
         window = self.settings.window
         stamps = self._stamps
         return [o for o in dict.fromkeys(found) if o != slot and abs(stamps[o] - stamp) <= window]
@@ -284,12 +302,16 @@ class StoryIndex:
                 return None
             shared = anchors(fa) & anchors(fb)
             return False if len(shared) >= self.settings.min_anchors and named(shared) else None
+        min_words = self.settings.min_words
+        # most candidates fail here: count in C before listing the shared words
+        if len(fb.words) - sum(map(a_keys.isdisjoint, fb.words)) < min_words:
+            return None
         shared_b = [w for w in fb.words if not w.isdisjoint(a_keys)]
-        if len(shared_b) < self.settings.min_words or conflict(fa, fb):
+        if conflict(fa, fb):
             return None
         b_keys = fb.keys()
         shared_a = [w for w in fa.words if not w.isdisjoint(b_keys)]
-        if len(shared_a) < self.settings.min_words:
+        if len(shared_a) < min_words:
             return None
         # Each title says two things the other item never mentions: another story on the
         # same template ("… sign agreement on energy" / "… on drone production").

@@ -7,12 +7,15 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist
 from monitor.stories import StoryIndex, StorySettings, canonical_url, group_stories
+from monitor.stories.features import parsed_canonical_url
 
 T0 = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
 LISTS = [
@@ -252,6 +255,22 @@ def test_canonical_url_links_and_drops_tracking() -> None:
     b = item("Feed B", "Other words entirely", link="https://www.unn.ua/news/1", hours=30)
     index = group_stories([a, b])
     assert together(index, a, b)
+
+
+_URL_PART = st.text(alphabet="aZ09.-/_~%:@!$&'()*+,;=?#WwHhTtPpSs \t", max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTPS", "ftp", ""]),
+    host=st.sampled_from(["unn.ua", "WWW.Unn.UA", "www.", "mod.gov.ua", "", "a.b:8080", "[::1]"]),
+    rest=st.one_of(_URL_PART, _URL_PART.map("/".__add__)),
+)
+def test_canonical_url_fast_path_agrees_with_parsing(scheme: str, host: str, rest: str) -> None:
+    """Most links take a shortcut past urlsplit: it must give the same key as parsing, or
+    items would group differently."""
+    url = f"{scheme}://{host}{rest}"
+    assert canonical_url(url) == parsed_canonical_url(url)
 
 
 def test_window_and_same_feed() -> None:
