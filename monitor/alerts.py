@@ -3,9 +3,9 @@
 An :class:`Alert` says how many new items matched, which watchlists (only those with
 ``notify = true``, the default) and up to three titles. It reaches the analyst three ways:
 
-- the TUI shows it as a toast and writes a terminal notification (:func:`terminal_sequence`:
-  OSC 9, OSC 777 or kitty's OSC 99, chosen from the environment, wrapped for tmux; a bell
-  when the terminal is not known to show one);
+- the TUI shows it as a toast (:attr:`Alert.toast`) and writes a terminal notification
+  (:func:`terminal_sequence`: OSC 9, OSC 777 or kitty's OSC 99, chosen from the environment,
+  wrapped for tmux; a bell when the terminal is not known to show one);
 - ``monitor poll`` (and ``--loop``) runs ``[settings] notify_command``
   (:func:`run_notify_command`): an argument list, never a shell, with ``{title}``,
   ``{body}``, ``{count}``, ``{watchlists}`` and ``{links}`` filled in and the same values in
@@ -48,6 +48,7 @@ NOTIFY_MODES: tuple[str, ...] = ("auto", "osc9", "osc777", "osc99", "bell", "off
 PLACEHOLDERS = ("title", "body", "count", "watchlists", "links")
 MAX_TITLES = 3
 TITLE_LIMIT = 120  # characters of one item title in an alert
+TOAST_TITLE_LIMIT = 60  # and in the TUI's toast, which is narrow
 COMMAND_TIMEOUT = 10.0  # seconds before notify_command is killed
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _ST = "\x1b\\"
@@ -76,6 +77,16 @@ class Alert:
         """The watchlists, then one title per line."""
         more = self.count - len(self.titles)
         lines = [self.summary, *(f"• {t}" for t in self.titles)]
+        if more > 0:
+            lines.append(f"and {more} more")
+        return "\n".join(lines)
+
+    @property
+    def toast(self) -> str:
+        """The TUI's toast: ``Drone Deal: 2 new, PURL: 1 new``, then the titles one a line."""
+        more = self.count - len(self.titles)
+        lines = [", ".join(f"{name}: {n} new" for name, n in self.watchlists)]
+        lines += [f"• {shorten(t, TOAST_TITLE_LIMIT)}" for t in self.titles]
         if more > 0:
             lines.append(f"and {more} more")
         return "\n".join(lines)

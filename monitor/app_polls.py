@@ -20,7 +20,7 @@ from monitor.match import Matcher
 from monitor.messages import PollFinished, PollProgress
 from monitor.models import Config
 from monitor.poll import FeedReport, next_due, poll
-from monitor.summary import health_changes, new_matches_message, poll_summary
+from monitor.summary import health_changes, poll_summary
 
 if TYPE_CHECKING:
     from monitor.screens.main import MainScreen
@@ -88,12 +88,12 @@ class PollSchedule(App[int]):
         now = self.clock()
         self.main.update_status(last_poll=poll_summary(report, now, now))
         self.main.rebuild_view()
-        text = new_matches_message(report, [w.name for w in self.config.watchlists])
-        if text:
-            self.tell(text)
+        # One alert, as `monitor poll` builds it: only watchlists with notify = true count.
+        alert = build_alert(report.new_items, self.config.watchlists)
+        if alert is not None:
+            self.tell(alert.toast)
         for failing, change in message.health:
             self.tell(change, severity="warning" if failing else "information")
-        alert = build_alert(report.new_items, self.config.watchlists)
         if alert is not None:
             self.terminal_notify(terminal_sequence(alert, self.config.settings.notify, os.environ))
 

@@ -1,4 +1,5 @@
-"""What a finished poll says to a person: the status line's summary and the new-matches toast."""
+"""What a finished poll says to a person: the status line's summary and the feeds' health
+changes (the new-matches toast is the poll's alert: :mod:`monitor.alerts`)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,6 @@ from monitor import timefmt
 from monitor.models import FeedConfig, FeedState, Item
 from monitor.poll import PollReport
 from monitor.text import one_line
-
-
-def new_matches_message(report: PollReport, order: Sequence[str]) -> str | None:
-    """``Drone Deal: 3 new, PURL: 1 new`` in watchlist order, or None when nothing matched."""
-    counts = Counter(tag for item in report.new_items for tag in item.tags)
-    if not counts:
-        return None
-    rank = {name: i for i, name in enumerate(order)}
-    names = sorted(counts, key=lambda n: (rank.get(n, len(rank)), n))
-    return ", ".join(f"{name}: {counts[name]} new" for name in names)
 
 
 def poll_summary(report: PollReport, at: datetime, now: datetime) -> str:
