@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from monitor import timefmt
 from monitor.models import Config, Item, utcnow
 from monitor.text import one_line
 from monitor.timefmt import resolve_zone
@@ -234,7 +235,8 @@ def format_table(rows: Sequence[TrendRow], zone: tzinfo) -> str:
         pct = row.change_percent
         change = _signed(row.change) + (f" ({_signed(round(pct))}%)" if pct is not None else "")
         busiest = f"{row.busiest:%a %d %b} ({row.busiest_count})" if row.busiest else "-"
-        last = f"{row.last_hit.astimezone(zone):%Y-%m-%d %H:%M}" if row.last_hit else "never"
+        # a time, so in the zone every CLI time is shown in, and saying it (days: ``zone``)
+        last = timefmt.full(row.last_hit) if row.last_hit else "never"
         spikes = ", ".join(f"{d:%d %b}" for d in row.spikes[-3:])
         if len(row.spikes) > 3:
             spikes = f"{len(row.spikes) - 3} more, {spikes}"

@@ -165,7 +165,8 @@ class TrendsScreen(Screen[TrendChoice | None]):
         busiest = (
             Text(f"{row.busiest:%a %d %b} ({row.busiest_count})") if row.busiest else Text("-")
         )
-        last = Text(timefmt.compact(row.last_hit, self.now, self.zone) if row.last_hit else "never")
+        # a time, not a day: in the item list's zone (days are counted in self.zone)
+        last = Text(timefmt.compact(row.last_hit, self.now) if row.last_hit else "never")
         marker = Text("")
         if row.spikes:
             latest = row.spikes[-1]

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Label
 
+from monitor import timefmt
 from monitor.models import Item
 from monitor.screens.trends import TrendsScreen
-from tests.helpers.app_fixtures import NOW, make_app
+from tests.helpers.app_fixtures import NOW, app_for_config, feeds_toml, make_app
 from tests.helpers.feedserver import FeedServer, rss
-from tests.helpers.pilot import titles
+from tests.helpers.pilot import screen_rows, titles
 from tests.helpers.pilot import until as wait_until
 
 SIZE = (130, 36)
@@ -216,9 +218,88 @@ async def test_a_poll_with_new_matches_toasts_and_notifies_the_terminal(
             pilot, lambda: not app.polling and "Second drone batch delivered" in titles(app)
         )
         await until(pilot, lambda: bool(app.terminal_notifications))
-        assert "Drone Deal: 2 new" in app.notified  # the toast
+        assert any(n.startswith("Drone Deal: 2 new\n") for n in app.notified)  # the toast
         assert len(app.terminal_notifications) == 1  # one alert for the poll
         sequence = app.terminal_notifications[0]
         assert sequence.startswith(expected)
         assert "owned" not in sequence or "\x1b]0;" not in sequence
         assert sequence.count("\x07") + sequence.count("\x1b\\") <= 2
+
+
+async def test_the_toast_counts_and_names_only_watchlists_that_notify(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A watchlist with notify = false still tags items, but a poll's toast (like the
+    terminal notification and `monitor poll`'s notify_command) neither counts nor names it."""
+    watchlists = """
+[[watchlists]]
+name = "Drone Deal"
+terms = ["drone"]
+
+[[watchlists]]
+name = "Weather"
+terms = ["weather"]
+notify = false
+"""
+
+    def entry(n: int, title: str) -> dict[str, object]:
+        return {
+            "title": title,
+            "guid": f"w{n}",
+            "link": f"https://example.org/w{n}",
+            "description": "",
+            "pubDate": NOW - timedelta(minutes=n),
+        }
+
+    feed_server.route(
+        "/unn.xml",
+        rss(
+            [
+                entry(1, "Drone plant opens"),
+                entry(2, "Weather and drone test delayed"),
+                entry(3, "Weather warning for Kyiv"),
+            ]
+        ),
+    )
+    app = app_for_config(tmp_path, feeds_toml(feed_server.base, watchlists), items=[])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await until(pilot, lambda: not app._polling and len(titles(app)) == 3)
+        warning = next(i for i in app.history.items() if i.title == "Weather warning for Kyiv")
+        assert warning.tags == ["Weather"]  # tagged all the same
+        toasts = [n for n in app.notified if " new" in n]
+        assert toasts == [
+            "Drone Deal: 2 new\n• Drone plant opens\n• Weather and drone test delayed"
+        ]
+        assert len(app.terminal_notifications) == 1
+        # A poll whose only new hits are on the quiet watchlist: no toast, no notification.
+        feed_server.route("/unn.xml", rss([entry(4, "Weather: snow in Lviv")]))
+        await pilot.press("r")
+        await until(pilot, lambda: not app._polling and len(titles(app)) == 4)
+        await pilot.pause()
+        assert [n for n in app.notified if " new" in n] == toasts
+        assert len(app.terminal_notifications) == 1
+
+
+async def test_trends_last_hit_is_in_the_item_lists_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No [settings] timezone: the list shows the system's zone (New York here); the Trends
+    screen counts days in Kyiv but shows the last hit as the list shows that item's time."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    timefmt.set_zone(None)
+    app = make_app(tmp_path, items=desk_items())
+    async with app.run_test(size=SIZE) as pilot:
+        newest = max(
+            (i for i in app.history.items() if "Drone Deal" in i.tags), key=lambda i: i.time
+        )
+        row = next(r for r in screen_rows(app).splitlines() if newest.title in r)
+        listed = timefmt.compact(newest.time, NOW)
+        assert listed == "10-06 07:30" and listed in row  # 11:30 UTC, in New York
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TrendsScreen) and bool(app.screen.rows))
+        screen = app.screen
+        assert isinstance(screen, TrendsScreen)
+        cells = [str(c) for c in screen.table.get_row_at(0)]
+        assert cells[0] == "Drone Deal" and cells[5] == listed  # not 14:30, Kyiv's time
+        assert "days in Europe/Kyiv" in str(screen.query_one("#trends-legend", Label).render())

@@ -191,3 +191,18 @@ def test_trends_bad_days_and_missing_history(
     assert main(["trends", "--config", str(config), "--db", str(tmp_path / "none.json")]) != 0
     err = capsys.readouterr().err
     assert err.startswith("monitor: ") and len(err.strip().splitlines()) == 1
+
+
+def test_trends_text_shows_the_last_hit_in_the_display_zone_with_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Days are Kyiv's, but a time is shown as every CLI time is: in [settings] timezone
+    (else the system's zone), and saying which."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    when = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(hours=2)
+    config, db = write_history(tmp_path, [item("Drone deal news", when)])
+    assert main(["trends", "--config", str(config), "--db", str(db)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("Drone Deal"))
+    local = when.astimezone(ZoneInfo("America/New_York"))
+    assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}" in line
+    assert f"{when.astimezone(KYIV):%Y-%m-%d %H:%M}" not in line
