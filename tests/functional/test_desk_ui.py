@@ -264,7 +264,7 @@ notify = false
     app = app_for_config(tmp_path, feeds_toml(feed_server.base, watchlists), items=[])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await until(pilot, lambda: not app._polling and len(titles(app)) == 3)
+        await until(pilot, lambda: not app.polling and len(titles(app)) == 3)
         warning = next(i for i in app.history.items() if i.title == "Weather warning for Kyiv")
         assert warning.tags == ["Weather"]  # tagged all the same
         toasts = [n for n in app.notified if " new" in n]
@@ -275,7 +275,7 @@ notify = false
         # A poll whose only new hits are on the quiet watchlist: no toast, no notification.
         feed_server.route("/unn.xml", rss([entry(4, "Weather: snow in Lviv")]))
         await pilot.press("r")
-        await until(pilot, lambda: not app._polling and len(titles(app)) == 4)
+        await until(pilot, lambda: not app.polling and len(titles(app)) == 4)
         await pilot.pause()
         assert [n for n in app.notified if " new" in n] == toasts
         assert len(app.terminal_notifications) == 1
