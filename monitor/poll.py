@@ -187,10 +187,6 @@ async def poll(
     host_limits = HostLimiter(config.settings.per_host)
     found: list[Item] = []
     new_states: list[FeedState] = []
-    own_client = client is None
-    if client is None:  # loading the CA bundle holds the GIL for tens of ms: not on the loop
-        client = await asyncio.to_thread(make_client, config.settings)
-
     parsers: list[BodyParser] = []  # made by the first body to parse
 
     def body_parser() -> BodyParser:
@@ -200,8 +196,23 @@ async def poll(
             # A source whose articles are read is a parse per article: as much work as
             # several feeds.
             work = len(due) + sum(PROCESS_MIN_FEEDS for f in due if f.fetches_articles)
-            parsers.append(BodyParser(work, matcher, config.settings.parser))
+            articles = any(f.fetches_articles for f in due)
+            parsers.append(BodyParser(work, matcher, config.settings.parser, articles=articles))
         return parsers[0]
+
+    # A feed never read (no validators, no body kept) sends a body to parse: with enough of
+    # them the workers start now, while the client is made and the first requests are out.
+    never_read = sum(1 for f in due if _never_read(states.get(f.name)))
+    if never_read:
+        body_parser().start_early(never_read)
+    own_client = client is None
+    if client is None:  # loading the CA bundle holds the GIL for tens of ms: not on the loop
+        try:
+            client = await asyncio.to_thread(make_client, config.settings)
+        except BaseException:
+            for parser in parsers:
+                await parser.aclose()
+            raise
 
     async def one(feed: FeedConfig) -> FeedReport:
         state = states.get(feed.name) or FeedState(feed.name)
@@ -323,6 +334,11 @@ async def _with_articles(
         return take, len(rest), None, None
     run = await fetch_articles(client, feed, fresh, settings, **limits)
     return run.items, len(run.deferred), run.warning(), run.retry_at
+
+
+def _never_read(state: FeedState | None) -> bool:
+    """No validators to send (no 304 possible) and no body read before (nothing to skip)."""
+    return state is None or not (state.etag or state.last_modified or state.body_hash)
 
 
 def _read_once(feed: FeedConfig) -> bool:

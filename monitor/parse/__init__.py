@@ -7,9 +7,24 @@ runs it in worker processes or threads).
 
 from __future__ import annotations
 
-from monitor.parse.feed import parse_feed, screen_xml
+from typing import TYPE_CHECKING, Any
+
 from monitor.parse.items import ParseResult, body_digest, html_to_text, item_id
 from monitor.parse.page import parse_page
+
+if TYPE_CHECKING:
+    from monitor.parse.feed import parse_feed, screen_xml
+
+
+def __getattr__(name: str) -> Any:
+    # feedparser takes ~0.15 s to import: a process whose feeds are parsed in the worker
+    # processes (every poll of 4 feeds or more) never imports it.
+    if name in ("parse_feed", "screen_xml"):
+        from monitor.parse import feed
+
+        return getattr(feed, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ParseResult",

@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 from monitor.match import Matcher
 from monitor.models import FeedConfig, ParserChoice, Watchlist
-from monitor.parse.feed import parse_feed
 from monitor.parse.items import ParseResult
 from monitor.parse.page import parse_page
 
@@ -53,6 +52,8 @@ def parse_body(
     if feed.kind == "page":
         parsed = parse_page(body, headers, url, feed.links or ".", feed.name, now)
     else:
+        from monitor.parse.feed import parse_feed  # imported here: see monitor/parse/__init__
+
         parsed = parse_feed(body, headers, url, feed.name, now, parser=parser)
     for item in parsed.items:
         matcher.apply(item)
@@ -64,20 +65,38 @@ class BodyParser:
     worth starting (or it already runs), else in threads.
 
     The pool starts on the first body that needs parsing, not before: a poll in which every
-    feed answers 304 (or fails) costs no worker processes.
+    feed answers 304 (or fails) costs no worker processes. A poll that knows bodies are
+    coming (feeds with no validators cannot answer 304) starts it at once with
+    :meth:`start_early`, while the HTTP client is still being made. ``articles`` says the
+    poll reads articles: the fork server then imports trafilatura once for every worker.
     """
 
-    def __init__(self, due: int, matcher: Matcher, parser: ParserChoice = "auto") -> None:
+    def __init__(
+        self,
+        due: int,
+        matcher: Matcher,
+        parser: ParserChoice = "auto",
+        *,
+        articles: bool = False,
+    ) -> None:
         self._matcher = matcher
         self._parser = parser
+        self._articles = articles
         self._in_processes = _use_processes(due, matcher)
         self._warming: asyncio.Future[None] | None = None
 
     def _start(self) -> asyncio.Future[None]:
         if self._warming is None:
             # Starting workers blocks until the fork server is up: never on the event loop.
-            self._warming = asyncio.ensure_future(asyncio.to_thread(_warm_pool, self._matcher))
+            self._warming = asyncio.ensure_future(
+                asyncio.to_thread(_warm_pool, self._matcher, self._articles)
+            )
         return self._warming
+
+    def start_early(self, bodies: int) -> None:
+        """Start the workers now when at least ``bodies`` responses will need parsing."""
+        if self._in_processes and bodies >= PROCESS_MIN_FEEDS:
+            self._start()
 
     async def parse(
         self, body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, now: datetime
@@ -166,9 +185,9 @@ def _worker_warm(watchlists: tuple[Watchlist, ...]) -> None:
     _worker_matcher(watchlists)
 
 
-def _warm_pool(matcher: Matcher) -> None:
+def _warm_pool(matcher: Matcher, articles: bool = False) -> None:
     """Start the workers and build their Matchers while the first requests are in flight."""
-    pool = _process_pool()
+    pool = _process_pool(articles)
     if pool is None:
         return
     try:
@@ -180,8 +199,12 @@ def _warm_pool(matcher: Matcher) -> None:
         _discard_pool(pool, unavailable=True)
 
 
-def _process_pool() -> ProcessPoolExecutor | None:
-    """The shared pool, created on first use; None where processes cannot be used."""
+def _process_pool(articles: bool = False) -> ProcessPoolExecutor | None:
+    """The shared pool, created on first use; None where processes cannot be used.
+
+    ``articles``: the poll that starts it reads articles, so the fork server imports
+    trafilatura (~0.5 s) once for all workers; otherwise it does not wait for that import
+    (a worker that later reads an article imports it then, once)."""
     global _pool, _pool_unavailable
     with _pool_lock:
         if _pool is None and not _pool_unavailable:
@@ -189,8 +212,9 @@ def _process_pool() -> ProcessPoolExecutor | None:
                 if "forkserver" in multiprocessing.get_all_start_methods():
                     # Never plain fork: the TUI and httpx have threads running.
                     context: BaseContext = multiprocessing.get_context("forkserver")
-                    # trafilatura (article extraction) takes ~0.5 s to import: once, in the server.
-                    context.set_forkserver_preload(["monitor.parse.pool", "trafilatura"])
+                    preload = ["monitor.parse.pool", "monitor.parse.feed"]
+                    preload += ["trafilatura"] if articles else []
+                    context.set_forkserver_preload(preload)
                 else:
                     context = multiprocessing.get_context("spawn")
                 _start_resource_tracker()
