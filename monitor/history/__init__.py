@@ -35,11 +35,18 @@ __all__ = [
 
 
 def open_history(
-    config: Config, db_override: Path | None = None, *, create: bool = True, ids_only: bool = False
+    config: Config,
+    db_override: Path | None = None,
+    *,
+    create: bool = True,
+    ids_only: bool = False,
+    head: int = 0,
 ) -> History:
-    """The history named by ``--db``, else by ``[settings] history``, else the platform's.
+    """The history named by ``db_override`` (the CLI's ``--db``), else by ``[settings]
+    history``, else the platform's.
 
     With ``create=False`` a missing file is a :class:`~monitor.errors.HistoryError`;
-    ``ids_only``: see :meth:`History.open` (what ``monitor poll`` uses)."""
+    ``ids_only`` (what ``monitor poll`` uses) and ``head`` (the newest items first, the
+    rest by ``load_rest()``): see :meth:`History.open`."""
     path = db_override or config.settings.history or default_history_path()
-    return History.open(Path(path).expanduser(), create=create, ids_only=ids_only)
+    return History.open(Path(path).expanduser(), create=create, ids_only=ids_only, head=head)
