@@ -273,8 +273,8 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     ({PURL}, "Ukraine gets Patriot interceptors paid for by Germany and the Netherlands"),
     (set(), "Sweden to donate its own air defence systems to Ukraine"),
     (set(), "Ukraine signs contract to buy French artillery"),
-    # -- A fourth batch, written after the third round; kept as found (one deal report that
-    # names neither a deal nor a purchase is still missed)
+    # -- A fourth batch, written after the third round; kept as found (the deal report that
+    # names neither a deal nor a purchase, "Fedorov: …", was missed until the fifth round)
     ({DD}, "Trump: we will buy drones from Ukraine, they make the best drones"),
     ({DD}, "Ukrainian drone industry eyes $30bn deal with Washington"),
     ({DD}, "Fedorov: the US wants our interceptor technology and production capacity"),
@@ -292,4 +292,52 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     (set(), "Пакет допомоги США Україні: Пентагон оголосив нові поставки"),
     (set(), "NATO allies discuss new sanctions on Russian oil"),
     (set(), "The purl.org resolver moves to the Internet Archive"),
+    # -- A fifth batch, around the Fedorov miss: the US wanting Ukraine's interceptors, drone
+    # technology and production capacity, co-production; none names the deal. The near
+    # misses: other countries, American technology for Ukraine, Patriot interceptors.
+    ({DD}, "Pentagon wants to buy Ukrainian interceptor drones and the know-how behind them"),
+    ({DD}, "Washington seeks access to Ukraine's drone technology, Fedorov says"),
+    ({DD}, "American firms could co-produce Ukrainian interceptors in the United States"),
+    ({DD}, "US interested in Ukrainian drone technology and joint production, minister says"),
+    ({DD}, "Ukraine offers the US its interceptor drone technology in exchange for air defence"),
+    ({DD}, "Федоров: США хочуть отримати наші технології дронів-перехоплювачів"),
+    ({DD}, "Американці зацікавлені в українських технологіях виробництва дронів"),
+    ({DD}, "Україна і США можуть спільно виробляти дрони-перехоплювачі, — Федоров"),
+    (
+        {DD},
+        "Пентагон цікавиться українськими перехоплювачами та нашими виробничими потужностями",
+    ),
+    ({DD}, "Україна запропонувала Вашингтону технології дронів в обмін на ППО"),
+    (set(), "Ukraine wants American interceptor technology for its air defence"),
+    (set(), "US to share counter-drone technology with Ukraine"),
+    (set(), "Ukraine and Denmark to co-produce interceptor drones"),
+    (set(), "Russia seeks Iranian drone technology to scale up Shahed production"),
+    (set(), "Ukrainian drone technology on show at a Paris defence fair"),
+    (set(), "US Army tests a new interceptor drone developed by a California start-up"),
+    (set(), "Britain wants Ukrainian interceptor technology for its own army"),
+    (set(), "US and Ukraine discuss joint production of Patriot interceptors"),
+    (set(), "Україна хоче отримати американські технології перехоплення ракет"),
+    (set(), "Британія інвестує у виробництво українських дронів-перехоплювачів"),
+    (set(), "Німеччина та Україна спільно вироблятимуть дрони-перехоплювачі"),
+    (set(), "США передадуть Україні технології протидії дронам"),
+    (set(), "Американська компанія представила нові дрони-перехоплювачі"),
+    (set(), "Українські дрони-перехоплювачі збили 40 шахедів; у США похвалили результат"),
+    # -- A sixth batch, written after the fifth round of rules; kept as found (the first,
+    # Americans "financing production of our interceptors", is missed)
+    ({DD}, "Zelensky: Americans are ready to finance production of our interceptors"),
+    ({DD}, "US Army wants Ukrainian-made interceptor drones to counter Shaheds in the Middle East"),
+    ({DD}, "Kyiv and Washington to set up joint drone production lines in the US"),
+    ({DD}, "США розглядають купівлю українських перехоплювачів для захисту своїх баз"),
+    (
+        {DD},
+        "Україна передасть американцям технологію виробництва дронів-перехоплювачів в обмін "
+        "на фінансування",
+    ),
+    ({DD}, "Федоров обговорив з американською делегацією спільне виробництво дронів"),
+    (set(), "Pentagon buys more Patriot interceptors from Lockheed Martin"),
+    (set(), "Ukraine's interceptor drones downed a record number of Shaheds, Fedorov says"),
+    (set(), "Україна та Польща домовилися про спільне виробництво дронів"),
+    (set(), "США виділили Україні нові перехоплювачі для Patriot"),
+    (set(), "US start-up raises $100 million to build interceptor drones"),
+    (set(), "Ukrainian engineers showed their interceptor drones to NATO partners"),
 ]

@@ -78,3 +78,13 @@ def test_the_demo_ships_the_same_watchlists() -> None:
     text = demo.read_text(encoding="utf-8")  # a template: only its watchlists are TOML as is
     ours = tomllib.loads(text[text.index("[[watchlists]]") :])
     assert ours["watchlists"] == shipped["watchlists"]
+
+
+def test_the_us_wanting_our_interceptors_is_the_deal_patriot_interceptors_are_not(
+    tagged: list[tuple[frozenset[str], str, set[str]]],
+) -> None:
+    tags = {p: t for _, p, t in tagged}
+    assert tags["Fedorov: the US wants our interceptor technology and production capacity"] == {DD}
+    assert tags["Україна і США можуть спільно виробляти дрони-перехоплювачі, — Федоров"] == {DD}
+    assert tags["US and Ukraine discuss joint production of Patriot interceptors"] == set()
+    assert tags["Britain wants Ukrainian interceptor technology for its own army"] == set()
