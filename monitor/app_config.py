@@ -11,7 +11,7 @@ from textual import work
 from textual.app import App
 
 from monitor import timefmt
-from monitor.backtest import backtest, edited_watchlists
+from monitor.backtest import review_edit, watchlists_changed
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.history import History
@@ -64,12 +64,12 @@ class ConfigReload(App[int]):
         except ConfigError as exc:
             self.post_message(ConfigFailed("\n".join(exc.problems)))
             return
-        edited = edited_watchlists(self.config.watchlists, config.watchlists)
-        if edited and len(self.history):
-            # An edit of existing watchlists waits for the analyst: what it would gain and
-            # lose is shown first (W), and nothing is retagged until it is applied.
+        old, new = self.config.watchlists, config.watchlists
+        if watchlists_changed(old, new) and len(self.history):
+            # A watchlist edited, added or removed waits for the analyst: what it would gain
+            # and lose is shown first (W), and nothing is retagged until it is applied.
             items = self.history.items()
-            self.post_message(WatchlistsEdited(config, [backtest(items, w) for w in edited]))
+            self.post_message(WatchlistsEdited(config, review_edit(items, old, new)))
             return
         self.apply_config(config)
 

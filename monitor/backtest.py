@@ -12,9 +12,9 @@ without tokenising them (:mod:`monitor.scan`); the rest are matched in full.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from monitor import timefmt
 from monitor.match import Matcher
@@ -28,7 +28,10 @@ __all__ = [
     "backtest",
     "edited_watchlists",
     "find_watchlist",
+    "removal",
     "report_lines",
+    "review_edit",
+    "watchlists_changed",
 ]
 
 
@@ -54,11 +57,14 @@ class Backtest:
     lost: list[Change] = field(default_factory=list)
     kept: int = 0  # tagged today and still tagged
     total: int = 0  # items looked at
+    change: Literal["edited", "new", "removed"] = "edited"  # what the config does to it
 
     @property
     def summary(self) -> str:
-        """``Drone Deal: +12 / −1`` (a true minus sign, as a person writes it)."""
-        return f"{self.watchlist}: +{len(self.gained)} / −{len(self.lost)}"
+        """``Drone Deal: +12 / −1`` (a true minus sign, as a person writes it); a new or a
+        removed watchlist says so: ``Aid (new): +3 / −0``, ``PURL (removed): +0 / −5``."""
+        label = self.watchlist if self.change == "edited" else f"{self.watchlist} ({self.change})"
+        return f"{label}: +{len(self.gained)} / −{len(self.lost)}"
 
 
 def find_watchlist(watchlists: Sequence[Watchlist], name: str) -> Watchlist | None:
@@ -77,9 +83,7 @@ def backtest(
     the watchlist decides, a flag is what the analyst decides."""
     name = tagged_as if tagged_as is not None else watchlist.name
     matcher = Matcher([watchlist])
-    items = list(items)
-    sample = random.Random(0).sample(items, min(len(items), 400))  # any order, any language
-    scan = Scan(matcher, (t for i in sample for t in (i.title, i.summary)))
+    scan = Scan(matcher)
     out = Backtest(watchlist.name)
     for item in items:
         out.total += 1
@@ -93,6 +97,44 @@ def backtest(
             out.gained.append(Change(item, tuple(after)))
         elif before:
             out.lost.append(Change(item, before))
+    return out
+
+
+def watchlists_changed(old: Sequence[Watchlist], new: Sequence[Watchlist]) -> bool:
+    """Whether ``new`` adds, removes or edits (in what it matches) any watchlist of ``old``:
+    then the edit waits for review before the history is retagged."""
+    before = {w.name: _matching(w) for w in old}
+    return before != {w.name: _matching(w) for w in new}
+
+
+def review_edit(
+    items: Sequence[Item], old: Sequence[Watchlist], new: Sequence[Watchlist]
+) -> list[Backtest]:
+    """What a config edit would change in the tags of ``items``, per watchlist (the edited
+    ones, the new ones, then the removed ones): an edited watchlist is backtested; a new one
+    gains every item it would tag; a removed one loses every item it tags today."""
+    names = {w.name for w in new}
+    out = [backtest(items, w) for w in edited_watchlists(old, new)]
+    before = {w.name for w in old}
+    for watchlist in new:
+        if watchlist.name not in before:
+            result = backtest(items, watchlist)
+            result.change = "new"
+            out.append(result)
+    for watchlist in old:
+        if watchlist.name not in names:
+            out.append(removal(items, watchlist.name))
+    return out
+
+
+def removal(items: Iterable[Item], name: str) -> Backtest:
+    """A removed watchlist: every item it tags today is lost (newest first, as given)."""
+    out = Backtest(name, change="removed")
+    for item in items:
+        out.total += 1
+        hits = tuple(m for m in item.matches if m.watchlist == name)
+        if hits:
+            out.lost.append(Change(item, hits))
     return out
 
 

@@ -31,11 +31,20 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import accumulate
 from typing import TYPE_CHECKING, Literal
 
 from monitor.models import Item, Match, Watchlist
-from monitor.wordforms import _CACHE_LIMIT, _NO_FORM, _SENTENCE_BREAK_RE, _SPLIT_RE, Form
+from monitor.wordforms import (
+    _CACHE_LIMIT,
+    _NO_FORM,
+    _SENTENCE_BREAK_RE,
+    _SPLIT_RE,
+    Form,
+    _lemmas,
+    _shape,
+    words_of,
+)
 
 # Re-exported: search.py and stories/ import these from here (the analysis used to live here).
 from monitor.wordforms import _TOKEN_RE as _TOKEN_RE
@@ -45,6 +54,7 @@ from monitor.wordforms import normalise_token as normalise_token
 from monitor.wordforms import tokenize as tokenize
 
 if TYPE_CHECKING:
+    from monitor.query import Node
     from monitor.rules import RuleSet
 
 __all__ = ["Matcher", "normalise_token", "snippet", "tokenize"]
@@ -68,45 +78,71 @@ class _Term:
 
 
 class _Forms(dict[str, Form]):
-    """Surface word -> its form, or no form when it cannot agree with any term word."""
+    """Surface word -> its form, or no form when it cannot agree with any term word.
+
+    The prefilter and the analysis are asked once per lower-cased word: a headline's
+    ``Drones`` costs a dict lookup once the text's ``drones`` was seen."""
 
     def __init__(self, may_agree: _Prefilter | None) -> None:
         super().__init__()
         self.may_agree = may_agree
+        self.lowered: dict[str, frozenset[str]] = {}
 
     def __missing__(self, word: str) -> Form:
-        if self.may_agree is None or self.may_agree(word):
-            form = _form(word)
-        else:
-            form = _NO_FORM
+        lower = word.lower()
+        forms = self.lowered.get(lower)
+        if forms is None:
+            if self.may_agree is None or self.may_agree(lower):
+                forms = _lemmas(lower)
+            else:
+                forms = frozenset()
+            if len(self.lowered) >= _CACHE_LIMIT:
+                self.lowered.clear()
+            self.lowered[lower] = forms
+        form = (forms, _shape(word)) if forms else _NO_FORM
         if len(self) >= _CACHE_LIMIT:
             self.clear()
         self[word] = form
         return form
 
 
-class _Candidates(dict[str, tuple[_Term, ...]]):
-    """Surface word -> the terms it can start; filled on first sight, bounded."""
+class _Candidates:
+    """The words of the texts seen so far that can start a term, found by set operations.
+
+    Each new surface word is analysed once (``note``); a field then costs a few passes of
+    C set operations over its words instead of one Python-level lookup per word."""
 
     def __init__(self, index: dict[str, list[_Term]], forms: _Forms, rules: RuleSet) -> None:
-        super().__init__()
         self.index = index
         self.forms = forms
         self.rules = rules  # told of every new word, for the words rules need
+        self.seen: set[str] = set()  # every surface word noted (bounded)
+        self.starts: dict[str, tuple[_Term, ...]] = {}  # word -> the terms it can start
+        self.start_words: set[str] = set()  # the keys of starts, as a set
 
-    def __missing__(self, word: str) -> tuple[_Term, ...]:
-        forms, shape = self.forms[word]
-        found: dict[_Term, None] = {}
-        for nf in sorted(forms):
-            for term in self.index.get(nf, ()):
-                if not term.case_sensitive or term.first[1] in (None, "lower", shape):
-                    found[term] = None
-        if len(self) >= _CACHE_LIMIT:
-            self.clear()
+    def note_new(self, present: set[str]) -> None:
+        """Analyse the words not seen before."""
+        if present <= self.seen:
+            return
+        if len(self.seen) >= _CACHE_LIMIT:
+            self.seen.clear()
+            self.starts.clear()
+            self.start_words.clear()
             self.rules.forget()
-        self[word] = terms = tuple(found)
-        self.rules.note(word, forms)
-        return terms
+        for word in present - self.seen:
+            self.seen.add(word)
+            forms, shape = self.forms[word]
+            if not forms:  # most words: they cannot agree with any term or rule word
+                continue
+            found: dict[_Term, None] = {}
+            for nf in sorted(forms):
+                for term in self.index.get(nf, ()):
+                    if not term.case_sensitive or term.first[1] in (None, "lower", shape):
+                        found[term] = None
+            if found:
+                self.starts[word] = tuple(found)
+                self.start_words.add(word)
+            self.rules.note(word, forms)
 
 
 class Matcher:
@@ -202,11 +238,16 @@ class Matcher:
         texts = (title, summary, text)
         return self._rules.apply(texts, seen, feed, found)
 
-    def first_words(self) -> list[frozenset[str]]:
-        """The normal forms of the first word of each term (not exclude phrases)."""
-        return [t.first[0] for ts in self._candidates.index.values() for t in ts if not t.exclude]
+    def term_words(self) -> list[tuple[frozenset[str], ...]]:
+        """The normal forms of each word of each term (not exclude phrases)."""
+        return [
+            (t.first[0], *(forms for forms, _ in t.rest))
+            for ts in self._candidates.index.values()
+            for t in ts
+            if not t.exclude
+        ]
 
-    def rule_roots(self) -> list[object]:
+    def rule_roots(self) -> list[Node]:
         """The query (AST root) of each rule that tags (not exclude rules)."""
         return [r.query.root for r in self._rules.rules if r.query.root is not None]
 
@@ -225,22 +266,28 @@ class Matcher:
         seen: list[tuple[list[str], set[str]]] | None,
     ) -> list[Match]:
         """The term hits in one field; notes its words for the rules in ``seen``."""
-        # One regex pass: separators and words alternate, so offsets are running sums.
-        parts = _SPLIT_RE.split(text)
-        words = parts[1::2]
-        candidates = list(map(self._candidates.__getitem__, words))  # notes new words
+        words = words_of(text)
+        present = set(words)
+        candidates = self._candidates
+        candidates.note_new(present)
         if seen is not None:
-            seen.append((words, self._rules.surface.intersection(words)))
-        if not any(candidates):
+            seen.append((words, self._rules.surface & present))
+        starters = candidates.start_words & present
+        if not starters:
             return []
+        starts = candidates.starts
         found = [
             (i, i + len(term.rest), term)
-            for i in compress(range(len(words)), candidates)
-            for term in candidates[i]
+            for i, word in enumerate(words)
+            if word in starters
+            for term in starts[word]
             if not term.rest or _rest_agrees(term, words, i, self._forms)
         ]
         if not found:
             return []
+        # Offsets only for a field with hits: separators and words alternate, so they are
+        # running sums.
+        parts = _SPLIT_RE.split(text)
         offsets = list(accumulate(map(len, parts)))  # word i spans offsets[2i : 2i+2]
         hits = [
             (offsets[2 * i], offsets[2 * last + 1], term)

@@ -1,8 +1,9 @@
 """A cheap scan of raw text for the words a watchlist could fire on, for whole-history runs.
 
 ``monitor watchlist test`` runs one watchlist over every stored item; most items cannot be
-tagged by it, and one regex of word beginnings says so without tokenising them (a fifth of
-the cost). The beginnings come from the matcher's own reasoning (``monitor.match``'s
+tagged by it, and one regex pass over each text, finding which word beginnings occur, says so
+without tokenising it: an item passes only when some term or rule finds a beginning for each
+word it needs. The beginnings come from the matcher's own reasoning (``monitor.match``'s
 prefilter): an English word begins with its stem's first three letters (two for a stem of
 three or fewer, ``y`` read as ``i``); a Ukrainian dictionary word is a form of a paradigm
 enumerated from the dictionary; a number is itself. An unknown Ukrainian word is lemmatised
@@ -14,10 +15,10 @@ skips items; every item it lets through is matched in full.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from monitor.match import Matcher
-from monitor.query import And, Near, Or, Phrase, Word
+from monitor.rules import requirements
 from monitor.wordforms import (
     _APOSTROPHES,
     _CYRILLIC_RE,
@@ -36,6 +37,7 @@ _LEN = 3
 _NORMAL = str.maketrans({**{c: "'" for c in _APOSTROPHES}, "ґ": "г", "y": "i"})
 _CLASSES = {"i": "[iy]", "г": "[гґ]", "'": f"[{_APOSTROPHES}]"}
 _EXCEPTIONS: dict[str, str] = {}
+_Trie = dict[str, "_Trie"]  # one character -> what may follow it ("" ends a beginning)
 
 
 def word_beginnings(forms: Iterable[str]) -> frozenset[str]:
@@ -60,78 +62,74 @@ def word_beginnings(forms: Iterable[str]) -> frozenset[str]:
 
 def _regex(beginnings: Iterable[str]) -> re.Pattern[str]:
     """Any of ``beginnings`` at a word's start in lower-cased text (the variants of y, ґ and
-    apostrophes as character classes: lower() is fast, translate() is not)."""
-    alternatives = sorted(
-        ("".join(_CLASSES.get(c, re.escape(c)) for c in b) for b in beginnings),
-        key=len,
-        reverse=True,
-    )
-    # No lookbehind for the word start: it would stop the engine's fast first-character scan;
-    # could_tag checks the character before a hit instead.
-    return re.compile("|".join(alternatives) or "(?!)")
+    apostrophes as character classes: lower() is fast, translate() is not).
+
+    The alternatives form a trie (``dro|дро|без`` share nothing, ``sv[iy]|swa`` share ``s``),
+    so the engine tries few at each place; the lookbehind finds word starts in the engine
+    instead of a Python loop over hits inside words (together about 2.5x faster)."""
+    trie: _Trie = {}
+    for beginning in beginnings:
+        node = trie
+        for char in beginning:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    if not trie:
+        return re.compile("(?!)")
+    return re.compile(f"(?<![^\\W_]){_alternatives(trie)}")
 
 
-def _rarest(
-    node: object, cost: Callable[[frozenset[str]], tuple[int, int]]
-) -> frozenset[str] | None:
-    """Beginnings one of which an item needs for ``node`` to match, the rarest such choice
-    (by ``cost``); None when the node needs nothing of the text."""
-    options: list[frozenset[str] | None]
-    if isinstance(node, Word):
-        return word_beginnings(node.forms)
-    if isinstance(node, Phrase):
-        options = [word_beginnings(w.forms) for w in node.words]
-    elif isinstance(node, Near):
-        options = [_rarest(node.left, cost), _rarest(node.right, cost)]
-    elif isinstance(node, And):
-        options = [_rarest(c, cost) for c in node.children]
-    elif isinstance(node, Or):
-        parts = [_rarest(c, cost) for c in node.children]
-        if any(p is None for p in parts):
-            return None
-        return frozenset().union(*(p for p in parts if p is not None))
-    else:
-        return None  # Not, FieldFilter
-    found = [o for o in options if o is not None]
-    return min(found, key=cost) if found else None
+def _alternatives(node: _Trie) -> str:
+    """The regex of a trie node's continuations, longest first: a hit is the longest
+    beginning at that word start, so the beginnings there are exactly its prefixes."""
+    parts = [_CLASSES.get(c, re.escape(c)) + _alternatives(n) for c, n in sorted(node.items()) if c]
+    if not parts:
+        return ""
+    body = parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
+    return f"(?:{body})?" if "" in node else body
 
 
 class Scan:
-    """``could_tag(*texts)``: False when no term or rule of ``matcher`` can fire on them."""
+    """``could_tag(*texts)``: False when no term or rule of ``matcher`` can fire on them.
 
-    def __init__(self, matcher: Matcher, sample: Iterable[str]) -> None:
-        """``sample``: texts like those to be scanned, to pick each rule's rarest word."""
-        texts = [t for t in sample if t]
-        costs: dict[frozenset[str], tuple[int, int]] = {}
+    Every term needs a word beginning with each of its words' beginnings, and every rule one
+    of each of its requirement sets (:func:`monitor.rules.requirements`); one regex pass
+    finds the beginnings present at word starts, and an item passes when all of some term's
+    or rule's sets are met (bit masks)."""
 
-        def cost(beginnings: frozenset[str]) -> tuple[int, int]:
-            if beginnings not in costs:
-                probe = Scan.__new__(Scan)
-                probe._search = _regex(beginnings).search
-                costs[beginnings] = (sum(1 for t in texts if probe.could_tag(t)), len(beginnings))
-            return costs[beginnings]
-
-        wanted: set[str] = set()
-        for forms in matcher.first_words():
-            wanted |= word_beginnings(forms)
+    def __init__(self, matcher: Matcher) -> None:
+        needs: list[list[frozenset[str]]] = [
+            [word_beginnings(forms) for forms in words] for words in matcher.term_words()
+        ]
         for root in matcher.rule_roots():
-            chosen = _rarest(root, cost)
-            if chosen is None:  # a rule needing no word (refused by the config): scan nothing
-                wanted = {""}
-                break
-            wanted |= chosen
-        self._search = _regex(wanted).search
+            needs.append([word_beginnings(forms) for forms in requirements(root)])
+        # A term or rule needing nothing this scan can see (refused by the config): scan nothing.
+        self._everything = any(not need or not all(need) for need in needs)
+        bits: dict[frozenset[str], int] = {}
+        self._needs = sorted(
+            {sum(1 << bits.setdefault(s, len(bits)) for s in set(need)) for need in needs}
+        )
+        union = frozenset().union(*bits)
+        # A hit is the longest beginning at a word start: the beginnings there are its prefixes.
+        self._mask_of = {
+            hit: sum(1 << bit for wanted, bit in bits.items() if any(map(hit.startswith, wanted)))
+            for hit in union
+        }
+        self._findall = _regex(union).findall
+        self._hits: dict[str, int] = {}  # a hit as written (ґ, y, apostrophes) -> its mask
 
     def could_tag(self, *texts: str) -> bool:
-        search = self._search
+        if self._everything:
+            return True
+        found: set[str] = set()
         for text in texts:
-            if not text:
-                continue
-            low = text.lower()
-            hit = search(low)
-            while hit is not None:
-                at = hit.start()
-                if at == 0 or not low[at - 1].isalnum():  # at a word's beginning
-                    return True
-                hit = search(low, at + 1)
-        return False
+            if text:
+                found.update(self._findall(text.lower()))
+        if not found:
+            return False
+        mask = 0
+        for hit in found:
+            bits = self._hits.get(hit)
+            if bits is None:
+                bits = self._hits[hit] = self._mask_of.get(hit.translate(_NORMAL), 0)
+            mask |= bits
+        return any(need & mask == need for need in self._needs)

@@ -1,7 +1,8 @@
 """Review a feeds.toml edit of watchlists before the history is retagged: gained, lost.
 
-The app opens it with ``W`` after an edit changed an existing watchlist; ``a`` applies the
-edit (retag), ``escape`` keeps today's tags (the edit waits; ``W`` again to review it).
+The app opens it with ``W`` after an edit added, removed or changed a watchlist (a new one
+only gains items, a removed one only loses them); ``a`` applies the edit (retag), ``escape``
+keeps today's tags (the edit waits; ``W`` again to review it).
 """
 
 from __future__ import annotations

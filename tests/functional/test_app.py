@@ -269,6 +269,9 @@ async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(
         assert weather.tags == []
         extra = WATCHLISTS + '\n[[watchlists]]\nname = "Frost"\nterms = ["frost"]\n'
         app.config_path.write_text(feeds_toml(watchlists=extra), encoding="utf-8")
+        # A new watchlist waits for review (W), then a applies it and retags.
+        await until(pilot, lambda: any("Frost (new): +1" in n for n in app.notified), timeout=8)
+        await pilot.press("W", "a")
         await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified), timeout=8)
         assert [w.name for w in app.config.watchlists] == ["Drone Deal", "PURL", "Frost"]
         await until(pilot, lambda: "[Frost]" in screen_rows(app))  # the view is rebuilt in a worker

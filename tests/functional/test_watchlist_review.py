@@ -58,6 +58,52 @@ async def test_an_edit_is_reviewed_before_the_history_is_retagged(tmp_path: Path
         assert app.pending_edit is None
 
 
+ADDED_AND_REMOVED = """
+[[watchlists]]
+name = "Drone Deal"
+terms = ["drone", "дрон"]
+
+[[watchlists]]
+name = "Frost"
+terms = ["frost"]
+"""
+
+
+async def test_a_new_and_a_removed_watchlist_wait_for_the_same_review(tmp_path: Path) -> None:
+    """Adding "Frost" gains its items, removing "PURL" loses every item it tags."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.config_path.write_text(feeds_toml(watchlists=ADDED_AND_REMOVED), encoding="utf-8")
+        app.action_reload_config()
+        await until(pilot, lambda: any("Frost (new): +1 / −0" in n for n in app.notified))
+        notice = next(n for n in app.notified if "Frost (new)" in n)
+        assert "PURL (removed): +0 / −1" in notice and "Drone Deal" not in notice
+        assert [w.name for w in app.config.watchlists] == ["Drone Deal", "PURL"]
+        assert tags_on_disk(app, "Weather") == []
+        assert tags_on_disk(app, "NATO allies fund") == ["PURL"]
+
+        await pilot.press("W")
+        await until(pilot, lambda: isinstance(app.screen, WatchlistReviewScreen))
+        text = str(app.screen.query_one("#review-text").render())
+        frost, purl = text.split("PURL (removed)")
+        assert "Gained (1):" in frost and "Weather service warns of frost" in frost
+        assert "Lost (1):" in purl and "NATO allies fund the PURL package" in purl
+        assert "was: term “PURL”" in purl
+
+        await pilot.press("escape")  # not now: the old config and tags stay
+        await until(pilot, lambda: not isinstance(app.screen, WatchlistReviewScreen))
+        assert tags_on_disk(app, "NATO allies fund") == ["PURL"]
+
+        await pilot.press("W")
+        await until(pilot, lambda: isinstance(app.screen, WatchlistReviewScreen))
+        await pilot.press("a")
+        await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified))
+        assert [w.name for w in app.config.watchlists] == ["Drone Deal", "Frost"]
+        assert tags_on_disk(app, "Weather") == ["Frost"]
+        assert tags_on_disk(app, "NATO allies fund") == []
+        assert tags_on_disk(app, "Міноборони") == ["Drone Deal"]
+
+
 async def test_w_without_an_edit_says_so(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
