@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from synth import copy_history, just_polled
+from textual.notifications import Notify
 
 from monitor.config import load_config
 from monitor.history import History
@@ -143,7 +144,13 @@ async def _stall(
         history.save_feed_states(just_polled([f.name for f in load_config(config_path).feeds]))
     before = len(history)
     app = _app(config_path, history, workdir)
-    async with app.run_test(size=SIZE) as pilot:
+    told: list[str] = []  # the notifications, from Textual's Notify messages
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            told.append(message.notification.message)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await pilot.pause()
         loop = asyncio.get_running_loop()
         worst = {"late": 0.0, "at": 0.0}
@@ -172,7 +179,7 @@ async def _stall(
         await task
         if app.main.status.last_poll is None:
             raise RuntimeError("stall: the poll did not finish")
-        errors = [n for n in app.notified if "failed" in n.lower()]
+        errors = [n for n in told if "failed" in n.lower()]
         if errors:
             raise RuntimeError(f"stall: {errors[0]}")
         new = len(app.history) - before

@@ -10,7 +10,6 @@ programs; and reports every worker failure in one place (:meth:`worker_failed`).
 from __future__ import annotations
 
 import webbrowser
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +35,6 @@ from monitor.screens.main import MainScreen
 
 CONFIG_CHECK_SECONDS = 1.0
 HISTORY_CHECK_SECONDS = 5.0
-NOTIFIED_KEPT = 100
 WORKER_NAMES = {
     "poll": "Poll",
     "store": "Saving",
@@ -86,8 +84,6 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
         self.browser = browser
         self.export_dir = export_dir
         self.main = MainScreen()
-        self.notified: deque[str] = deque(maxlen=NOTIFIED_KEPT)  # what notify() said, newest last
-        self.terminal_notifications: deque[str] = deque(maxlen=NOTIFIED_KEPT)  # sequences written
         self._poll_timer: Timer | None = None
         self.polling = False
         self._config_stamp = file_stamp(config_path)
@@ -115,7 +111,6 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
         self, message: str, *, severity: Severity = "information", timeout: float | None = None
     ) -> None:
         """notify() for text that may hold feed or file data: never read as markup."""
-        self.notified.append(message)
         self.notify(message, severity=severity, timeout=timeout, markup=False)
 
     # --- the history file, written by other programs (monitor poll, another monitor) -----

@@ -5,7 +5,6 @@ failing) and the terminal notification of new hits (:mod:`monitor.alerts`)."""
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -41,7 +40,6 @@ class PollSchedule(App[int]):
     autopoll: bool
     main: MainScreen
     polling: bool  # a poll is running
-    terminal_notifications: deque[str]
     _poll_timer: Timer | None
 
     if TYPE_CHECKING:
@@ -102,7 +100,6 @@ class PollSchedule(App[int]):
         own OSC 52 clipboard sequence; feed text in it was cleaned by :mod:`monitor.alerts`."""
         if not sequence:
             return
-        self.terminal_notifications.append(sequence)
         driver = self._driver
         if driver is not None:
             driver.write(sequence)

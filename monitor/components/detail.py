@@ -187,13 +187,5 @@ class DetailPane(VerticalScroll, can_focus=True):
         if not same:
             self.scroll_home(animate=False)
 
-    def rendered_text(self) -> str:
-        """The plain text shown (for tests)."""
-        item = self.item
-        if item is None:
-            return PLACEHOLDER
-        text = detail_text(item, match_style=Style(), label_style=Style(), tag_style=Style())
-        return (text + sources_text(self.sources, Style())).plain
-
     def action_back(self) -> None:
         self.app.query_one("#items").focus()

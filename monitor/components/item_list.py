@@ -279,8 +279,3 @@ class ItemList(ScrollView, can_focus=True):
         text.append_text(tags)
         text.truncate(width, overflow="ellipsis")
         return text
-
-    def rendered_lines(self) -> list[str]:
-        """The plain text of the rows on screen (for tests and screen readers)."""
-        height = self.scrollable_content_region.height
-        return [self.render_line(y).text for y in range(height)]

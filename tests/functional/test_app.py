@@ -18,7 +18,7 @@ from monitor.screens.export import ExportScreen
 from monitor.screens.help import HelpScreen
 from tests.helpers.app_fixtures import ALERT_TITLE, NOW, WATCHLISTS, feeds_toml, make_app
 from tests.helpers.feedserver import FeedServer, rss
-from tests.helpers.pilot import SIZE, screen_rows, titles, until
+from tests.helpers.pilot import SIZE, Told, detail_shown, screen_rows, titles, until
 
 
 async def test_stored_history_is_shown_before_the_first_poll_finishes(
@@ -72,13 +72,14 @@ async def test_poll_now_adds_new_items_and_raises_one_notification(
     ]
     feed_server.route("/unn.xml", rss(fresh), etag='"v1"')
     app = make_app(tmp_path, base_url=feed_server.base)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("r")
         await until(pilot, lambda: "New drone factory opens" in titles(app) and not app.polling)
         assert titles(app)[0] == "New drone factory opens"
         assert "New drone factory opens" in screen_rows(app)
         assert len(titles(app)) == 12
-        toasts = [n for n in app.notified if " new" in n]
+        toasts = [n for n in told if " new" in n]
         assert len(toasts) == 1  # one toast for the poll: the watchlists, then the titles
         assert toasts[0].splitlines() == [
             "Drone Deal: 2 new, PURL: 1 new",
@@ -97,7 +98,7 @@ async def test_navigation_keys_move_the_cursor_and_the_detail_follows(tmp_path: 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "j")
         assert app.main.item_list.current.title == "NATO allies fund the PURL package"
-        assert "NATO allies fund the PURL package" in app.main.detail.rendered_text()
+        assert "NATO allies fund the PURL package" in detail_shown(app)
         await pilot.press("k")
         assert app.main.item_list.cursor == 1
         await pilot.press("G")
@@ -205,7 +206,7 @@ async def test_flag_and_read_are_saved_at_once_and_survive_reopening(tmp_path: P
             ),
         )
         assert not screen_rows(app).splitlines()[3].startswith("⚑")
-        assert "not flagged, unread" in app.main.detail.rendered_text()
+        assert "not flagged, unread" in detail_shown(app)
 
 
 async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) -> None:
@@ -217,7 +218,7 @@ async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) ->
         await pilot.press("enter")
         assert app.focused is app.main.item_list  # moving stays in the list
         await until(pilot, lambda: History.open(path).get(first.id).read)
-        text = app.main.detail.rendered_text()
+        text = detail_shown(app)
         assert "Drone Deal: “drone” in the title (matches term “drone”)" in text
         assert "https://example.org/1" in text and "read" in text
         assert "→" not in text and "alias" not in text
@@ -230,31 +231,33 @@ async def test_enter_opens_the_detail_and_marks_the_item_read(tmp_path: Path) ->
 async def test_export_dialog_writes_the_briefing(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     target = tmp_path / "out" / "brief.md"
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("e")
         assert isinstance(app.screen, ExportScreen)
         path_input = app.screen.query_one("#export-path")
         assert path_input.value == str(tmp_path / "briefing-2025-10-06.md")
         path_input.value = str(target)
         await pilot.press("enter")
-        await until(pilot, lambda: any(n.startswith("Wrote ") for n in app.notified))
+        await until(pilot, lambda: any(n.startswith("Wrote ") for n in told))
         text = target.read_text(encoding="utf-8")
         assert "Ukraine signs drone deal with Denmark" in text
         assert "Defence minister meets partners" in text  # flagged by hand
         assert "Weather service" not in text  # not flagged
-        assert f"Wrote 4 items to {target}" in app.notified
+        assert f"Wrote 4 items to {target}" in told
 
 
 async def test_export_failure_is_one_error_line_and_the_app_keeps_running(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("e")
         app.screen.query_one("#export-path").value = str(blocker / "brief.md")
         await pilot.press("enter")
-        await until(pilot, lambda: any(n.startswith("Export failed") for n in app.notified))
-        message = next(n for n in app.notified if n.startswith("Export failed"))
+        await until(pilot, lambda: any(n.startswith("Export failed") for n in told))
+        message = next(n for n in told if n.startswith("Export failed"))
         assert "\n" not in message and "brief.md" in message
         await pilot.press("j")
         assert app.main.item_list.cursor == 1 and app.is_running
@@ -264,15 +267,16 @@ async def test_a_good_feeds_toml_edit_is_picked_up_by_the_watcher_and_retags(
     tmp_path: Path,
 ) -> None:
     app = make_app(tmp_path, watch_files=True)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         weather = next(i for i in app.main.items if i.title.startswith("Weather"))
         assert weather.tags == []
         extra = WATCHLISTS + '\n[[watchlists]]\nname = "Frost"\nterms = ["frost"]\n'
         app.config_path.write_text(feeds_toml(watchlists=extra), encoding="utf-8")
         # A new watchlist waits for review (W), then a applies it and retags.
-        await until(pilot, lambda: any("Frost (new): +1" in n for n in app.notified), timeout=8)
+        await until(pilot, lambda: any("Frost (new): +1" in n for n in told), timeout=8)
         await pilot.press("W", "a")
-        await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified), timeout=8)
+        await until(pilot, lambda: any(n.startswith("Reloaded") for n in told), timeout=8)
         assert [w.name for w in app.config.watchlists] == ["Drone Deal", "PURL", "Frost"]
         await until(pilot, lambda: "[Frost]" in screen_rows(app))  # the view is rebuilt in a worker
         weather = next(i for i in app.main.items if i.title.startswith("Weather"))
@@ -284,12 +288,13 @@ async def test_a_broken_feeds_toml_edit_shows_the_error_and_keeps_the_old_config
     tmp_path: Path,
 ) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         before = app.config
         app.config_path.write_text(feeds_toml() + "\n[[feeds]]\nname = 3\n", encoding="utf-8")
         app.action_reload_config()
-        await until(pilot, lambda: any("keeping the previous" in n for n in app.notified))
-        error = next(n for n in app.notified if "keeping the previous" in n)
+        await until(pilot, lambda: any("keeping the previous" in n for n in told))
+        error = next(n for n in told if "keeping the previous" in n)
         assert "feeds.toml:" in error
         assert app.config is before
         assert "[Drone Deal]" in screen_rows(app)
@@ -304,7 +309,7 @@ async def test_feed_text_is_shown_literally_never_as_markup(tmp_path: Path) -> N
         assert "[bold red]ALERT[/] red sirens in Kyiv" in row  # the escape sequence is gone whole
         assert "\x1b" not in screen_rows(app)
         await pilot.press("j", "j", "j")
-        detail = app.main.detail.rendered_text()
+        detail = detail_shown(app)
         assert "[bold red]ALERT[/]" in detail and "[link]x[/link]" in detail
         assert "\x1b" not in detail
         svg = app.export_screenshot()
@@ -320,14 +325,15 @@ async def test_open_link_only_opens_web_links_and_y_copies(tmp_path: Path) -> No
         return True
 
     app = make_app(tmp_path, browser=browser)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("o", "y")
         await until(pilot, lambda: opened == ["https://example.org/1"])
         assert app.clipboard == "https://example.org/1"
         app.main.item_list.current.link = "javascript:alert(1)"
         await pilot.press("o")
         assert opened == ["https://example.org/1"]
-        assert any("Not opening" in n for n in app.notified)
+        assert any("Not opening" in n for n in told)
 
 
 async def test_help_lists_every_key_and_the_palette_runs_actions(tmp_path: Path) -> None:
@@ -410,13 +416,13 @@ async def test_reading_in_the_unread_view_keeps_the_item_until_the_filter_change
         await until(pilot, lambda: History.open(path).get(target.id).read)
         await pilot.pause()
         assert app.main.item_list.current is target  # still there, still under the cursor
-        assert target.title in app.main.detail.rendered_text()
+        assert target.title in detail_shown(app)
         assert target.title in titles(app)
         await pilot.press("U", "U")  # a real refilter drops it...
         assert target.title not in titles(app)
         assert app.main.item_list.cursor == 1  # ...and the cursor keeps its row, not row 0
         assert app.main.item_list.current.title == ALERT_TITLE
-        assert "sirens in Kyiv" in app.main.detail.rendered_text()
+        assert "sirens in Kyiv" in detail_shown(app)
 
 
 async def test_unflagging_in_the_flagged_view_keeps_the_item_and_the_detail(tmp_path: Path) -> None:
@@ -429,7 +435,7 @@ async def test_unflagging_in_the_flagged_view_keeps_the_item_and_the_detail(tmp_
         await until(pilot, lambda: History.open(path).get(target.id).flag_override is False)
         await pilot.pause()
         assert app.main.item_list.current is target
-        assert target.title in app.main.detail.rendered_text()
+        assert target.title in detail_shown(app)
 
 
 async def test_quick_repeated_flag_and_read_toggles_all_count(
@@ -520,14 +526,15 @@ async def test_a_narrow_terminal_hides_the_sidebar_until_b(tmp_path: Path) -> No
 async def test_open_link_marks_read_only_when_a_browser_opened_it(tmp_path: Path) -> None:
     app = make_app(tmp_path, browser=lambda url: False)
     path = app.history.path
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         first = app.main.item_list.current
         await pilot.press("o")
-        await until(pilot, lambda: any(n.startswith("No browser opened") for n in app.notified))
+        await until(pilot, lambda: any(n.startswith("No browser opened") for n in told))
         assert not History.open(path).get(first.id).read
         app.main.item_list.current.link = ""
         await pilot.press("o")
-        assert "This item has no link." in app.notified
+        assert "This item has no link." in told
 
 
 async def test_export_dialog_checks_since_and_asks_before_overwriting(tmp_path: Path) -> None:
@@ -536,7 +543,8 @@ async def test_export_dialog_checks_since_and_asks_before_overwriting(tmp_path: 
     app = make_app(tmp_path)
     target = tmp_path / "brief.md"
     target.write_text("keep me", encoding="utf-8")
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("e")
         dialog = app.screen
         assert isinstance(dialog, ExportScreen)
@@ -555,7 +563,7 @@ async def test_export_dialog_checks_since_and_asks_before_overwriting(tmp_path: 
         assert "exists" in str(dialog.query_one("#export-error").render())
         assert target.read_text(encoding="utf-8") == "keep me"
         await pilot.press("enter")  # again: overwrite
-        await until(pilot, lambda: any(n.startswith("Wrote ") for n in app.notified))
+        await until(pilot, lambda: any(n.startswith("Wrote ") for n in told))
         text = target.read_text(encoding="utf-8")
         assert (
             "NATO allies fund the PURL package" in text and "Ukraine signs drone deal" not in text
@@ -573,11 +581,12 @@ async def test_a_failed_history_reload_is_not_reported_as_saving(
         raise HistoryError(f"{app.history.path}: not valid JSON")
 
     monkeypatch.setattr(app.history, "refresh", broken)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         app.refresh_history()
-        await until(pilot, lambda: any("failed" in n for n in app.notified))
-        assert any(n.startswith("Reloading the history failed: ") for n in app.notified)
-        assert not any(n.startswith("Saving") for n in app.notified)
+        await until(pilot, lambda: any("failed" in n for n in told))
+        assert any(n.startswith("Reloading the history failed: ") for n in told)
+        assert not any(n.startswith("Saving") for n in told)
 
 
 async def test_escape_clears_the_search_first_then_the_other_filters(tmp_path: Path) -> None:
@@ -606,8 +615,3 @@ async def test_feed_and_watchlist_panels_have_g_and_G(tmp_path: Path) -> None:
         assert app.main.feeds_panel.highlighted == 2
         await pilot.press("g")
         assert app.main.feeds_panel.highlighted == 0
-
-
-def test_notifications_kept_for_tests_are_capped(tmp_path: Path) -> None:
-    app = make_app(tmp_path)
-    assert app.notified.maxlen is not None and app.notified.maxlen <= 1000

@@ -12,6 +12,7 @@ from monitor.components.detail import detail_text
 from monitor.match import Matcher
 from monitor.models import Item, Watchlist
 from tests.helpers.app_fixtures import NOW, fixed_items, make_app
+from tests.helpers.pilot import detail_shown
 from tests.helpers.sites import uk_paragraphs
 
 SIZE = (120, 36)
@@ -58,7 +59,7 @@ async def test_the_detail_pane_scrolls_through_a_long_article(tmp_path: Path) ->
         await pilot.press("enter", "tab")  # open it, then tab to the detail pane
         detail = app.main.detail
         assert app.focused is detail
-        assert "Друга згадка: PURL." in detail.rendered_text()
+        assert "Друга згадка: PURL." in detail_shown(app)
         assert detail.scroll_y == 0 and detail.max_scroll_y > 0
         await pilot.press("G")
         await pilot.pause()

@@ -14,6 +14,7 @@ from monitor.demo import prepare_demo
 from monitor.history import History
 from monitor.match import Matcher
 from monitor.screens.trends import TrendsScreen
+from tests.helpers.pilot import Told
 
 DUTCH = {
     "Netherlands announces new PURL package worth EUR 250 million",
@@ -44,9 +45,10 @@ async def test_the_demo_shows_a_story_a_near_miss_a_spike_and_a_toast(tmp_path: 
             watch_files=False,
             export_dir=tmp_path,
         )
-        async with app.run_test(size=(140, 40)) as pilot:
+        told = Told()
+        async with app.run_test(size=(140, 40), message_hook=told) as pilot:
             # the first poll runs at start: a toast names the watchlists
-            await until(pilot, lambda: any("new" in n and "PURL" in n for n in app.notified))
+            await until(pilot, lambda: any("new" in n and "PURL" in n for n in told))
             main = app.main
             await until(pilot, lambda: bool(main.stories.story_of) and not app.polling)
             by_title = {i.title: i for i in history.items()}

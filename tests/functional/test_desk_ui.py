@@ -15,7 +15,14 @@ from monitor.models import Item
 from monitor.screens.trends import TrendsScreen
 from tests.helpers.app_fixtures import NOW, app_for_config, feeds_toml, make_app
 from tests.helpers.feedserver import FeedServer, rss
-from tests.helpers.pilot import screen_rows, titles
+from tests.helpers.pilot import (
+    Told,
+    detail_shown,
+    screen_lines,
+    screen_rows,
+    terminal_writes,
+    titles,
+)
 from tests.helpers.pilot import until as wait_until
 
 SIZE = (130, 36)
@@ -133,7 +140,7 @@ async def test_a_story_is_one_row_that_expands_and_reading_it_reads_its_language
     app = make_app(tmp_path, items=desk_items())
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: bool(app.main.stories.story_of))
-        rows = app.main.item_list.rendered_lines()
+        rows = screen_lines(app)
         story_rows = [r for r in rows if "×3" in r]
         assert len(story_rows) == 1  # three outlets, one row
         assert len(titles(app)) == len(desk_items()) - 2
@@ -143,12 +150,12 @@ async def test_a_story_is_one_row_that_expands_and_reading_it_reads_its_language
         # go to the story row
         while app.main.item_list.current.title != story_title:
             await pilot.press("j")
-        detail = app.main.detail.rendered_text()
+        detail = detail_shown(app)
         assert "Also reported by 2 more" in detail
         assert "UNN (English)" in detail and "(possible same story)" in detail
         await pilot.press("z")
         assert len(titles(app)) == len(desk_items())
-        rows = app.main.item_list.rendered_lines()
+        rows = screen_lines(app)
         assert sum(1 for r in rows if "└" in r) == 2
         await pilot.press("z")
         assert len(titles(app)) == len(desk_items()) - 2
@@ -211,23 +218,25 @@ async def test_a_poll_with_new_matches_toasts_and_notifies_the_terminal(
         },
     ]
     feed_server.route("/unn.xml", rss(fresh), etag='"v1"')
+    written = terminal_writes(monkeypatch)
     app = make_app(tmp_path, base_url=feed_server.base)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("r")
         await until(
             pilot, lambda: not app.polling and "Second drone batch delivered" in titles(app)
         )
-        await until(pilot, lambda: bool(app.terminal_notifications))
-        assert any(n.startswith("Drone Deal: 2 new\n") for n in app.notified)  # the toast
-        assert len(app.terminal_notifications) == 1  # one alert for the poll
-        sequence = app.terminal_notifications[0]
+        await until(pilot, lambda: bool(written))
+        assert any(n.startswith("Drone Deal: 2 new\n") for n in told)  # the toast
+        assert len(written) == 1  # one alert for the poll
+        sequence = written[0]
         assert sequence.startswith(expected)
         assert "owned" not in sequence or "\x1b]0;" not in sequence
         assert sequence.count("\x07") + sequence.count("\x1b\\") <= 2
 
 
 async def test_the_toast_counts_and_names_only_watchlists_that_notify(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A watchlist with notify = false still tags items, but a poll's toast (like the
     terminal notification and `monitor poll`'s notify_command) neither counts nor names it."""
@@ -261,24 +270,26 @@ notify = false
             ]
         ),
     )
+    written = terminal_writes(monkeypatch)
     app = app_for_config(tmp_path, feeds_toml(feed_server.base, watchlists), items=[])
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("r")
         await until(pilot, lambda: not app.polling and len(titles(app)) == 3)
         warning = next(i for i in app.history.items() if i.title == "Weather warning for Kyiv")
         assert warning.tags == ["Weather"]  # tagged all the same
-        toasts = [n for n in app.notified if " new" in n]
+        toasts = [n for n in told if " new" in n]
         assert toasts == [
             "Drone Deal: 2 new\n• Drone plant opens\n• Weather and drone test delayed"
         ]
-        assert len(app.terminal_notifications) == 1
+        assert len(written) == 1
         # A poll whose only new hits are on the quiet watchlist: no toast, no notification.
         feed_server.route("/unn.xml", rss([entry(4, "Weather: snow in Lviv")]))
         await pilot.press("r")
         await until(pilot, lambda: not app.polling and len(titles(app)) == 4)
         await pilot.pause()
-        assert [n for n in app.notified if " new" in n] == toasts
-        assert len(app.terminal_notifications) == 1
+        assert [n for n in told if " new" in n] == toasts
+        assert len(written) == 1
 
 
 async def test_trends_last_hit_is_in_the_item_lists_zone(

@@ -22,6 +22,7 @@ from monitor.models import Item
 from monitor.text import one_line
 from tests.helpers.app_fixtures import NOW, app_for_config, feeds_toml
 from tests.helpers.feedserver import FeedServer
+from tests.helpers.pilot import detail_shown, screen_lines
 
 MARKUP = "[bold red]ALERT[/]"
 LINK_MARKUP = "[link=https://evil.example]x[/link]"
@@ -280,14 +281,14 @@ async def test_hostile_feed_text_is_shown_literally_and_never_acts(
         item = app.main.item_list.current
         assert item is not None and item.link == ""
 
-        rows = "\n".join(app.main.item_list.rendered_lines())
+        rows = "\n".join(screen_lines(app))
         assert f"{CLICK} {MARKUP}" in rows
         assert "\x1b" not in rows and "pwned" not in rows and "[31m" not in rows
         list_strips = [app.main.item_list.render_line(y) for y in range(3)]
         assert not [m for m in click_metas(list_strips) if "@click" in m or "link" in m]
 
         await pilot.press("enter")
-        detail = app.main.detail.rendered_text()
+        detail = detail_shown(app)
         assert f"{CLICK} {MARKUP}" in detail and f"{CLICK} {MARKUP} {LINK_MARKUP} x" in detail
         assert "\x1b" not in detail and "pwned" not in detail
         body = app.main.detail.query_one("#detail-body")

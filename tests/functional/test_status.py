@@ -10,7 +10,7 @@ from monitor.history import History
 from monitor.screens.help import HelpScreen
 from tests.helpers.app_fixtures import NOW, feeds_toml, make_app
 from tests.helpers.feedserver import FeedServer, rss
-from tests.helpers.pilot import until
+from tests.helpers.pilot import Told, until
 
 
 def status_line(app) -> str:  # type: ignore[no-untyped-def]
@@ -48,20 +48,17 @@ async def test_toasts_when_a_feed_starts_failing_and_when_it_recovers(
     feed_server.route("/unn.xml", "Service Unavailable", status=503, content_type="text/plain")
     feed_server.route("/mod.xml", rss(fresh))
     app = make_app(tmp_path, base_url=feed_server.base)
-    async with app.run_test(size=(120, 36)) as pilot:
+    told = Told()
+    async with app.run_test(size=(120, 36), message_hook=told) as pilot:
         await pilot.press("r")
-        await until(
-            pilot, lambda: not app.polling and any("started failing" in n for n in app.notified)
-        )
-        assert "UNN English: started failing (HTTP 503 Service Unavailable)" in app.notified
-        assert any(n.startswith("MoD Ukraine: answering again (down since ") for n in app.notified)
+        await until(pilot, lambda: not app.polling and any("started failing" in n for n in told))
+        assert "UNN English: started failing (HTTP 503 Service Unavailable)" in told
+        assert any(n.startswith("MoD Ukraine: answering again (down since ") for n in told)
         await until(pilot, lambda: "1 feed down since" in status_line(app))
 
         feed_server.route("/unn.xml", rss(fresh))
         await pilot.press("r")
-        await until(
-            pilot, lambda: any(n.startswith("UNN English: answering again") for n in app.notified)
-        )
+        await until(pilot, lambda: any(n.startswith("UNN English: answering again") for n in told))
         await until(pilot, lambda: "down since" not in status_line(app))
 
 
@@ -148,10 +145,11 @@ async def test_r_says_when_a_servers_retry_after_still_holds_a_feed_back(
             ),
         ]
     )
-    async with app.run_test(size=(120, 36)) as pilot:
+    told = Told()
+    async with app.run_test(size=(120, 36), message_hook=told) as pilot:
         await pilot.press("r")
-        await until(pilot, lambda: any("Retry-After" in n for n in app.notified))
+        await until(pilot, lambda: any("Retry-After" in n for n in told))
         assert (
             "MoD Ukraine: not asked: the server asked for a pause until 12:30 UTC (Retry-After)"
-        ) in app.notified
+        ) in told
         assert feed_server.hits("/mod.xml") == 0 and feed_server.hits("/unn.xml") == 1

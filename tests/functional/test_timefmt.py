@@ -15,6 +15,7 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.export import parse_since, to_markdown
 from monitor.history import History
 from monitor.models import Item, Match
+from tests.helpers.pilot import detail_shown, screen_lines
 
 KYIV = ZoneInfo("Europe/Kyiv")
 # 23:51 UTC on 30 November is 01:51 on 1 December in Kyiv (EET, +02:00).
@@ -161,8 +162,8 @@ async def test_the_ui_shows_times_in_the_configured_zone(tmp_path: Path) -> None
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         # the first item was published at 11:00 UTC on 6 October: 14:00 in Kyiv (EEST)
-        assert "10-06 14:00" in app.main.item_list.rendered_lines()[0]
-        assert "2025-10-06 14:00 EEST" in app.main.detail.rendered_text()
+        assert "10-06 14:00" in screen_lines(app)[0]
+        assert "2025-10-06 14:00 EEST" in detail_shown(app)
 
 
 def test_search_lines_mark_undated_items(

@@ -17,7 +17,7 @@ from monitor.screens.triage import ConfirmScreen, NoteScreen
 from monitor.stamps import LAST_LOOK, read_stamp, write_stamp
 from monitor.view import display_order
 from tests.helpers.app_fixtures import NOW, fixed_items, make_app
-from tests.helpers.pilot import screen_rows, titles, until
+from tests.helpers.pilot import Told, detail_shown, screen_rows, titles, until
 
 
 async def test_enter_j_j_f_flags_the_highlighted_item_at_80x24(tmp_path: Path) -> None:
@@ -27,7 +27,7 @@ async def test_enter_j_j_f_flags_the_highlighted_item_at_80x24(tmp_path: Path) -
         await pilot.press("enter", "j", "j")
         target = app.main.item_list.current
         assert target.title == "NATO allies fund the PURL package"
-        assert target.title in app.main.detail.rendered_text()  # the detail follows
+        assert target.title in detail_shown(app)  # the detail follows
         await pilot.press("f")
         await until(pilot, lambda: History.open(path).get(target.id).flag_override is False)
         first = History.open(path).get("UNN English:1")
@@ -48,8 +48,8 @@ async def test_p_pins_and_a_notes_the_highlighted_item(tmp_path: Path) -> None:
         await pilot.press(*"Ask MoD", "enter")
         await until(pilot, lambda: History.open(path).get(target.id).note == "Ask MoD")
         await pilot.pause()
-        assert "Your note: Ask MoD" in app.main.detail.rendered_text()
-        text = app.main.detail.rendered_text()
+        assert "Your note: Ask MoD" in detail_shown(app)
+        text = detail_shown(app)
         assert text.index("Партія дронів") < text.index("Source")  # the words before metadata
         await pilot.press("a", "escape")  # esc leaves the note as it was
         await pilot.press("p")
@@ -59,14 +59,15 @@ async def test_p_pins_and_a_notes_the_highlighted_item(tmp_path: Path) -> None:
 
 async def test_n_and_shift_n_move_between_unread_items(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=(120, 36)) as pilot:
+    told = Told()
+    async with app.run_test(size=(120, 36), message_hook=told) as pilot:
         await pilot.press("j", "n")  # from row 1 the next unread skips the read row 2
         assert app.main.item_list.current.title.endswith("sirens in Kyiv")
         await pilot.press("n", "n")
         assert app.main.item_list.current.title == "Training of new brigades continues"
         await pilot.press("n")  # nothing unread below: stays, says so
         assert app.main.item_list.current.title == "Training of new brigades continues"
-        assert app.notified[-1] == "No unread item below in this view."
+        assert told[-1] == "No unread item below in this view."
         await pilot.press("N")
         assert app.main.item_list.current.title == "Defence minister meets partners"
 
@@ -116,16 +117,17 @@ async def test_y_says_what_really_happened(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     app = make_app(tmp_path)
-    async with app.run_test(size=(120, 36)) as pilot:
+    told = Told()
+    async with app.run_test(size=(120, 36), message_hook=told) as pilot:
         await pilot.press("y")
-        await until(pilot, lambda: any(n.startswith("Copied") for n in app.notified))
-        assert app.notified[-1] == "Copied to the clipboard (xclip): https://example.org/1"
+        await until(pilot, lambda: any(n.startswith("Copied") for n in told))
+        assert told[-1] == "Copied to the clipboard (xclip): https://example.org/1"
         assert (tmp_path / "clipboard").read_text(encoding="utf-8") == "https://example.org/1"
 
         monkeypatch.delenv("DISPLAY")  # over SSH: no tool can reach a clipboard
         await pilot.press("j", "y")
-        await until(pilot, lambda: app.notified[-1].startswith("Sent to the terminal's clipboard"))
-        assert app.notified[-1].endswith("https://example.org/2")
+        await until(pilot, lambda: told[-1].startswith("Sent to the terminal's clipboard"))
+        assert told[-1].endswith("https://example.org/2")
 
 
 async def test_new_since_the_last_look_and_undated_items_are_marked(tmp_path: Path) -> None:
@@ -193,7 +195,8 @@ async def test_the_export_dialog_starts_from_the_view_counts_and_remembers_the_f
     app = make_app(tmp_path)
     out = tmp_path / "briefings"
     out.mkdir()
-    async with app.run_test(size=(120, 40)) as pilot:
+    told = Told()
+    async with app.run_test(size=(120, 40), message_hook=told) as pilot:
         app.main.set_filter(watchlist="Drone Deal")
         await pilot.press("e")
         dialog = app.screen
@@ -209,7 +212,7 @@ async def test_the_export_dialog_starts_from_the_view_counts_and_remembers_the_f
         assert path.value == str(tmp_path / "briefing-drone-deal-2025-10-06.jsonl")
         path.value = str(out / "drones.jsonl")
         await pilot.press("enter")
-        await until(pilot, lambda: any(n.startswith("Wrote 2 items") for n in app.notified))
+        await until(pilot, lambda: any(n.startswith("Wrote 2 items") for n in told))
         rows = [json.loads(line) for line in (out / "drones.jsonl").read_text().splitlines()]
         assert {r["title"] for r in rows} == {
             "Ukraine signs drone deal with Denmark",

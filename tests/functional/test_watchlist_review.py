@@ -7,7 +7,7 @@ from pathlib import Path
 from monitor.history import History
 from monitor.screens.watchlist_review import WatchlistReviewScreen
 from tests.helpers.app_fixtures import feeds_toml, make_app
-from tests.helpers.pilot import SIZE, until
+from tests.helpers.pilot import SIZE, Told, detail_shown, until
 
 EDITED = """
 [[watchlists]]
@@ -27,10 +27,11 @@ def tags_on_disk(app: object, title: str) -> list[str]:
 
 async def test_an_edit_is_reviewed_before_the_history_is_retagged(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         app.config_path.write_text(feeds_toml(watchlists=EDITED), encoding="utf-8")
         app.action_reload_config()
-        await until(pilot, lambda: any("Drone Deal: +1 / −1" in n for n in app.notified))
+        await until(pilot, lambda: any("Drone Deal: +1 / −1" in n for n in told))
         # Nothing retagged yet: "frost" gains the weather item, dropping "дрон" loses one.
         assert tags_on_disk(app, "Weather") == []
         assert tags_on_disk(app, "Міноборони") == ["Drone Deal"]
@@ -51,7 +52,7 @@ async def test_an_edit_is_reviewed_before_the_history_is_retagged(tmp_path: Path
         await pilot.press("W")
         await until(pilot, lambda: isinstance(app.screen, WatchlistReviewScreen))
         await pilot.press("a")
-        await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified))
+        await until(pilot, lambda: any(n.startswith("Reloaded") for n in told))
         assert tags_on_disk(app, "Weather") == ["Drone Deal"]
         assert tags_on_disk(app, "Міноборони") == []
         assert app.config.watchlists[0].terms == ("drone", "frost")
@@ -72,11 +73,12 @@ terms = ["frost"]
 async def test_a_new_and_a_removed_watchlist_wait_for_the_same_review(tmp_path: Path) -> None:
     """Adding "Frost" gains its items, removing "PURL" loses every item it tags."""
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         app.config_path.write_text(feeds_toml(watchlists=ADDED_AND_REMOVED), encoding="utf-8")
         app.action_reload_config()
-        await until(pilot, lambda: any("Frost (new): +1 / −0" in n for n in app.notified))
-        notice = next(n for n in app.notified if "Frost (new)" in n)
+        await until(pilot, lambda: any("Frost (new): +1 / −0" in n for n in told))
+        notice = next(n for n in told if "Frost (new)" in n)
         assert "PURL (removed): +0 / −1" in notice and "Drone Deal" not in notice
         assert [w.name for w in app.config.watchlists] == ["Drone Deal", "PURL"]
         assert tags_on_disk(app, "Weather") == []
@@ -97,7 +99,7 @@ async def test_a_new_and_a_removed_watchlist_wait_for_the_same_review(tmp_path: 
         await pilot.press("W")
         await until(pilot, lambda: isinstance(app.screen, WatchlistReviewScreen))
         await pilot.press("a")
-        await until(pilot, lambda: any(n.startswith("Reloaded") for n in app.notified))
+        await until(pilot, lambda: any(n.startswith("Reloaded") for n in told))
         assert [w.name for w in app.config.watchlists] == ["Drone Deal", "Frost"]
         assert tags_on_disk(app, "Weather") == ["Frost"]
         assert tags_on_disk(app, "NATO allies fund") == []
@@ -106,9 +108,10 @@ async def test_a_new_and_a_removed_watchlist_wait_for_the_same_review(tmp_path: 
 
 async def test_w_without_an_edit_says_so(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.press("W")
-        await until(pilot, lambda: "No watchlist edit waiting for review" in app.notified)
+        await until(pilot, lambda: "No watchlist edit waiting for review" in told)
         assert not isinstance(app.screen, WatchlistReviewScreen)
 
 
@@ -149,20 +152,21 @@ async def test_the_demo_tags_a_report_of_the_deal_that_never_names_it(tmp_path: 
                 app.main.item_list.current is not None and app.main.item_list.current.title == title
             ),
         )
-        await until(pilot, lambda: title in app.main.detail.rendered_text())
-        text = app.main.detail.rendered_text()
+        await until(pilot, lambda: title in detail_shown(app))
+        text = detail_shown(app)
         assert "Drone Deal: “" in text and "(matches rule “(buy OR bought OR purchase" in text
 
 
 async def test_a_rule_that_does_not_parse_keeps_the_last_good_config(tmp_path: Path) -> None:
     app = make_app(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         before = app.config
         broken = EDITED.replace('terms = ["drone", "frost"]', "terms = []\nrules = ['(drone OR']")
         app.config_path.write_text(feeds_toml(watchlists=broken), encoding="utf-8")
         app.action_reload_config()
-        await until(pilot, lambda: any("keeping the previous" in n for n in app.notified))
-        error = next(n for n in app.notified if "keeping the previous" in n)
+        await until(pilot, lambda: any("keeping the previous" in n for n in told))
+        error = next(n for n in told if "keeping the previous" in n)
         assert 'watchlist "Drone Deal": rule 1 “(drone OR”' in error and "feeds.toml:" in error
         assert app.config is before and app.pending_edit is None
         assert tags_on_disk(app, "Міноборони") == ["Drone Deal"]
