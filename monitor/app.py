@@ -24,13 +24,13 @@ from textual.worker import Worker, WorkerState
 from monitor import timefmt
 from monitor.app_config import ConfigReload
 from monitor.app_polls import PollSchedule, Severity
-from monitor.components.commands import MonitorCommands
 from monitor.errors import error_line
 from monitor.history import History
 from monitor.match import Matcher
 from monitor.messages import HistoryChanged, WatchlistsEdited
 from monitor.models import Config, utcnow
 from monitor.paths import file_stamp
+from monitor.screens.commands import MonitorCommands
 from monitor.screens.main import MainScreen
 
 CONFIG_CHECK_SECONDS = 1.0

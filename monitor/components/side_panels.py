@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from monitor.components.health import feed_health
 from monitor.models import Config, FeedConfig, FeedState, Item, SavedSearch
+from monitor.summary import feed_health
 from monitor.text import one_line
 from monitor.view import Counts
 

@@ -447,8 +447,8 @@ def test_an_og_title_repeating_the_site_name_loses_it() -> None:
 
 
 def test_the_feeds_panel_says_why_a_source_that_worked_is_incomplete() -> None:
-    from monitor.components.health import feed_health
     from monitor.models import FeedState
+    from monitor.summary import feed_health
 
     state = FeedState(
         "Ministry",

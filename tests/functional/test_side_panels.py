@@ -83,8 +83,8 @@ def test_a_failing_feed_says_when_the_scheduled_poll_will_really_ask_it_again() 
     interval's, and that is the time the panel must show."""
     from datetime import datetime, timedelta, timezone
 
-    from monitor.components.health import feed_health
     from monitor.models import FeedConfig, FeedState
+    from monitor.summary import feed_health
 
     now = datetime(2026, 11, 25, 9, 42, tzinfo=timezone.utc)
     feed = FeedConfig("UNN", "https://unn.ua/rss/news_uk.xml", interval=900)
