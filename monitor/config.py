@@ -2,50 +2,46 @@
 
 Every problem is collected (not just the first) and reported together in one
 :class:`~monitor.errors.ConfigError`, each problem one line naming the file, the line
-when it can be found, and the feed or watchlist concerned.
+when it can be found, and the feed or watchlist concerned. The ``[settings]`` table and the
+duration and size values are read in :mod:`monitor.config_settings`; line numbers are found
+by :mod:`monitor.config_lines`.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.alerts import NOTIFY_MODES, PLACEHOLDERS
+from monitor.config_lines import SourceLines, syntax_problem
+from monitor.config_settings import (
+    MAX_DURATION_DAYS,
+    MAX_RETENTION_DAYS,
+    SETTINGS_KEYS,
+    is_str_list,
+    parse_duration,
+    parse_size,
+    read_settings,
+)
 from monitor.errors import ConfigError
 from monitor.models import Config, FeedConfig, SavedSearch, Settings, Watchlist
 from monitor.text import is_http_url, one_line
-from monitor.timefmt import resolve_zone
 
-MAX_DURATION_DAYS = 365  # longest interval/timeout: later date arithmetic must not overflow
-MAX_RETENTION_DAYS = 36500  # a hundred years; 0 keeps everything
+__all__ = [
+    "MAX_DURATION_DAYS",
+    "MAX_RETENTION_DAYS",
+    "SETTINGS_KEYS",
+    "config_from_text",
+    "load_config",
+    "parse_duration",
+    "parse_size",
+]
 
 TOP_KEYS = ("settings", "feeds", "watchlists", "searches")
-SETTINGS_KEYS = (
-    "poll_interval",
-    "history",
-    "timeout",
-    "connect_timeout",
-    "retention_days",
-    "user_agent",
-    "max_body_bytes",
-    "max_redirects",
-    "concurrency",
-    "per_host",
-    "timezone",
-    "parser",
-    "notify",
-    "notify_command",
-    "max_text_chars",
-    "story_window",
-    "story_min_words",
-    "story_similarity",
-)
 FEED_KEYS = (
     "name",
     "url",
@@ -60,74 +56,6 @@ FEED_KEYS = (
 MAX_ARTICLES_LIMIT = 1000  # articles one source may fetch in one poll
 SEARCH_KEYS = ("name", "query")
 WATCHLIST_KEYS = ("name", "terms", "rules", "case_sensitive", "exclude", "notify")
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])", re.IGNORECASE)
-_BYTE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1024,
-    "kb": 1024,
-    "kib": 1024,
-    "m": 1024**2,
-    "mb": 1024**2,
-    "mib": 1024**2,
-    "g": 1024**3,
-    "gb": 1024**3,
-    "gib": 1024**3,
-}
-_BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_EOF = re.compile(r"\s*\(at end of document\)\s*$")
-
-
-def parse_duration(text: str | int | float) -> float:
-    """Seconds in ``"90s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` or a bare number of seconds.
-
-    Raises ``ValueError`` (with a user-readable message) for anything else, including
-    zero, negative, infinite and NaN durations and any over ``MAX_DURATION_DAYS``.
-    """
-    if isinstance(text, bool):
-        raise ValueError(f'expected a duration like "15m", got {text!r}')
-    if isinstance(text, (int, float)):
-        # float() of a huge int raises OverflowError: any such number is out of range anyway
-        seconds = float(text) if abs(text) < 10**300 else (math.inf if text > 0 else -math.inf)
-    elif isinstance(text, str):
-        raw = text.strip()
-        if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", raw):
-            seconds = float(raw)
-        else:
-            compact = raw.replace(" ", "")
-            parts = _DURATION_PART.findall(compact)
-            if not compact or "".join(n + u for n, u in parts).lower() != compact.lower():
-                raise ValueError(
-                    f'expected a duration like "90s", "15m", "2h" or "1d", got "{text}"'
-                )
-            seconds = sum(float(n) * _UNITS[u.lower()] for n, u in parts)
-    else:
-        raise ValueError(f'expected a duration like "15m", got {type(text).__name__}')
-    if math.isnan(seconds) or math.isinf(seconds):
-        raise ValueError(f'expected a finite duration like "15m", got {text!r}')
-    if not seconds > 0:
-        raise ValueError(f'a duration must be more than zero, got "{text}"')
-    if seconds > MAX_DURATION_DAYS * 86400:
-        raise ValueError(f'a duration must be at most {MAX_DURATION_DAYS} days, got "{text}"')
-    return seconds
-
-
-def parse_size(value: str | int) -> int:
-    """Bytes in ``"5MB"``, ``"512KB"``, ``"1.5MiB"`` or a bare integer (1 KB = 1024 bytes)."""
-    if isinstance(value, bool):
-        raise ValueError(f'expected a size like "5MB", got {value!r}')
-    if isinstance(value, int):
-        size = value
-    elif isinstance(value, str) and (m := _BYTES.match(value)) and m[2].lower() in _BYTE_UNITS:
-        size = int(float(m[1]) * _BYTE_UNITS[m[2].lower()])
-    else:
-        raise ValueError(f'expected a size like "5MB" or a number of bytes, got "{value}"')
-    if size <= 0:
-        raise ValueError(f'a size must be more than zero, got "{value}"')
-    return size
 
 
 def load_config(path: Path) -> Config:
@@ -155,55 +83,12 @@ def config_from_text(text: str, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([_syntax_problem(label, str(exc), text)]) from None
+        raise ConfigError([syntax_problem(label, str(exc), text)]) from None
     validator = _Validator(label, text, Path(path))
     config = validator.run(data)
     if validator.problems:
         raise ConfigError(validator.problems)
     return config
-
-
-def _syntax_problem(label: str, message: str, text: str) -> str:
-    """``feeds.toml:LINE: message`` from tomllib's ``... (at line N, column M)``."""
-    if m := _TOML_POS.search(message):
-        return f"{label}:{m[1]}: TOML syntax error: {message[: m.start()]} (column {m[2]})"
-    if m := _TOML_EOF.search(message):
-        last = text.count("\n") + (0 if text.endswith("\n") else 1)
-        return f"{label}:{max(last, 1)}: TOML syntax error: {message[: m.start()]} (at end of file)"
-    return f"{label}: TOML syntax error: {message}"
-
-
-@dataclass
-class _Lines:
-    """Where tables and keys sit in the source text, for line numbers in schema errors."""
-
-    headers: dict[tuple[str, int], int] = field(default_factory=dict)
-    keys: dict[tuple[str, int, str], int] = field(default_factory=dict)
-
-    @classmethod
-    def scan(cls, text: str) -> _Lines:
-        out = cls()
-        counts: dict[str, int] = {}
-        current: tuple[str, int] = ("", 0)
-        for number, line in enumerate(text.splitlines(), start=1):
-            stripped = line.strip()
-            if m := re.match(r"\[\[\s*([A-Za-z0-9_.-]+)\s*\]\]", stripped):
-                index = counts.get(m[1], 0)
-                counts[m[1]] = index + 1
-                current = (m[1], index)
-                out.headers[current] = number
-            elif m := re.match(r"\[\s*([A-Za-z0-9_.-]+)\s*\]", stripped):
-                current = (m[1], 0)
-                out.headers[current] = number
-            elif m := re.match(r"""([A-Za-z0-9_-]+|"[^"]*"|'[^']*')\s*=""", stripped):
-                key = m[1].strip("\"'")
-                out.keys.setdefault((*current, key), number)
-        return out
-
-    def line(self, table: str, index: int, key: str | None = None) -> int | None:
-        if key is not None and (n := self.keys.get((table, index, key))):
-            return n
-        return self.headers.get((table, index))
 
 
 def _check_name(
@@ -247,7 +132,7 @@ class _Validator:
     def __init__(self, label: str, text: str, path: Path) -> None:
         self.label = label
         self.path = path
-        self.lines = _Lines.scan(text)
+        self.lines = SourceLines.scan(text)
         self.text_lines = text.splitlines()
         self.problems: list[str] = []
 
@@ -294,133 +179,11 @@ class _Validator:
             self.problem('"settings" must be a table ([settings])', "", 0, "settings")
             return Settings()
         self.unknown_keys(raw, SETTINGS_KEYS, "settings", "settings")
-        values: dict[str, Any] = {}
 
         def bad(key: str, message: str) -> None:
             self.problem(f"settings: {key} {message}", "settings", 0, key)
 
-        for key in ("poll_interval", "timeout", "connect_timeout"):
-            if key in raw:
-                try:
-                    values[key] = parse_duration(raw[key])
-                except ValueError as exc:
-                    bad(key, f"is not a valid duration ({exc})")
-        if "history" in raw:
-            value = raw["history"]
-            if isinstance(value, str) and value.strip():
-                history = Path(value).expanduser()
-                if not history.is_absolute():
-                    history = self.path.parent / history
-                values["history"] = history
-            else:
-                bad("history", "must be a file path (a non-empty string)")
-        if "retention_days" in raw:
-            value = raw["retention_days"]
-            if (
-                isinstance(value, int)
-                and not isinstance(value, bool)
-                and 0 <= value <= MAX_RETENTION_DAYS
-            ):
-                values["retention_days"] = value or None
-            else:
-                bad(
-                    "retention_days",
-                    f"must be a whole number of days from 0 to {MAX_RETENTION_DAYS} "
-                    f"(0 keeps everything), got {value!r}",
-                )
-        if "user_agent" in raw:
-            value = raw["user_agent"]
-            if isinstance(value, str) and value.strip() and value.isprintable():
-                values["user_agent"] = value.strip()
-            else:
-                bad("user_agent", "must be a non-empty string on one line")
-        if "max_body_bytes" in raw:
-            try:
-                values["max_body_bytes"] = parse_size(raw["max_body_bytes"])
-            except ValueError as exc:
-                bad("max_body_bytes", f"is not a valid size ({exc})")
-        for key, minimum in (
-            ("max_redirects", 0),
-            ("concurrency", 1),
-            ("per_host", 1),
-            ("max_text_chars", 0),
-        ):
-            if key in raw:
-                value = raw[key]
-                if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
-                    values[key] = value
-                else:
-                    bad(key, f"must be a whole number, {minimum} or more, got {value!r}")
-        if "parser" in raw:
-            value = raw["parser"]
-            if value in ("auto", "feedparser"):
-                values["parser"] = value
-            else:
-                bad("parser", f'must be "auto" or "feedparser", got {value!r}')
-        if "timezone" in raw:
-            value = raw["timezone"]
-            try:
-                if not isinstance(value, str):
-                    raise ValueError(f'must be a zone name like "Europe/Kyiv", got {value!r}')
-                resolve_zone(value)
-                values["timezone"] = value.strip() or None
-            except ValueError as exc:
-                bad("timezone", str(exc))
-        self.notify_settings(raw, values, bad)
-        self.story_settings(raw, values, bad)
-        return Settings(**values)
-
-    def story_settings(
-        self, raw: dict[str, Any], values: dict[str, Any], bad: Callable[[str, str], None]
-    ) -> None:
-        """The thresholds of story grouping (see stories.py)."""
-        if "story_window" in raw:
-            try:
-                values["story_window"] = parse_duration(raw["story_window"])
-            except ValueError as exc:
-                bad("story_window", f"is not a valid duration ({exc})")
-        if "story_min_words" in raw:
-            value = raw["story_min_words"]
-            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 50:
-                values["story_min_words"] = value
-            else:
-                bad("story_min_words", f"must be a whole number from 1 to 50, got {value!r}")
-        if "story_similarity" in raw:
-            value = raw["story_similarity"]
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
-                values["story_similarity"] = float(value)
-            else:
-                bad("story_similarity", f"must be a number above 0 and at most 1, got {value!r}")
-
-    def notify_settings(
-        self, raw: dict[str, Any], values: dict[str, Any], bad: Callable[[str, str], None]
-    ) -> None:
-        """``notify`` (how the TUI alerts) and ``notify_command`` (what `monitor poll` runs)."""
-        if "notify" in raw:
-            if raw["notify"] in NOTIFY_MODES:
-                values["notify"] = raw["notify"]
-            else:
-                modes = ", ".join(f'"{m}"' for m in NOTIFY_MODES)
-                bad("notify", f"must be one of {modes}, got {raw['notify']!r}")
-        if "notify_command" in raw:
-            command = raw["notify_command"]
-            if not _is_str_list(command) or not command or not command[0].strip():
-                bad(
-                    "notify_command",
-                    'must be a list like ["notify-send", "{title}", "{body}"] '
-                    "(a program and its arguments, no shell)",
-                )
-            elif any(not a.isprintable() for a in command):
-                bad("notify_command", "must not contain control characters")
-            else:
-                values["notify_command"] = tuple(command)
-                known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-                for arg in command:
-                    for name in re.findall(r"\{(\w+)\}", arg):
-                        if name not in PLACEHOLDERS:
-                            bad(
-                                "notify_command", f"unknown placeholder {{{name}}} (known: {known})"
-                            )
+        return read_settings(raw, self.path.parent, bad)
 
     # -- [[feeds]] -------------------------------------------------------------------
 
@@ -529,18 +292,18 @@ class _Validator:
             rules = entry.get("rules", [])
             if terms is None:
                 bad("terms is missing (a list of words or phrases to look for)", "terms")
-            elif not _is_str_list(terms):
+            elif not is_str_list(terms):
                 bad("terms must be a list of strings", "terms")
             elif not terms and not rules:
                 bad("terms is empty: give at least one word or phrase", "terms")
             elif any(not t.strip() for t in terms):
                 bad("terms must not contain empty strings", "terms")
-            if not _is_str_list(rules):
+            if not is_str_list(rules):
                 bad("rules must be a list of strings (queries)", "rules")
             else:
                 self.rules(e, "rules", rules, is_exclude=False)
             exclude = entry.get("exclude", [])
-            if not _is_str_list(exclude):
+            if not is_str_list(exclude):
                 bad("exclude must be a list of strings", "exclude")
             elif any(not t.strip() for t in exclude):
                 bad("exclude must not contain empty strings", "exclude")
@@ -617,7 +380,3 @@ class _Validator:
 
 def _is_table_array(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, dict) for v in value)
-
-
-def _is_str_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
