@@ -58,8 +58,8 @@ def plan_append(text: str, path: Path, table: str, entries: Sequence[Mapping[str
     current text or the result does not validate. Writes nothing."""
     config_from_text(text, path)  # the file as it is must be good before we touch it
     block = render_entries(table, entries)
-    offset, prefix, suffix = _insertion_point(text, table)
-    inserted = prefix + block + suffix
+    offset, prefix = _insertion_point(text, table)
+    inserted = prefix + block
     new_text = text[:offset] + inserted + text[offset:]
     if not _appended_exactly(text, new_text, table, entries):
         # Unusual layout (e.g. a header inside a multi-line string): fall back to the end.
@@ -90,8 +90,9 @@ def append_entries(path: Path, table: str, entries: Sequence[Mapping[str, Any]])
     return edit
 
 
-def _insertion_point(text: str, table: str) -> tuple[int, str, str]:
-    """Where a new ``[[table]]`` block goes, and the blank lines to put around it.
+def _insertion_point(text: str, table: str) -> tuple[int, str]:
+    """Where a new ``[[table]]`` block goes, and the line breaks to put before it (the block
+    ends with its own).
 
     After the last key line of the last ``[[table]]`` entry, so comments and blank lines that
     introduce the next section stay with that section; at the end of the file when the table
@@ -104,7 +105,7 @@ def _insertion_point(text: str, table: str) -> tuple[int, str, str]:
             last = number
     if last is None:
         sep = "" if not text or text.endswith("\n") else "\n"
-        return len(text), sep + ("\n" if text else ""), ""
+        return len(text), sep + ("\n" if text else "")
     following = [n for n, _, _ in headers if n > last]
     stop = following[0] if following else len(lines)
     end = last
@@ -114,7 +115,7 @@ def _insertion_point(text: str, table: str) -> tuple[int, str, str]:
             end = number
     offset = sum(len(line) for line in lines[: end + 1])
     prefix = "" if lines[end].endswith("\n") else "\n"
-    return offset, prefix + "\n", ""
+    return offset, prefix + "\n"
 
 
 def _header_lines(lines: list[str]) -> list[tuple[int, str, bool]]:

@@ -27,7 +27,6 @@ from monitor.text import one_line
 
 SOURCE_WIDTH = 14  # the source column at 80 columns; wider terminals give it more
 SOURCE_MAX = 30
-TIME_WIDTH = 12  # "~" (undated: the time first seen) and "10-01 12:00"
 MIN_TITLE_WIDTH = 24  # narrower than this, the tags give way (the detail pane shows them)
 
 

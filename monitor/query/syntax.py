@@ -228,9 +228,6 @@ class _Parser:
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
-    def end_position(self) -> int:
-        return len(self.text)
-
     def parse(self) -> Node | None:
         if not self.toks:
             return None
