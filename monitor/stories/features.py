@@ -108,9 +108,10 @@ class Features:
     numbers: frozenset[str]  # bare numbers in the title (for the veto only)
     lead_numbers: frozenset[str]  # and in the lead
     names: tuple[frozenset[str], ...]  # the title's capitalised words (not the first)
-    context: frozenset[str]  # forms of every capitalised word of title and lead
+    # Sets only ever looked through (isdisjoint, iteration) are tuples: 216 bytes less each.
+    context: tuple[str, ...]  # forms of every capitalised word of title and lead
     quantities: frozenset[str]  # "40|drone", "1.5|e9" in title and lead
-    name_skeletons: frozenset[str]  # title and lead, for cross-language anchors
+    name_skeletons: tuple[str, ...]  # title and lead, for cross-language anchors
     tags: frozenset[str]  # the watchlists that tagged the item
 
     def keys(self) -> frozenset[str]:
@@ -219,9 +220,9 @@ def features(item: Item) -> Features:
         numbers=_frozen(numbers),
         lead_numbers=_frozen(lead_numbers | numbers),
         names=tuple(names),
-        context=_frozen(context),
+        context=tuple(context),
         quantities=_frozen(quantities),
-        name_skeletons=_frozen(skeletons),
+        name_skeletons=tuple(skeletons),
         tags=_tag_set(item.tags),
     )
 
