@@ -90,11 +90,6 @@ def tokenize(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
 
 
-def words(text: str) -> list[str]:
-    """The words of ``text`` (those of :func:`tokenize`), when where they are is not needed."""
-    return _TOKEN_RE.findall(text)  # the pattern has no groups: each match whole
-
-
 def _shape(word: str) -> Shape:
     if not any(c.isalpha() for c in word):
         return None

@@ -20,7 +20,7 @@ from monitor.models import Item
 from monitor.stories.names import common_skeletons, name_skeletons
 from monitor.stories.quantities import CURRENCY, NUM_UNIT, number_value, unit_id
 from monitor.text import one_line
-from monitor.wordforms import words as words_of
+from monitor.wordforms import words_of
 
 _EN_STOP = frozenset(
     """
