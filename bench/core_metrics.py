@@ -229,7 +229,8 @@ def run_search(p: dict[str, Any]) -> Result:
         "metrics": {"search_100k_ms": worst},
         "notes": [
             f"search: {len(items)} items, index built in {built:.1f} s with the word analysis "
-            f"({len(index.text.words)} words, {len(index.text.stream)} tokens), "
+            f"({len(index.text.words)} words, {index.text.tokens} tokens, "
+            f"{len(index.text.stream) // 1024} KiB of word ids), "
             f"{again:.2f} s for a new snapshot of the same items; {shown}"
         ],
     }

@@ -1,8 +1,9 @@
 """Search over the history: an inverted index finds candidates, the query evaluator verifies.
 
-The index holds, for a snapshot of items, every distinct lower-cased word (an id), the
-items each word occurs in (a posting list), and each item's words as ids with sentence
-numbers in two flat arrays. A query is answered with set algebra over posting lists:
+The word index (:mod:`monitor.word_index`, grown across snapshots) holds every distinct
+surface word (an id), the documents each word occurs in (a posting list), and each
+document's words as ids with sentence breaks. A query is answered with set algebra over
+posting lists:
 
 - a word: the union of the postings of every indexed word sharing a normal form with it
   (each indexed word is analysed once, as watchlist terms are: lemmas, stems, numbers);
@@ -19,20 +20,13 @@ the UI and ``monitor search`` get the same answer as the evaluator would give it
 
 from __future__ import annotations
 
-import re
-import threading
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import accumulate, compress
-from operator import not_
 
-from monitor.match import _TOKEN_RE, _Prefilter
-from monitor.match import _form as word_form
 from monitor.models import Item
 from monitor.query import (
-    SENTENCE_BREAK_RE,
     And,
     Document,
     Evaluator,
@@ -51,120 +45,18 @@ from monitor.query import (
     walk,
 )
 from monitor.query.evaluate import Form
+from monitor.word_index import MAX_DOCS, TextIndex
+from monitor.wordforms import _form as word_form
+from monitor.wordforms import _Prefilter
 
 __all__ = ["Highlighter", "SearchIndex", "TextIndex", "highlight", "positive_terms", "search_items"]
 
 _ALL_FIELD = "all"
-_WORDS_AND_BREAKS_RE = re.compile(f"{_TOKEN_RE.pattern}|{SENTENCE_BREAK_RE.pattern}", re.IGNORECASE)
 _NO_FORM: Form = (frozenset(), None)
-_is_break = SENTENCE_BREAK_RE.match
 _PREFILTER_MAX_IDS = 500  # surface forms of one phrase word; beyond, evaluate every candidate
-_findall = _WORDS_AND_BREAKS_RE.findall
 
 # A set of item indices, or its complement (True): "-word" stays cheap until the end.
 _Rows = tuple[set[int], bool]
-
-
-class _Vocabulary(dict[str, int]):
-    """Surface word -> id (from 1), handing out the next id on first sight; breaks -> 0."""
-
-    def __missing__(self, word: str) -> int:
-        n = 0 if _is_break(word) else len(self) + 1
-        self[word] = n
-        return n
-
-
-class TextIndex:
-    """Postings of word ids over documents numbered as first seen; it grows, never rebuilt.
-
-    One per UI session: each new history snapshot adds only the items it has not seen (by
-    id and text lengths), so a poll of 500 new items costs 500 items, not 100,000. Every
-    new word is analysed as it is added (in the view worker, never on the event loop).
-    The lock keeps a search on the UI thread from reading a half-added chunk.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.vocab = _Vocabulary()
-        self.words: list[str] = [""]  # word id -> surface word (id 0: a sentence break)
-        self.forms: list[Form] = [_NO_FORM]  # word id -> (normal forms, shape)
-        self.by_form: dict[str, list[int]] = {}  # normal form -> word ids
-        self.postings: list[array[int]] = [array("I")]  # word id -> doc numbers, ascending
-        self.stream: array[int] = array("I")  # every doc's word ids, 0 at sentence breaks
-        self.offsets: array[int] = array("I", [0])  # doc d is stream[offsets[d]:offsets[d+1]]
-        self.doc_of: dict[str, int] = {}  # item id -> its latest doc
-        self.sizes: array[int] = array("Q")  # doc -> its text lengths (see _sizes)
-
-    @property
-    def docs(self) -> int:
-        return len(self.offsets) - 1
-
-    def add(self, items: Sequence[Item], *, chunk: int = 2000) -> array[int]:
-        """The doc number of every item, indexing those not seen yet (in locked chunks).
-
-        Title, summary and text are joined by line breaks, which end sentences, so no phrase
-        runs from one field into the next, exactly as the evaluator keeps fields apart.
-        """
-        doc_of, sizes = self.doc_of, self.sizes
-        docs: array[int] = array("I", [0]) * len(items)
-        fresh: list[int] = []
-        for n, it in enumerate(items):
-            doc = doc_of.get(it.id)
-            if doc is None or sizes[doc] != _sizes(it):  # new, or its text changed
-                fresh.append(n)
-            else:
-                docs[n] = doc
-        for start in range(0, len(fresh), chunk):
-            with self.lock:
-                for n in fresh[start : start + chunk]:
-                    item = items[n]
-                    doc_of[item.id] = docs[n] = self._add(item)
-                    sizes.append(_sizes(item))
-                self._analyse_new_words()
-        return docs
-
-    def _add(self, item: Item) -> int:
-        doc = self.docs
-        text = item.text
-        ids = list(
-            map(
-                self.vocab.__getitem__,
-                _findall(
-                    f"{item.title}\n{item.summary}\n{text}"
-                    if text
-                    else f"{item.title}\n{item.summary}"
-                ),
-            )
-        )
-        self.stream.extend(ids)
-        self.offsets.append(len(self.stream))
-        postings = self.postings
-        if len(postings) <= len(self.vocab):
-            postings.extend(array("I") for _ in range(len(self.vocab) + 1 - len(postings)))
-        for w in set(ids):
-            if w:
-                postings[w].append(doc)
-        return doc
-
-    def _analyse_new_words(self) -> None:
-        if len(self.words) > len(self.vocab):
-            return
-        new = [""] * (len(self.vocab) + 1 - len(self.words))
-        base = len(self.words)
-        for word, n in self.vocab.items():
-            if n >= base:
-                new[n - base] = word
-        for n, word in enumerate(new, base):
-            form = word_form(word)
-            self.words.append(word)
-            self.forms.append(form)
-            for f in form[0]:
-                self.by_form.setdefault(f, []).append(n)
-
-    def words_of(self, doc: int) -> tuple[list[int], list[int]]:
-        """Doc ``doc``'s word ids and their sentence numbers."""
-        stream = self.stream[self.offsets[doc] : self.offsets[doc + 1]]
-        return list(filter(None, stream)), list(compress(accumulate(map(not_, stream)), stream))
 
 
 @dataclass(slots=True)
@@ -175,26 +67,34 @@ class SearchIndex:
     text: TextIndex
     docs: array[int]  # row -> doc number
     row_of_doc: array[int]  # doc number -> row, -1 when not in this snapshot
-    by_feed: dict[str, list[int]]  # case-folded feed name -> rows
-    by_tag: dict[str, list[int]]  # case-folded watchlist name -> rows
+    by_feed: dict[str, array[int]]  # case-folded feed name -> rows
+    by_tag: dict[str, array[int]]  # case-folded watchlist name -> rows
 
     @classmethod
     def build(cls, items: Sequence[Item], previous: SearchIndex | None = None) -> SearchIndex:
         """Index ``items``, reusing ``previous``'s text index for the items it has seen."""
         text = previous.text if previous is not None else TextIndex()
-        if previous is not None and text.docs > 2 * len(items) + 10_000:
+        if previous is not None and (
+            text.docs > 2 * len(items) + 10_000 or text.docs + len(items) >= MAX_DOCS
+        ):
             text = TextIndex()  # mostly pruned items: start afresh rather than grow
         docs = text.add(items)
         row_of_doc = array("i", [-1]) * text.docs
         for row, doc in enumerate(docs):
             row_of_doc[doc] = row
-        by_feed: dict[str, list[int]] = {}
-        by_tag: dict[str, list[int]] = {}
+        by_feed: dict[str, array[int]] = {}
+        by_tag: dict[str, array[int]] = {}
         for row, item in enumerate(items):
-            by_feed.setdefault(item.feed.casefold(), []).append(row)
+            rows = by_feed.get(feed := item.feed.casefold())
+            if rows is None:
+                rows = by_feed[feed] = array("I")
+            rows.append(row)
             if item.matches:
                 for tag in {m.watchlist.casefold() for m in item.matches}:
-                    by_tag.setdefault(tag, []).append(row)
+                    rows = by_tag.get(tag)
+                    if rows is None:
+                        rows = by_tag[tag] = array("I")
+                    rows.append(row)
         return cls(items, text, docs, row_of_doc, by_feed, by_tag)
 
     def covers(self, items: Sequence[Item]) -> bool:
@@ -262,10 +162,9 @@ class _Search:
 
     def word(self, word: Word) -> set[int]:
         text = self.index.text
-        wids = {wid for f in word.forms for wid in text.by_form.get(f, ())}
         docs: set[int] = set()
-        for wid in wids:
-            docs.update(text.postings[wid])
+        for wid in text.word_ids(word.forms):
+            docs.update(text.docs_of(wid))
         row_of, known = self.index.row_of_doc, len(self.index.row_of_doc)
         found = {row_of[d] for d in docs if d < known}
         found.discard(-1)
@@ -289,33 +188,25 @@ class _Search:
         candidates = self.candidates(node)
         if isinstance(node, Phrase):
             candidates = self.phrase_prefilter(node, candidates)
-        ev = Evaluator(node, forms_of=index.text.forms.__getitem__)
+        ev = Evaluator(node, forms_of=index.text.forms_of)
         return {i for i in candidates if ev.evaluate(index.document(i)).matched}
 
     def phrase_prefilter(self, phrase: Phrase, rows: set[int]) -> set[int]:
         """Rows whose stored word ids hold the phrase's ids in a row: one C-level regex
         search of each row's bytes, so a phrase of common words ("the of") does not cost an
         evaluation per item that has both words. A sentence break is id 0, so a phrase
-        across one is never there. Byte matches off the 4-byte grid may pass: the evaluator
-        still decides; this only drops rows that cannot match."""
+        across one is never there; the evaluator still decides (case, NEAR, forms), this
+        only drops rows that cannot match."""
         text = self.index.text
         alternatives = []
         for word in phrase.words:
-            wids = sorted({wid for f in word.forms for wid in text.by_form.get(f, ())})
+            wids = sorted(text.word_ids(word.forms))
             if not wids or len(wids) > _PREFILTER_MAX_IDS:
                 return rows if wids else set()
-            raw = array("I", wids).tobytes()
-            size = text.stream.itemsize
-            alternatives.append(
-                b"(?:"
-                + b"|".join(re.escape(raw[k : k + size]) for k in range(0, len(raw), size))
-                + b")"
-            )
-        search = re.compile(b"".join(alternatives), re.DOTALL).search
+            alternatives.append(wids)
+        search = text.phrase_finder(alternatives).search
         stream, offsets, docs = text.stream, text.offsets, self.index.docs
-        return {
-            i for i in rows if search(stream[offsets[docs[i]] : offsets[docs[i] + 1]].tobytes())
-        }
+        return {i for i in rows if search(stream, offsets[docs[i]], offsets[docs[i] + 1])}
 
     def test(self, node: Node) -> Callable[[int], bool]:
         """A state filter (or its negation) as a test of one row."""
@@ -353,14 +244,6 @@ class _Search:
         if flt.name == "since":
             return {i for i, it in enumerate(items) if it.time >= when}
         return {i for i, it in enumerate(items) if it.time < when}
-
-
-def _sizes(item: Item) -> int:
-    """The lengths of an item's title, summary and text in one number: a changed text (an
-    article fetched later) makes the item a new doc. 20 bits each; longer texts wrap, which
-    at worst misses a change of exactly 2**20 characters."""
-    mask = (1 << 20) - 1
-    return (len(item.title) & mask) << 40 | (len(item.summary) & mask) << 20 | len(item.text) & mask
 
 
 def _live(node: Node) -> bool:
