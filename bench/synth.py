@@ -8,6 +8,7 @@ a share of items carrying watchlist terms, as in the real feeds.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import shutil
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from monitor.history import History
 from monitor.history.journal import journal_path
+from monitor.history.sidecar import ids_path
 from monitor.match import Matcher
 from monitor.models import FeedState, Item, Watchlist, utcnow
 
@@ -267,11 +269,19 @@ def build_history(
 
 def copy_history(source: Path, target: Path) -> Path:
     """Copy a history for one measurement: the snapshot and its journal, if any (a copy of
-    the snapshot alone would silently drop every change not yet compacted)."""
-    shutil.copyfile(source, target)
-    journal = journal_path(source)
-    if journal.exists():
-        shutil.copyfile(journal, journal_path(target))
+    the snapshot alone would silently drop every change not yet compacted), and its sidecar.
+
+    The snapshot is hard-linked where it can be: the sidecar names the snapshot's file
+    (inode, size, mtime), so a linked snapshot keeps it valid, as on a user's disk after a
+    compaction (a history never writes its snapshot in place: a compaction replaces it)."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    for path in (journal_path, ids_path):
+        if path(source).exists():
+            shutil.copyfile(path(source), path(target))
     return target
 
 

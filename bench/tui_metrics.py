@@ -18,6 +18,7 @@ from textual.notifications import Notify
 from monitor.config import load_config
 from monitor.history import History
 from monitor.match import Matcher
+from monitor.view import FIRST_SCREEN_ITEMS
 
 Result = dict[str, Any]
 SIZE = (160, 48)
@@ -58,9 +59,11 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
     workdir = Path(p["workdir"])
     path = workdir / "tui-history.json"
     copy_history(Path(p["history"]), path)  # the app may write; the shared file stays as built
+    # From launch as `monitor` does it (run_app): the newest screenful of the history, the
+    # config, the App; the rest of the history loads in a worker after the first paint.
     t0 = time.perf_counter()
-    history = History.open(path)
-    t_history = time.perf_counter() - t0
+    history = History.open(path, head=FIRST_SCREEN_ITEMS)
+    t_head = time.perf_counter() - t0
     app = _app(Path(p["config"]), history, workdir)
     notes: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
@@ -68,24 +71,31 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
             await asyncio.sleep(0.002)
         if "at" not in painted:
             raise RuntimeError("open: the item list never rendered a row")
-        open_s = painted["at"] - t0
+        first_paint_s = painted["at"] - t0
+        first_rows = app.main.item_list.row_count
+        loading_at_paint = app.main.loading
+        # The whole list usable: every item listed in its final order, with its counts.
+        while (app.main.loading or app.main.view.counts is None) and time.perf_counter() - t0 < (
+            BOUND_S
+        ):
+            await asyncio.sleep(0.002)
+        open_s = time.perf_counter() - t0
         rows = app.main.item_list.row_count
-        if rows != len(history):
+        if app.main.loading or rows != len(history):
             raise RuntimeError(f"open: the list shows {rows} rows for {len(history)} items")
         notes.append(
-            f"open: History.open {t_history:.3f} s of {open_s:.3f} s "
-            f"to first painted row ({rows} rows)"
+            f"open: head of the history read in {t_head:.3f} s; first {first_rows} rows painted "
+            f"at {first_paint_s:.3f} s ({'loading' if loading_at_paint else 'loaded'}); "
+            f"all {rows} rows with their counts at {open_s:.3f} s"
         )
 
-        # Counts and the search index are built by the view worker after the first paint; a
-        # search typed before then waits for it. Filters are measured once it is ready.
+        # The search index is built by the view worker after the counts; a search typed
+        # before then waits for it. Filters are measured once it is ready.
         while app.main.view.index is None and time.perf_counter() - t0 < BOUND_S:
             await asyncio.sleep(0.005)
         if app.main.view.index is None:
             raise RuntimeError("open: the view worker never finished the search index")
-        notes.append(
-            f"open: counts and search index ready {time.perf_counter() - t0:.3f} s after launch"
-        )
+        notes.append(f"open: search index ready {time.perf_counter() - t0:.3f} s after launch")
 
         timings: dict[str, float] = {}
 
@@ -119,11 +129,10 @@ async def _open_and_filter(p: dict[str, Any]) -> Result:
         notes.append(f"filter: worst is {max(timings, key=timings.get)}")  # type: ignore[arg-type]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {
-        # first_paint: the first rows on screen; open: the whole list usable (the same moment
-        # while the whole history loads before the first paint).
+        # first_paint: the first rows on screen; open: every row listed, with its counts.
         "metrics": {
             "open_100k_s": open_s,
-            "first_paint_100k_s": open_s,
+            "first_paint_100k_s": first_paint_s,
             "filter_100k_ms": filter_ms,
             "peak_rss_mb": peak,
         },

@@ -27,7 +27,7 @@ from monitor.app_polls import PollSchedule, Severity
 from monitor.errors import error_line
 from monitor.history import History
 from monitor.match import Matcher
-from monitor.messages import HistoryChanged, WatchlistsEdited
+from monitor.messages import HistoryChanged, HistoryLoaded, WatchlistsEdited
 from monitor.models import Config, utcnow
 from monitor.paths import file_stamp
 from monitor.screens.commands import MonitorCommands
@@ -42,6 +42,7 @@ WORKER_NAMES = {
     "export": "Export",
     "view": "Updating the list",
     "history": "Reloading the history",
+    "load": "Loading the history",
     "browser": "Opening the link",
     "save-search": "Saving the search",
 }
@@ -88,6 +89,7 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
         self.polling = False
         self._config_stamp = file_stamp(config_path)
         self.pending_edit: WatchlistsEdited | None = None  # waits for W, then a
+        self.load_error: BaseException | None = None  # reading the rest of the history failed
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's palette commands less the ones that mean nothing here (screenshots,
@@ -100,7 +102,10 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
         return self.main
 
     def main_screen_ready(self) -> None:
-        """The main screen is mounted (it can show progress): start watching and polling."""
+        """The main screen is mounted (it can show progress): read the rest of the history
+        once its first screenful is painted, start watching and polling."""
+        if not self.history.loaded:
+            self.call_after_refresh(self.load_history)
         if self.watch_files:
             self.set_interval(CONFIG_CHECK_SECONDS, self.check_config_file, name="config-watch")
             self.set_interval(HISTORY_CHECK_SECONDS, self.check_history_file, name="history-watch")
@@ -118,6 +123,18 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
     def check_history_file(self) -> None:
         if not self.polling and self.history.changed_on_disk():
             self.refresh_history()
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def load_history(self) -> None:
+        """Read the items a head-only open (:func:`monitor.cli.run_app`) left on disk, and
+        retag them if the watchlists changed since they were tagged."""
+        self.history.load_rest()
+        if self.history.matcher_signature != self.matcher.signature:
+            self.history.retag(self.matcher.apply, self.matcher.signature)
+        self.post_message(HistoryLoaded())
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        self.main.rebuild_view()
 
     @work(thread=True, group="history", exclusive=True, exit_on_error=False)
     def refresh_history(self) -> None:
@@ -138,6 +155,10 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
         ):
             self.poll_ended()
         if event.state == WorkerState.ERROR and worker.error is not None:
+            if worker.group == "load":  # no history to work on: say why and exit, as the CLI does
+                self.load_error = worker.error
+                self.exit(return_code=2)
+                return
             self.worker_failed(worker.group, worker.error)
 
     def worker_failed(self, group: str, error: BaseException) -> None:

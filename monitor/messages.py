@@ -14,6 +14,7 @@ from monitor.backtest import Backtest
 from monitor.match import Matcher
 from monitor.models import Config, Item
 from monitor.poll import FeedReport, PollReport
+from monitor.search import SearchIndex
 from monitor.stories.rows import StoryRows
 from monitor.trends import TrendRow
 from monitor.view import ViewData
@@ -34,6 +35,12 @@ class PollFinished(Message):
 
     report: PollReport
     health: list[tuple[bool, str]] = field(default_factory=list)  # summary.health_changes
+
+
+@dataclass
+class HistoryLoaded(Message):
+    """The rest of a history opened with its newest items only has been read (and retagged
+    if the watchlists changed since); build the whole view."""
 
 
 @dataclass
@@ -88,6 +95,15 @@ class ViewReady(Message):
 
     view: ViewData
     generation: int  # how many writes had been applied when it started
+
+
+@dataclass
+class IndexReady(Message):
+    """The view worker built the search index of a snapshot it posted before (by ViewReady)."""
+
+    view: ViewData
+    index: SearchIndex
+    saved: dict[str, list[int]]  # saved search name -> the rows it finds
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Headless (no Textual): the main screen keeps an :class:`ItemFilter` and a :class:`ViewData`.
 
 :func:`build_view` runs in the app's "view" thread worker after every history change: the
-items newest first, the panel counts, the rows of each feed and watchlist, and the search
+items newest first, the panel counts, the rows of each feed and watchlist; then the search
 index (:mod:`monitor.search`, grown incrementally: a new snapshot indexes only unseen items).
 :class:`RowFilter` answers every filter change from that, without a recount.
 """
@@ -24,6 +24,11 @@ from monitor import timefmt
 from monitor.models import FeedState, Item, SavedSearch
 from monitor.query import Query, QueryError, parse_query
 from monitor.search import SearchIndex
+
+# The UI opens the history with only this many newest items (a few milliseconds at any size),
+# paints them, and reads the rest in a worker: more than the tallest screen, so paging down
+# works while it loads.
+FIRST_SCREEN_ITEMS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +207,12 @@ def build_view(
     cancelled: Callable[[], bool] = lambda: False,
     searches: Sequence[SavedSearch] = (),
     now: datetime | None = None,
+    with_index: bool = True,
 ) -> ViewData | None:
-    """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true."""
+    """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true.
+
+    ``with_index=False``: counts only, unless ``index`` already covers ``items`` (the UI
+    shows the counts first and adds the index with :func:`add_index`)."""
     unread: dict[str, int] = {}
     flagged: dict[str, int] = {}
     tagged: dict[str, int] = {}
@@ -234,11 +243,20 @@ def build_view(
             return None
     if cancelled():
         return None
-    if index is None or not index.covers(items):
-        index = SearchIndex.build(items, previous=index)  # only unseen items are indexed
     counts = Counts(unread, flagged, tagged, unread_all, flagged_all, tagged_unread)
-    saved = {s.name: index.search(parsed(s.query), now=now) for s in searches}
-    return ViewData(items, states, counts, index, by_feed, by_watchlist, saved)
+    view = ViewData(items, states, counts, None, by_feed, by_watchlist)
+    if with_index and (index is None or not index.covers(items)):
+        index = SearchIndex.build(items, previous=index)  # only unseen items are indexed
+    if index is not None and index.covers(items):
+        view.index, view.saved = index, saved_rows(index, searches, now=now)
+    return view
+
+
+def saved_rows(
+    index: SearchIndex, searches: Sequence[SavedSearch], *, now: datetime | None = None
+) -> dict[str, list[int]]:
+    """The rows each saved search finds in ``index``'s items."""
+    return {s.name: index.search(parsed(s.query), now=now) for s in searches}
 
 
 def adjust_counts(
@@ -275,10 +293,10 @@ class RowFilter:
         items = view.items
         if not flt.active:
             return list(range(len(items)))
-        if view.by_feed is None or view.by_watchlist is None or view.index is None:
-            # The worker has not finished yet: index now (once; the worker then reuses it).
-            if flt.query and view.index is None:
-                view.index = SearchIndex.build(items)
+        if flt.query and view.index is None:
+            # The worker has not indexed these items yet: index now (the UI waits instead).
+            view.index = SearchIndex.build(items)
+        if view.by_feed is None or view.by_watchlist is None:
             return filter_rows(items, flt, view.index, now=now)
         rows: list[int] | None = None
         if flt.feed is not None:
@@ -292,6 +310,6 @@ class RowFilter:
             else:
                 in_list = set(tagged)
                 rows = [i for i in rows if i in in_list]
-        if flt.query:
+        if flt.query and view.index is not None:
             rows = view.index.search(parsed(flt.query), now=now, rows=rows)
         return live_filter(items, flt, rows)

@@ -17,27 +17,34 @@ from typing import TextIO
 from monitor.cli.common import PROG, config_path, format_report_line, report, retag
 from monitor.cli.parser import build_parser
 from monitor.config import load_config
-from monitor.errors import MonitorError
+from monitor.errors import HistoryError, MonitorError, error_line
 
 __all__ = ["PROG", "build_parser", "format_report_line", "main", "run_app"]
 
 
 def run_app(config_path: Path, db_path: Path | None) -> int:
-    """Load the config and history, then run the UI; 2 on a config/history problem."""
+    """Load the config and the newest screenful of the history, then run the UI (which
+    reads the rest of the history after its first paint); 2 on a config/history problem."""
     from monitor.history import open_history
     from monitor.match import Matcher
+    from monitor.view import FIRST_SCREEN_ITEMS
 
     try:
         config = load_config(config_path)
-        history = open_history(config, db_path)
+        history = open_history(config, db_path, head=FIRST_SCREEN_ITEMS)
     except MonitorError as exc:
         return report(exc)
     matcher = Matcher(config.watchlists)
-    retag(history, matcher)
+    if history.loaded:  # else the App retags once it has read the rest
+        retag(history, matcher)
     from monitor.app import MonitorApp  # Textual loads only for the UI
 
-    MonitorApp(config, config_path, history, matcher).run()
-    return 0
+    app = MonitorApp(config, config_path, history, matcher)
+    app.run()
+    if app.load_error is not None:
+        error = app.load_error
+        return report(error if isinstance(error, MonitorError) else HistoryError(error_line(error)))
+    return app.return_code or 0
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ class StatusState:
     down: int = 0  # enabled feeds failing now
     down_since: datetime | None = None
     config_error: str | None = None  # feeds.toml is broken: the last good config runs
+    loading: bool = False  # only the newest items are in memory yet: ``total`` is theirs
 
     def with_(self, **changes: object) -> StatusState:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -32,7 +33,10 @@ def status_text(state: StatusState, now: datetime, width: int | None = None) -> 
     """What is shown first, then the poll; the last poll's summary is dropped first when
     ``width`` is short, then the next poll."""
     shown = Text(no_wrap=True, end="")
-    if state.shown == state.total:
+    if state.loading:
+        shown.append(f"{state.total:,} newest items  ")
+        shown.append("loading the history…", "bold yellow")
+    elif state.shown == state.total:
         shown.append(f"{state.total:,} items")
     else:
         shown.append(f"{state.shown:,} of {state.total:,} items")

@@ -34,7 +34,7 @@ from monitor.screens.main_items import ItemActions
 from monitor.screens.main_sidebar import SidebarHandling
 from monitor.screens.triage import help_more
 from monitor.stamps import LAST_LOOK, read_stamp, write_stamp
-from monitor.view import ViewData, build_view, display_order
+from monitor.view import FIRST_SCREEN_ITEMS, ViewData, build_view, display_order
 
 PANEL_REFRESH_SECONDS = 30.0  # "5m ago" in the feeds panel
 SYNC_VIEW_ITEMS = 2_000  # up to this many items, the first view is built before the first paint
@@ -106,10 +106,16 @@ class MainScreen(ItemActions, FilterHandling, SidebarHandling, ExportHandling):
         self.search_bar = self.query_one("#search", SearchBar)
         self.feeds_panel = self.query_one("#feeds", FilterPanel)
         self.watchlists_panel = self.query_one("#watchlists", FilterPanel)
-        items = self.history.items()
         self.item_list.new_since = read_stamp(self.history.path, LAST_LOOK)
         self.item_list.tag_rank = {w.name: n for n, w in enumerate(self.config.watchlists)}
-        if len(items) <= SYNC_VIEW_ITEMS:
+        self.loading = not self.history.loaded
+        small = False
+        if self.loading:
+            # Opened with its newest items only (run_app): paint those; the App reads the
+            # rest in a worker, then HistoryLoaded builds the whole view (counts, search).
+            items = display_order(self.history.newest(FIRST_SCREEN_ITEMS))
+            self.show_view(ViewData(items, self.history.feed_states()))
+        elif small := len(items := self.history.items()) <= SYNC_VIEW_ITEMS:
             items = display_order(items)
             self.show_view(
                 build_view(
@@ -124,7 +130,7 @@ class MainScreen(ItemActions, FilterHandling, SidebarHandling, ExportHandling):
         self.item_list.focus()
         self._place_sidebar()
         self.set_interval(PANEL_REFRESH_SECONDS, self.refresh_panels, name="panel-clock")
-        if len(items) <= SYNC_VIEW_ITEMS:  # else the first ViewReady starts it: paint first
+        if small:  # else the first ViewReady starts it: paint first
             self.call_after_refresh(self.refresh_stories)
         self.monitor.main_screen_ready()
 

@@ -30,6 +30,8 @@ class ExportHandling(ViewScreen):
     def action_export(self) -> None:
         """The dialog starts from the current view: its watchlist and feed, flagged items,
         a file named for them in the last folder used."""
+        if self.wait_for_history("The briefing"):
+            return
         now = self.now()
         kept = read_note(self.history.path, LAST_EXPORT_FOLDER)
         folder = Path(kept) if kept else self.monitor.export_dir

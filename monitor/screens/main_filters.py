@@ -93,6 +93,8 @@ class FilterHandling(ViewScreen):
         self.set_filter(unread_only=not self.filter.unread_only)
 
     def action_trends(self) -> None:
+        if self.wait_for_history("Trends"):
+            return
         names = [w.name for w in self.config.watchlists]
         screen = TrendsScreen(self.items, names, self.now(), trend_zone(self.config))
         self.app.push_screen(screen, self._trend_chosen)

@@ -65,7 +65,8 @@ class ItemActions(ViewScreen):
         triage.mark_view_read(self)
 
     def action_feed_details(self) -> None:
-        triage.feed_details(self)
+        if not self.wait_for_history("Feed details"):
+            triage.feed_details(self)
 
     def action_copy_link(self) -> None:
         triage.copy_link(self)

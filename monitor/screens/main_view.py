@@ -15,6 +15,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual import work
 from textual.screen import Screen
 from textual.worker import get_current_worker
@@ -31,8 +32,9 @@ from monitor.components.side_panels import (
 )
 from monitor.components.status import StatusLine, StatusState
 from monitor.history import History
-from monitor.messages import StoriesReady, ViewReady
+from monitor.messages import IndexReady, StoriesReady, ViewReady
 from monitor.models import Config, Item
+from monitor.search import SearchIndex
 from monitor.stories import StoryIndex, StorySettings
 from monitor.stories.rows import StoryRows
 from monitor.summary import empty_reason, feeds_down
@@ -43,6 +45,7 @@ from monitor.view import (
     build_view,
     display_order,
     same_items,
+    saved_rows,
 )
 from monitor.writes import WriteQueue
 
@@ -77,6 +80,11 @@ class ViewScreen(Screen[None]):
         self._story_index: StoryIndex | None = None  # grown by the "stories" worker only
         self._story_lock = threading.Lock()
         self._positions: tuple[list[Item], dict[str, int]] | None = None
+        # Only the newest items are in memory yet (a head-only open): they are shown as they
+        # are; counts, filters and search wait for the first whole view.
+        self.loading = False
+        self._index: SearchIndex | None = None  # the last search index built, for the next
+        self._index_lock = threading.Lock()
 
     @property
     def monitor(self) -> MonitorApp:
@@ -97,27 +105,50 @@ class ViewScreen(Screen[None]):
 
     @work(thread=True, group="view", exclusive=True, exit_on_error=False)
     def rebuild_view(self) -> None:
-        """Items, counts, rows per feed/watchlist and the search index, off the event loop."""
+        """Items, counts, rows per feed/watchlist, then the search index, off the event loop.
+
+        The list and its counts are posted first (ViewReady), the index after (IndexReady):
+        indexing 100,000 items takes seconds, and a search typed meanwhile waits for it."""
         worker = get_current_worker()
         generation = self._writes_done
         items = display_order(self.history.items())
         states = self.history.feed_states()
-        current = self.view
-        index = current.index  # reused: a new snapshot indexes only the items it has not seen
-        if index is not None and same_items(current.items, items):
-            items = current.items  # the index covers that very list
+        index = self._index  # reused: a new snapshot indexes only the items it has not seen
+        if index is not None and same_items(index.items, items):
+            items = cast("list[Item]", index.items)
+        now = self.now()
+        searches = self.config.searches
         view = build_view(
             items,
             states,
             index=index,
             cancelled=lambda: worker.is_cancelled,
-            searches=self.config.searches,
-            now=self.now(),
+            searches=searches,
+            now=now,
+            with_index=False,
         )
-        if view is not None and not worker.is_cancelled:
-            self.post_message(ViewReady(view, generation))
+        if view is None or worker.is_cancelled:
+            return
+        self.post_message(ViewReady(view, generation))
+        if view.index is not None:
+            return
+        with self._index_lock:  # one build at a time: the next one reuses what this one added
+            if worker.is_cancelled:
+                return
+            index = self._index = SearchIndex.build(items, previous=self._index)
+        self.post_message(IndexReady(view, index, saved_rows(index, searches, now=now)))
+
+    def on_index_ready(self, message: IndexReady) -> None:
+        view = message.view
+        view.index, view.saved = message.index, message.saved
+        if view is self.view:
+            if self.filter.query:
+                self.refilter()
+            if self.config.searches:
+                self.refresh_panels()
 
     def on_view_ready(self, message: ViewReady) -> None:
+        self.loading = False  # a view is built from every item (items() waits for them)
         self.show_view(message.view)
         if message.generation != self._writes_done:
             self.rebuild_view()  # a write landed while it was counting: count again
@@ -172,13 +203,33 @@ class ViewScreen(Screen[None]):
         """Swap in a new snapshot and redraw what depends on it."""
         self.view = view
         self.items = view.items
+        if view.index is not None:
+            self._index = view.index
         self.row_filter = RowFilter(view)
         down, since = feeds_down(self.config.feeds, view.states)
         self.status = self.status.with_(down=down, down_since=since)
         self.refilter()
         self.refresh_panels()
 
+    def wait_for_history(self, what: str) -> bool:
+        """Whether the history is still loading (and say so): ``what`` needs all of it."""
+        if self.loading:
+            self.monitor.tell(f"{what} needs the whole history, which is still loading")
+        return self.loading
+
     def refilter(self) -> None:
+        if self.loading:
+            # The newest items as read; a filter or search set meanwhile is kept and applied
+            # by the first whole view (ViewReady).
+            self.item_list.set_rows(self.items, list(range(len(self.items))), {})
+            waiting = ("applies once loaded",) if self.filter.active else ()
+            self.update_status(
+                shown=len(self.items),
+                total=len(self.items),
+                loading=True,
+                filters=(*self.filter.describe(), *waiting),
+            )
+            return
         if self.filter.query and self.view.index is None:
             # The view worker is still indexing (just after start-up or a poll): searching
             # now would index on the event loop. Keep the rows; ViewReady applies the query.
@@ -200,13 +251,19 @@ class ViewScreen(Screen[None]):
             )
         self.item_list.set_rows(self.items, rows, marks)
         self.update_status(
-            shown=len(rows), total=len(self.items), filters=tuple(self.filter.describe())
+            shown=len(rows),
+            total=len(self.items),
+            loading=False,
+            filters=tuple(self.filter.describe()),
         )
 
     def refresh_panels(self) -> None:
         """Redraw both panels from the cached counts (cheap; also on a clock for "5m ago")."""
         counts = self.view.counts
         if counts is None:
+            if self.loading:  # the panels say so until the first whole view
+                for panel in (self.feeds_panel, self.watchlists_panel):
+                    panel.set_entries([(None, Text("Loading the history…", "dim italic"))])
             return
         now = self.now()
         feeds = self.feeds_panel
