@@ -10,6 +10,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from monitor.alerts import Alert
 from monitor.backtest import Backtest
 from monitor.match import Matcher
 from monitor.models import Config, Item
@@ -35,6 +36,7 @@ class PollFinished(Message):
 
     report: PollReport
     health: list[tuple[bool, str]] = field(default_factory=list)  # summary.health_changes
+    alert: Alert | None = None  # alerts.build_alert (built in a thread: 10,000 new items)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from monitor.components.side_panels import (
     watchlist_entries,
 )
 from monitor.components.status import StatusLine, StatusState
-from monitor.history import History
+from monitor.history import History, memory
 from monitor.messages import IndexReady, StoriesReady, ViewReady
 from monitor.models import Config, Item
 from monitor.search import SearchIndex
@@ -52,6 +52,7 @@ from monitor.writes import WriteQueue
 if TYPE_CHECKING:
     from monitor.app import MonitorApp
 
+FREEZE_ITEMS = 10_000  # from this many items, the long-lived objects are frozen (see below)
 STORY_DAYS = 5  # the list groups the last 120 h (a story's window; older items: a row each)
 
 
@@ -85,6 +86,7 @@ class ViewScreen(Screen[None]):
         self.loading = False
         self._index: SearchIndex | None = None  # the last search index built, for the next
         self._index_lock = threading.Lock()
+        self._froze = False  # see on_index_ready
 
     @property
     def monitor(self) -> MonitorApp:
@@ -141,6 +143,13 @@ class ViewScreen(Screen[None]):
     def on_index_ready(self, message: IndexReady) -> None:
         view = message.view
         view.index, view.saved = message.index, message.saved
+        if not self._froze and len(view.items) >= FREEZE_ITEMS:
+            # The first whole index of a large history: it, the list and the widgets live as
+            # long as the app, so the cyclic GC stops rescanning them (the history's own
+            # policy, which thaws and collects at its next big load); else every full
+            # collection during a poll stalls the loop for tens of milliseconds.
+            self._froze = True
+            memory.after_big_load()
         if view is self.view:
             if self.filter.query:
                 self.refilter()
