@@ -247,6 +247,7 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
     """Synthetic vocabulary, watchlists, feeds, history; returns (params, server or None)."""
     from server import FeedServer
 
+    from monitor.config import load_config
     from monitor.match import Matcher
 
     rng = random.Random(42)
@@ -279,10 +280,12 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
     if groups & {"ingest", "tui", "stall", "search", "desk", "backtest", "process"}:
         t0 = time.perf_counter()
         names = [feed_name(n) for n in range(size["feeds"])]
+        # Tagged by the watchlists as feeds.toml gives them to the app (the steady state: the
+        # app retags a history whose watchlists changed, a cost not part of opening).
         path = build_history(
             tmp / "history.json",
             maker,
-            Matcher(lists),
+            Matcher(load_config(Path(params["config"])).watchlists),
             size["history_size"],
             names,
             feeds=min(24, size["feeds"]),
