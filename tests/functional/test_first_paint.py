@@ -17,7 +17,7 @@ from monitor.match import Matcher
 from monitor.models import Item
 from monitor.view import FIRST_SCREEN_ITEMS
 from tests.helpers.app_fixtures import NOW, feeds_toml, make_history
-from tests.helpers.pilot import SIZE, titles, until
+from tests.helpers.pilot import SIZE, Told, titles, until
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,8 @@ async def test_newest_rows_first_then_the_whole_list_with_the_search_typed_meanw
         watch_files=False,
         export_dir=tmp_path,
     )
-    async with app.run_test(size=SIZE) as pilot:
+    told = Told()
+    async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.pause()
         main = app.main
         assert main.loading
@@ -94,7 +95,8 @@ async def test_newest_rows_first_then_the_whole_list_with_the_search_typed_meanw
         assert "Loading the history" in feeds.get_option_at_index(0).prompt.plain
 
         await pilot.press("t")  # trends need every item: said, not shown on a part
-        assert any("still loading" in n for n in app.notified)
+        await pilot.pause()
+        assert any("still loading" in n for n in told)
         assert len(app.screen_stack) == 1
 
         await pilot.press("slash", *"frost")
