@@ -337,7 +337,10 @@ class _Validator:
                 e.bad(f"{key} must not contain empty strings", key)
                 continue
             try:
-                exclude_rule(text) if is_exclude else parse_rule(text)
+                # syntax only: the dictionaries load when an item is matched, not per process
+                exclude_rule(text, check_only=True) if is_exclude else parse_rule(
+                    text, check_only=True
+                )
             except QueryError as exc:
                 what = "exclude rule" if is_exclude else "rule"
                 line = self.value_line(e, key, text)
@@ -358,7 +361,7 @@ class _Validator:
 
     def searches(self, raw: Any) -> tuple[SavedSearch, ...]:
         """Saved searches: a query that does not parse is a problem on its line."""
-        from monitor.query import QueryError, parse_query
+        from monitor.query import QueryError, as_written, parse_query
 
         out: list[SavedSearch] = []
         for e in self.entries(raw, "searches", "saved search", SEARCH_KEYS):
@@ -370,7 +373,7 @@ class _Validator:
                 e.bad("query must be a non-empty string", "query")
             else:
                 try:
-                    parse_query(query)
+                    parse_query(query, analyse=as_written)
                 except QueryError as exc:
                     e.bad(f"query: {exc}", "query")
             if len(self.problems) == e.problems_before:

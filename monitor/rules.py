@@ -45,6 +45,7 @@ from monitor.query import (
     QueryError,
     Span,
     Word,
+    as_written,
     parse_query,
     walk,
 )
@@ -85,13 +86,14 @@ class Rule:
     gates: tuple[tuple[tuple[int, int, int], ...], ...] = ()
 
 
-def parse_rule(text: str, *, exclude: bool = False) -> Query:
+def parse_rule(text: str, *, exclude: bool = False, check_only: bool = False) -> Query:
     """The query of a rule; :class:`QueryError` (with its position) when it cannot be one.
 
     A rule must require some word (``-drone`` alone would tag almost every item); an
     exclude rule may be only a negation (``-(Ukraine OR NATO)``: untag what names neither).
+    ``check_only`` checks without the word forms (the query cannot match as it should).
     """
-    query = parse_query(text)
+    query = parse_query(text, analyse=as_written) if check_only else parse_query(text)
     if query.root is None:
         raise QueryError("an empty rule", 0)
     for node in walk(query.root):
@@ -106,13 +108,13 @@ def parse_rule(text: str, *, exclude: bool = False) -> Query:
     return query
 
 
-def exclude_rule(text: str) -> Query | None:
+def exclude_rule(text: str, *, check_only: bool = False) -> Query | None:
     """The query of an ``exclude`` entry that is a rule; None for a plain phrase.
 
     A quoted phrase on its own (``"counter-drone deal"``) is a phrase too."""
     if not _SYNTAX_RE.search(text):
         return None
-    query = parse_rule(text, exclude=True)
+    query = parse_rule(text, exclude=True, check_only=check_only)
     if isinstance(query.root, (Word, Phrase)):
         return None
     return query

@@ -53,6 +53,7 @@ from monitor.query.syntax import (
     Query,
     QueryError,
     Word,
+    as_written,
     cutoff,
     parse_query,
     walk,
@@ -84,6 +85,7 @@ __all__ = [
     "analyse_field",
     "cutoff",
     "evaluate",
+    "as_written",
     "parse_query",
     "walk",
 ]
