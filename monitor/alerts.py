@@ -26,7 +26,6 @@ import subprocess
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from monitor.models import Item, Watchlist
 from monitor.text import is_http_url, one_line, shorten
@@ -43,7 +42,6 @@ __all__ = [
     "terminal_sequence",
 ]
 
-NotifyMode = Literal["auto", "osc9", "osc777", "osc99", "bell", "off"]
 NOTIFY_MODES: tuple[str, ...] = ("auto", "osc9", "osc777", "osc99", "bell", "off")
 PLACEHOLDERS = ("title", "body", "count", "watchlists", "links")
 MAX_TITLES = 3

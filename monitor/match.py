@@ -63,7 +63,6 @@ __all__ = ["Matcher", "normalise_token", "snippet", "tokenize"]
 _RULES_VERSION = 2
 _SNIPPET_CONTEXT = 70
 FIELDS: tuple[Literal["title", "summary", "text"], ...] = ("title", "summary", "text")
-Field = Literal["title", "summary", "text"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,6 @@ from monitor.errors import HistoryError
 from monitor.models import FeedState, Item, from_iso, to_iso
 
 from .contents import SCHEMA_VERSION, normalise_times
-from .files import backup_path
-from .journal import Journal
 from .sync import COMPACT_BYTES, DEFAULT_LOCK_TIMEOUT, IDLE_COMPACT_BYTES, Synced
 
 __all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "History"]
@@ -384,11 +382,6 @@ class History(Synced):
     def _set_meta(self, **fields: Any) -> None:
         self._data.set_meta(fields)
         self._tx.setdefault("meta", {}).update(fields)
-
-
-def backups(path: Path) -> list[Path]:
-    """The files a compaction keeps of the previous snapshot (restore both together)."""
-    return [backup_path(path), backup_path(Journal(path).path)]
 
 
 def from_iso_or_none(value: Any) -> datetime | None:

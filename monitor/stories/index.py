@@ -390,11 +390,6 @@ class StoryIndex:
             )
         return out
 
-    def story_of_items(self) -> dict[str, str]:
-        """Item id -> story id, for every indexed item."""
-        ids = [singleton_story_id(e.id) for e in self._entries]
-        return {e.id: ids[self._all.find(i)] for i, e in enumerate(self._entries)}
-
 
 def _recurring(a: _Entry, b: _Entry) -> bool:
     """The same title again after a while: a recurring report ("Losses of the day")."""
