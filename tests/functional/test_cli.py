@@ -321,7 +321,7 @@ def test_poll_loop_ctrl_c_exits_cleanly(tmp_path: Path, served: FeedServer) -> N
         first = proc.stdout.readline()  # the first cycle has finished
         assert first.startswith("Good: 3 new")
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
