@@ -100,21 +100,30 @@ class _Scan:
         self.names: set[str] = set()
         self.unusual = False
         self.entries: list[_EntryScan] = []
+        self.root: tuple[str, str | None] | None = None  # the root's name and version
         names_add = self.names.add
         entries = self.entries
-        state: list[Any] = [None, None]  # [capture buffer or None, the open entry or None]
+        # [capture buffer or None, the open entry or None, a child of an RSS item is open]
+        state: list[Any] = [None, None, False]
 
         def start(name: str, attrs: dict[str, str]) -> None:
             names_add(name)
             if state[0] is not None:
-                self.unusual = True  # markup inside a link, id or date
+                self.unusual = True  # markup inside a captured element
+            entry = state[1]
             if name in _ENTRY_NAMES:
-                state[1] = entry = _EntryScan()
+                if entry is not None:
+                    self.unusual = True  # an entry inside an entry
+                state[1] = entry = _EntryScan(name == "item")
                 entries.append(entry)
-            elif name == _ATOM_LINK:
-                self._atom_link(attrs, state[1])
-            elif name in _CAPTURED and state[1] is not None:
-                entry = state[1]
+                return
+            if entry is not None and entry.rss:
+                if state[2]:
+                    self.unusual = True  # RSS item children are leaves: <image><title>...
+                state[2] = True
+            if name == _ATOM_LINK:
+                self._atom_link(attrs, entry)
+            elif name in _CAPTURED and entry is not None:
                 if name in entry.texts:
                     self.unusual = True  # two of one kind: which wins is feedparser's business
                 if name == "guid":
@@ -129,11 +138,18 @@ class _Scan:
                 state[1].texts[name] = "".join(buffer).strip()
                 state[0] = None
                 parser.CharacterDataHandler = None
-            if name in _ENTRY_NAMES:
+            if state[2]:
+                state[2] = False  # the end of an RSS item's child (children are leaves)
+            elif name in _ENTRY_NAMES:
                 # elements nest, so the first entry end after an entry start is its own
                 state[1] = None
 
-        parser.StartElementHandler = start
+        def first(name: str, attrs: dict[str, str]) -> None:
+            self.root = (name, attrs.get("version"))
+            parser.StartElementHandler = start
+            start(name, attrs)
+
+        parser.StartElementHandler = first
         parser.EndElementHandler = end
 
     def _guid(self, attrs: dict[str, str], entry: _EntryScan) -> None:
@@ -164,9 +180,10 @@ class _Scan:
 
 
 class _EntryScan:
-    __slots__ = ("alternate", "permalink", "texts")
+    __slots__ = ("alternate", "permalink", "rss", "texts")
 
-    def __init__(self) -> None:
+    def __init__(self, rss: bool) -> None:
+        self.rss = rss  # an RSS <item> (else an Atom <entry>)
         # feedparser joins a guid (an Atom id: a guid without isPermaLink) to the base URL
         # and makes it the link unless isPermaLink="false"
         self.permalink = True
@@ -178,11 +195,15 @@ _DC_DATE = f"{_DC} date"
 _ATOM_PUBLISHED = f"{_ATOM} published"
 _ATOM_UPDATED = f"{_ATOM} updated"
 _ATOM_ENTRY = f"{_ATOM} entry"
+_ATOM_FEED = f"{_ATOM} feed"
 _ATOM_ID = f"{_ATOM} id"
 _ATOM_LINK = f"{_ATOM} link"
 _ENTRY_NAMES = frozenset({"item", _ATOM_ENTRY})
+_CONTENT_ENCODED = f"{_CONTENT} encoded"
+# RSS items are read from the scan alone: their title, description and content:encoded too
 _CAPTURED = frozenset(
     {"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED, _ATOM_UPDATED}
+    | {"title", "description", _CONTENT_ENCODED}
 )
 _CONTENT_TYPES = {
     "text": "text/plain",
@@ -252,37 +273,55 @@ def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict
     if b"<!DOCTYPE" in body[:4096] or b"<!doctype" in body[:4096] or b"xml:base" in body:
         return None
     scan = _scan(body)
-    if scan is None or scan.unusual:
+    if scan is None or scan.unusual or not scan.entries:
         return None
-    if "rss" in scan.names:
-        atom = False
+    if scan.root == ("rss", "2.0"):
         if not scan.names <= _RSS_VOCABULARY:
             return None
-    elif f"{_ATOM} feed" in scan.names:
-        atom = True
-        # XHTML inside type="xhtml" text constructs is kept as markup by both parsers
-        if any(not n.startswith(_XHTML_PREFIX) for n in scan.names - _ATOM_VOCABULARY):
-            return None
-    else:
+        # one pass: everything an RSS item gives is in the scan, feedparser-rs is not asked
+        return [_rss_entry(s, url) for s in scan.entries]
+    if scan.root is None or scan.root[0] != _ATOM_FEED:
+        return None
+    # XHTML inside type="xhtml" text constructs is kept as markup by both parsers
+    if any(not n.startswith(_XHTML_PREFIX) for n in scan.names - _ATOM_VOCABULARY):
         return None
     try:
         parsed = feedparser_rs.parse(body, sanitize_html=False, resolve_relative_uris=False)
         entries = parsed.entries
-        if (
-            parsed.bozo
-            or parsed.version != ("atom10" if atom else "rss20")
-            or not entries
-            or len(entries) != len(scan.entries)
-        ):
+        if parsed.bozo or parsed.version != "atom10" or len(entries) != len(scan.entries):
             return None
-        return [_entry(e, s, url, atom) for e, s in zip(entries, scan.entries, strict=True)]
+        return [_atom_entry(e, s, url) for e, s in zip(entries, scan.entries, strict=True)]
     except Exception:  # any surprise in the accelerator: the reference parser decides
         return None
 
 
-def _entry(e: Any, scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
-    """One entry as feedparser gives it (the order of the steps is feedparser's ``pop``):
-    title, summary and content from feedparser-rs, the rest from the scan."""
+def _rss_entry(scan: _EntryScan, url: str) -> dict[str, Any]:
+    """One RSS item as feedparser gives it, from the scan alone. feedparser makes
+    content:encoded the summary too when there is no description (and a description, even
+    an empty one, the summary whatever the order); elements are captured stripped of
+    whitespace as feedparser strips them."""
+    texts = scan.texts
+    encoded = texts.get(_CONTENT_ENCODED)
+    summary = texts.get("description", encoded)
+    entry = _links_and_dates(scan, url, atom=False)
+    entry["title"] = _text(texts.get("title"))
+    entry["summary"] = _text(summary)
+    entry["content"] = [] if encoded is None else [{"value": _text(encoded)}]
+    return entry
+
+
+def _atom_entry(e: Any, scan: _EntryScan, url: str) -> dict[str, Any]:
+    """One Atom entry: title, summary and content from feedparser-rs, the rest from the scan."""
+    entry = _links_and_dates(scan, url, atom=True)
+    entry["title"] = _text(e.title)
+    entry["summary"] = _text(e.summary)
+    entry["content"] = [{"value": _text(c.value)} for c in (e.content or ())]
+    return entry
+
+
+def _links_and_dates(scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
+    """An entry's id, link and dates as feedparser gives them (the order of the steps is
+    feedparser's ``pop``)."""
     texts = scan.texts
     guid = texts.get(_ATOM_ID if atom else "guid")
     entry_id = _join(url, guid) if guid and scan.permalink else guid
@@ -304,9 +343,6 @@ def _entry(e: Any, scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
     return {
         "id": entry_id or None,
         "link": link or None,
-        "title": _text(e.title),
-        "summary": _text(e.summary),
-        "content": [{"value": _text(c.value)} for c in (e.content or ())],
         "published": published,
         "updated": updated,
         "published_at": entry_datetime(published, updated),
