@@ -1,9 +1,10 @@
-"""The fast path: plain, well-formed UTF-8 RSS 2.0 / Atom 1.0 read by feedparser-rs.
+"""The fast path: well-formed UTF-8 RSS 2.0 (one expat pass) and Atom 1.0 (+ feedparser-rs).
 
 feedparser stays the parser of record. This module only answers for documents where the
-differential tests (tests/functional/test_parse_differential.py) show that feedparser-rs,
-followed by the same link and date handling feedparser applies, gives the very same entries; for
-anything else it returns None and the caller uses feedparser:
+differential tests (tests/functional/test_parse_differential.py) show that the expat scan below
+(RSS: every field; Atom: ids, links, dates) and feedparser-rs (Atom titles, summaries,
+content), followed by the same link and date handling feedparser applies, give the very same
+entries; for anything else it returns None and the caller uses feedparser:
 
 - not well-formed XML (feedparser's lenient recovery is the reference), a DOCTYPE, an
   ``xml:base`` attribute;
@@ -13,7 +14,10 @@ anything else it returns None and the caller uses feedparser:
 - a relative entry id in a feed whose guids mix ``isPermaLink`` true and false (feedparser
   joins ids to the base URL unless ``isPermaLink="false"``; feedparser-rs does not say which
   entry had which, so the scan below records it per document);
-- a root other than RSS 2.0 or Atom 1.0, a feedparser-rs error or ``bozo`` flag, no entries.
+- a root other than ``<rss version="2.0">`` or an Atom 1.0 ``<feed>``, no entries, an entry
+  inside an entry, an RSS item child that has children (``<image><title>``: feedparser gives
+  that title to the image), two titles, descriptions... in one item;
+- for Atom, a feedparser-rs error or ``bozo`` flag, or another entry count than the scan's.
 
 Entries come back as plain dicts with the keys :func:`monitor.parse.feed._entry_item` reads,
 filled as feedparser fills them: links joined to the final URL with feedparser's own
