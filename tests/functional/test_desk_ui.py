@@ -13,7 +13,7 @@ from textual.widgets import Label
 from monitor import timefmt
 from monitor.models import Item
 from monitor.screens.trends import TrendsScreen
-from tests.helpers.app_fixtures import NOW, app_for_config, feeds_toml, make_app
+from tests.helpers.app_fixtures import NOW, app_for_config, feeds_toml, item, make_app
 from tests.helpers.feedserver import FeedServer, rss
 from tests.helpers.pilot import (
     Told,
@@ -30,19 +30,6 @@ SIZE = (130, 36)
 
 async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0) -> None:
     await wait_until(pilot, condition, timeout)
-
-
-def item(n: int, feed: str, title: str, summary: str, hours: float) -> Item:
-    when = NOW - timedelta(hours=hours)
-    return Item(
-        id=f"{feed}:{n}",
-        feed=feed,
-        title=title,
-        link=f"https://example.org/{n}",
-        summary=summary,
-        published=when,
-        first_seen=when,
-    )
 
 
 def desk_items() -> list[Item]:

@@ -41,22 +41,23 @@ url = "{base_url}/mod.xml"
 """
 
 
+def item(n: int, feed: str, title: str, summary: str, hours: float, **kw: object) -> Item:
+    """An item of ``feed`` published and first seen ``hours`` before NOW."""
+    when = NOW - timedelta(hours=hours)
+    return Item(
+        id=f"{feed}:{n}",
+        feed=feed,
+        title=title,
+        link=f"https://example.org/{n}",
+        summary=summary,
+        published=when,
+        first_seen=when,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
 def fixed_items() -> list[Item]:
     """Eight items over three days; some match, one is hand-flagged, some are read."""
-
-    def item(n: int, feed: str, title: str, summary: str, hours: float, **kw: object) -> Item:
-        when = NOW - timedelta(hours=hours)
-        return Item(
-            id=f"{feed}:{n}",
-            feed=feed,
-            title=title,
-            link=f"https://example.org/{n}",
-            summary=summary,
-            published=when,
-            first_seen=when,
-            **kw,  # type: ignore[arg-type]
-        )
-
     return [
         item(
             1,
