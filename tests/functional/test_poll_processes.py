@@ -110,6 +110,23 @@ if __name__ == "__main__":
 """
 
 
+def run_script(
+    script: Path, source: str, config_path: Path, db: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run ``source`` as a script in a fresh interpreter (this checkout importable) with
+    the config and history paths as its arguments."""
+    script.write_text(source, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return subprocess.run(
+        [sys.executable, str(script), str(config_path), str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+
+
 def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_path: Path) -> None:
     """Textual swaps sys.stderr for a capture whose fileno() is -1, which once made the pool
     fail to start inside the app (every poll silently fell back to threads). A fresh
@@ -121,16 +138,8 @@ def test_the_tui_parses_in_worker_processes_too(feed_server: FeedServer, tmp_pat
         feeds + '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal", "угода про дрони"]\n',
         encoding="utf-8",
     )
-    script = tmp_path / "tui_poll.py"
-    script.write_text(TUI_POLL_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    out = subprocess.run(
-        [sys.executable, str(script), str(config_path), str(tmp_path / "history.json")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=True,
+    out = run_script(
+        tmp_path / "tui_poll.py", TUI_POLL_SCRIPT, config_path, tmp_path / "history.json"
     )
     polled, pool_running, unavailable, stored = out.stdout.split()
     assert (polled, pool_running, unavailable) == ("True", "True", "False"), out.stderr[-2000:]
@@ -206,16 +215,8 @@ def test_a_poll_where_every_feed_answers_304_starts_no_worker_process(
     config_path.write_text(
         feeds + '[[watchlists]]\nname = "Drone Deal"\nterms = ["Drone Deal"]\n', encoding="utf-8"
     )
-    script = tmp_path / "lazy_pool.py"
-    script.write_text(LAZY_POOL_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    out = subprocess.run(
-        [sys.executable, str(script), str(config_path), str(tmp_path / "history.json")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=True,
+    out = run_script(
+        tmp_path / "lazy_pool.py", LAZY_POOL_SCRIPT, config_path, tmp_path / "history.json"
     )
     seen = json.loads(out.stdout)
     assert seen["first"] == ["not_modified"]
@@ -253,17 +254,7 @@ def test_a_poll_process_where_every_feed_answers_304_loads_no_parser(
         "rules = ['(дрон OR drone) NEAR/6 (угода OR deal)']\n",
         encoding="utf-8",
     )
-    script = tmp_path / "what_loaded.py"
-    script.write_text(WHAT_LOADED_SCRIPT, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    out = subprocess.run(
-        [sys.executable, str(script), str(config_path), str(db)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=True,
-    )
+    out = run_script(tmp_path / "what_loaded.py", WHAT_LOADED_SCRIPT, config_path, db)
     seen = json.loads(out.stdout.splitlines()[-1])
     assert seen["code"] == 0
     loaded = set(seen["modules"])
