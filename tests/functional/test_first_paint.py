@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import MonitorApp
 from monitor.components.side_panels import FilterPanel
 from monitor.config import load_config
 from monitor.history import History
 from monitor.match import Matcher
 from monitor.models import Item
 from monitor.view import FIRST_SCREEN_ITEMS
-from tests.helpers.app_fixtures import NOW, feeds_toml, make_history
+from tests.helpers.app_fixtures import NOW, feeds_toml, make_history, quiet_app
 from tests.helpers.pilot import SIZE, Told, titles, until
 
 pytestmark = pytest.mark.slow
@@ -72,16 +71,7 @@ async def test_newest_rows_first_then_the_whole_list_with_the_search_typed_meanw
         load_rest()
 
     history.load_rest = held_load_rest  # type: ignore[method-assign]
-    app = MonitorApp(
-        config,
-        config_path,
-        history,
-        matcher,
-        clock=lambda: NOW,
-        autopoll=False,
-        watch_files=False,
-        export_dir=tmp_path,
-    )
+    app = quiet_app(config, config_path, history, matcher, tmp_path, clock=lambda: NOW)
     told = Told()
     async with app.run_test(size=SIZE, message_hook=told) as pilot:
         await pilot.pause()

@@ -15,7 +15,7 @@ from monitor.demo import prepare_demo
 from monitor.history import History
 from monitor.match import Matcher
 from monitor.poll import poll
-from tests.helpers.app_fixtures import make_app
+from tests.helpers.app_fixtures import make_app, quiet_app
 from tests.helpers.pilot import SIZE, titles, until
 
 
@@ -108,15 +108,7 @@ async def test_slash_угода_in_the_demo_finds_every_form(tmp_path: Path) -> 
     form = re.compile(r"\bугод(?:а|и|і|у|ою|о|ам|ами|ах)?\b", re.IGNORECASE)
     expected = {i.title for i in history.items() if form.search(f"{i.title} {i.summary} {i.text}")}
     assert len(expected) >= 4  # угоду, угоди, угода, дронову угоду: the demo names the deal so
-    app = MonitorApp(
-        config,
-        config_path,
-        history,
-        matcher,
-        autopoll=False,
-        watch_files=False,
-        export_dir=tmp_path,
-    )
+    app = quiet_app(config, config_path, history, matcher, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"угода")
         await until(pilot, lambda: set(titles(app)) == expected)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from monitor.history import History
 from monitor.screens.watchlist_review import WatchlistReviewScreen
-from tests.helpers.app_fixtures import feeds_toml, make_app
+from tests.helpers.app_fixtures import feeds_toml, make_app, quiet_app
 from tests.helpers.pilot import SIZE, Told, detail_shown, until
 
 EDITED = """
@@ -117,7 +117,6 @@ async def test_w_without_an_edit_says_so(tmp_path: Path) -> None:
 
 async def test_the_demo_tags_a_report_of_the_deal_that_never_names_it(tmp_path: Path) -> None:
     """The rule that fired is shown in the detail pane."""
-    from monitor.app import MonitorApp
     from monitor.config import load_config
     from monitor.demo import prepare_demo
     from monitor.match import Matcher
@@ -135,15 +134,7 @@ async def test_the_demo_tags_a_report_of_the_deal_that_never_names_it(tmp_path: 
     (item,) = [i for i in history.items() if i.title == title]
     assert "deal" not in f"{item.title} {item.summary}".lower()
     assert item.tags == ["Drone Deal"] and item.matches[0].rule
-    app = MonitorApp(
-        config,
-        config_path,
-        history,
-        matcher,
-        autopoll=False,
-        watch_files=False,
-        export_dir=tmp_path,
-    )
+    app = quiet_app(config, config_path, history, matcher, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"interceptor drones ambassador", "enter")
         await until(

@@ -9,7 +9,7 @@ from monitor.app import MonitorApp
 from monitor.config import load_config
 from monitor.history import History
 from monitor.match import Matcher
-from monitor.models import FeedState, Item
+from monitor.models import Config, FeedState, Item
 
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 ALERT_TITLE = "[bold red]ALERT[/] \x1b[31mred\x1b[0m sirens in Kyiv"
@@ -177,11 +177,20 @@ def app_for_config(
     config = load_config(config_path)
     matcher = Matcher(config.watchlists)
     history = make_history(tmp_path / "history.json", matcher, items, states)
-    options = {
-        "clock": lambda: NOW,
-        "autopoll": False,
-        "watch_files": False,
-        "export_dir": tmp_path,
-    }
+    return quiet_app(
+        config, config_path, history, matcher, tmp_path, **{"clock": lambda: NOW, **kw}
+    )
+
+
+def quiet_app(
+    config: Config,
+    config_path: Path,
+    history: History,
+    matcher: Matcher,
+    export_dir: Path,
+    **kw: object,
+) -> MonitorApp:
+    """A MonitorApp that neither polls on its own nor watches files unless asked."""
+    options: dict[str, object] = {"autopoll": False, "watch_files": False, "export_dir": export_dir}
     options.update(kw)
     return MonitorApp(config, config_path, history, matcher, **options)  # type: ignore[arg-type]
