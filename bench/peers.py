@@ -11,6 +11,7 @@ Prints the best of the rounds and the ratios reader / monitor (above 1: monitor 
 Setup the two do not share is untimed: reader's feeds are added by a separate process
 before its cold update (monitor reads them from feeds.toml in the timed process). reader
 runs with its defaults (``update_feeds()``, one worker). Neither ever contacts the network.
+Both run with their bytecode compiled, as installed (``bench/installed.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from installed import compile_monitor  # noqa: E402
 from server import FeedServer  # noqa: E402
 from synth import TextMaker, vocabulary, watchlists, write_config, write_feeds  # noqa: E402
 
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     peer = reader_python()
+    compile_monitor()  # reader's pip install compiled its bytecode; monitor's the same
     rng = random.Random(42)
     vocab = vocabulary()
     lists = watchlists(rng)
