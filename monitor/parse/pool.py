@@ -26,6 +26,7 @@ from monitor.match import Matcher
 from monitor.models import FeedConfig, ParserChoice, Watchlist
 from monitor.parse.items import ParseResult
 from monitor.parse.page import parse_page
+from monitor.parse.wire import Packed, pack, unpack
 
 T = TypeVar("T")
 PROCESS_MIN_FEEDS = 4  # fewer due feeds than this do not pay for starting the workers
@@ -158,9 +159,9 @@ def _worker_parse(
     watchlists: tuple[Watchlist, ...],
     now: datetime,
     parser: ParserChoice,
-) -> ParseResult:
-    """Runs in a worker process."""
-    return parse_body(body, headers, url, feed, _worker_matcher(watchlists), now, parser)
+) -> Packed:
+    """Runs in a worker process; the result goes back as tuples (see :mod:`.wire`)."""
+    return pack(parse_body(body, headers, url, feed, _worker_matcher(watchlists), now, parser))
 
 
 def _worker_call(
@@ -212,7 +213,7 @@ def _process_pool(articles: bool = False) -> ProcessPoolExecutor | None:
                 if "forkserver" in multiprocessing.get_all_start_methods():
                     # Never plain fork: the TUI and httpx have threads running.
                     context: BaseContext = multiprocessing.get_context("forkserver")
-                    preload = ["monitor.parse.pool", "monitor.parse.feed"]
+                    preload = ["monitor.parse.preload"]
                     preload += ["trafilatura"] if articles else []
                     context.set_forkserver_preload(preload)
                 else:
@@ -306,7 +307,7 @@ async def _parse_in_process(
         _discard_pool(pool, unavailable=True)
         return None
     try:
-        return await future
+        return unpack(await future)
     except BrokenProcessPool:
         _discard_pool(pool)
         return ParseResult(error=CRASHED, error_kind="xml")

@@ -57,6 +57,47 @@ async def test_many_feeds_are_parsed_and_matched_in_worker_processes(
     assert inflected and all(i.tags == ["Drone Deal"] for i in inflected)
 
 
+async def test_items_from_the_workers_equal_items_parsed_in_a_thread(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers send their items back as plain tuples: every field arrives as parsed, matches
+    (offsets, snippets, rules) and dates included."""
+    watchlists = (
+        *WATCHLISTS,
+        Watchlist("Talks", ("talks",), rules=("(drone OR дрон*) NEAR/5 (deal OR угод*)",)),
+    )
+    feeds = []
+    for k in range(pool_module.PROCESS_MIN_FEEDS + 1):
+        items = [
+            {
+                "title": f"Drone deal talks {k}-{i}" if i % 2 else f"Підписано угоду про дрони {i}",
+                "link": f"https://example.org/{k}/{i}",
+                "guid": f"{k}-{i}",
+                "description": f"<p>Talks on the <b>drone deal</b> went on, day {i}.</p>",
+                "pubDate": datetime(2026, 11, 1 + i, 9, 30, tzinfo=timezone.utc),
+            }
+            for i in range(4)
+        ]
+        feed_server.route(f"/w{k}.xml", rss(items))
+        feeds.append(FeedConfig(f"Feed {k}", feed_server.url(f"/w{k}.xml")))
+    config = Config(Settings(timeout=5.0, connect_timeout=2.0), tuple(feeds), watchlists)
+
+    async def polled(name: str) -> list[dict[str, object]]:
+        history = History.open(tmp_path / f"{name}.json")
+        report = await poll(config, history, Matcher(watchlists), now=NOW, force=True)
+        return sorted((i.to_dict() for i in report.new_items), key=lambda d: str(d["id"]))
+
+    in_workers = await polled("workers")
+    assert pool_module._pool is not None or pool_module._pool_unavailable
+    monkeypatch.setattr(pool_module, "_use_processes", lambda due, matcher: False)
+    in_a_thread = await polled("thread")
+
+    assert len(in_workers) == 4 * len(feeds)
+    assert in_workers == in_a_thread
+    assert any(m["rule"] for d in in_workers for m in d["matches"])  # type: ignore[attr-defined]
+    assert all(d["published"] for d in in_workers)
+
+
 async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
