@@ -1,13 +1,13 @@
-"""Where monitor keeps its files: the platform's standard directories."""
+"""Where monitor keeps its files: the platform's standard directories.
+
+platformdirs and importlib.resources are imported when a path is asked for: a `monitor
+poll --config F --db H` (cron) needs neither, and every process pays for what it imports.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
-from importlib import resources
 from pathlib import Path
-
-from platformdirs import user_config_path, user_data_path
 
 APP_NAME = "monitor"
 
@@ -16,11 +16,15 @@ FileStamp = tuple[int, int, int] | None
 
 def shipped_feeds_toml() -> Path:
     """The feeds.toml that ships inside the package (a copy of the repository's)."""
+    from importlib import resources
+
     return Path(str(resources.files("monitor") / "data" / "feeds.toml"))
 
 
 def default_history_path() -> Path:
     """The history file in the platform's user data dir."""
+    from platformdirs import user_data_path
+
     return user_data_path(APP_NAME, appauthor=False) / "history.json"
 
 
@@ -30,6 +34,10 @@ def default_config_path(cwd: Path | None = None) -> Path:
     local = (cwd or Path.cwd()) / "feeds.toml"
     if local.is_file():
         return local
+    import shutil
+
+    from platformdirs import user_config_path
+
     target = user_config_path(APP_NAME, appauthor=False) / "feeds.toml"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

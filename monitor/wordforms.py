@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import TYPE_CHECKING, Literal
-
-import snowballstemmer
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pymorphy3 import MorphAnalyzer
@@ -55,7 +53,26 @@ _NO_FORM: Form = (frozenset(), None)
 
 _morph: MorphAnalyzer | None = None
 _lock = threading.Lock()  # pymorphy3 and snowball objects are not thread-safe
-_stemmer = snowballstemmer.stemmer("english")
+
+
+class _EnglishStemmer:
+    """The Snowball English stemmer, made at the first word stemmed: importing
+    snowballstemmer loads every language's stemmer (~10 ms), which a poll in which no feed
+    sent anything new (most polls: `monitor poll` from cron) never needs."""
+
+    def __init__(self) -> None:
+        self._stemmer: Any = None
+
+    def stemWord(self, word: str) -> str:  # snowballstemmer's name
+        if self._stemmer is None:
+            import snowballstemmer
+
+            self._stemmer = snowballstemmer.stemmer("english")
+        stem: str = self._stemmer.stemWord(word)
+        return stem
+
+
+_stemmer = _EnglishStemmer()
 _forms: dict[str, Form] = {}  # surface word -> its form
 _by_lower: dict[str, frozenset[str]] = {}  # lower-cased word -> its normal forms
 

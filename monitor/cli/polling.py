@@ -26,6 +26,11 @@ def cmd_poll(args: argparse.Namespace, out: TextIO) -> int:
     config = load(args, path)
     _check_feed_names(config, args.feeds)
     history = open_history(config, args.db, ids_only=True)  # the items load only if needed
+    import monitor.match  # noqa: F401 - start-up's imports, before started()
+    import monitor.poll  # noqa: F401
+    from monitor.cli import started
+
+    started()
     # A feed named on the command line is wanted now: its backoff is not waited out either.
     retry = bool(args.retry or args.feeds)
     if not args.loop:
@@ -54,8 +59,11 @@ def _poll_once(
         print(
             "no feeds due" + (f" (next at {timefmt.clock_zone(due, now)})" if due else ""), file=out
         )
-    for feed_report in report.feeds:
-        print(format_report_line(feed_report, now), file=out, flush=True)
+    # One write for the whole report (200 feeds: 1 system call instead of 400).
+    lines = [format_report_line(feed_report, now) for feed_report in report.feeds]
+    if lines:
+        out.write("\n".join(lines) + "\n")
+        out.flush()
     _notify(config, report)
     return 1 if report.failed else 0
 

@@ -421,6 +421,36 @@ def test_poll_then_export_as_subprocesses(tmp_path: Path, served: FeedServer) ->
     assert not (tmp_path / "xdg-data").exists()  # --db was honoured, no platform-dir history
 
 
+def test_a_poll_process_hands_its_whole_report_and_status_through_a_pipe(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """`monitor poll` from cron: every feed's line reaches the pipe, the exit status is the
+    poll's, and what the poll stored is on disk when the process is gone (the exit after
+    a poll skips the interpreter's teardown)."""
+    feeds = []
+    for k in range(30):
+        feed_server.route(f"/f{k}.xml", good_feed_body(), etag=f'"v{k}"')
+        feeds.append(f'[[feeds]]\nname = "Feed {k:02d}"\nurl = "{feed_server.url(f"/f{k}.xml")}"\n')
+    (tmp_path / "feeds.toml").write_text("\n".join(feeds) + WATCHLISTS, encoding="utf-8")
+
+    first = run(tmp_path, "poll", "--db", "h.json")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        f"Feed {k:02d}: 3 new, 2 matched (Drone Deal: 1, PURL: 1)" for k in range(30)
+    ]
+    again = run(tmp_path, "poll", "--db", "h.json")  # every feed answers 304
+    assert again.returncode == 0 and again.stderr == ""
+    assert again.stdout.splitlines() == [f"Feed {k:02d}: not modified" for k in range(30)]
+    states = History.open(tmp_path / "h.json").feed_states()
+    assert {s.last_outcome for s in states.values()} == {"not_modified"}
+
+    feed_server.route("/f7.xml", "Service Unavailable", status=503, content_type="text/plain")
+    failed = run(tmp_path, "poll", "--db", "h.json")
+    assert failed.returncode == 1
+    assert failed.stdout.splitlines()[7].startswith("Feed 07: error: HTTP 503")
+    assert len(failed.stdout.splitlines()) == 30 and "Traceback" not in failed.stderr
+
+
 # -- TUI and demo wiring ----------------------------------------------------------------------
 
 

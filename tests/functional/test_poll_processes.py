@@ -279,8 +279,9 @@ def test_a_poll_process_where_every_feed_answers_304_loads_no_parser(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     """A `monitor poll` from cron mostly hears 304: it must not pay for importing the
-    parsers, the worker pool, the briefing/stories modules, any UI library, or the Ukrainian
-    dictionaries (checking the rules' syntax does not need them)."""
+    parsers, the worker pool, the briefing/stories modules, any UI library, the Ukrainian
+    dictionaries or the stemmers (checking the rules' syntax does not need them), nor the
+    platform dirs (--config and --db are given)."""
     from monitor.models import FeedState
 
     config = _served(feed_server, 3, etags=True)
@@ -307,6 +308,9 @@ def test_a_poll_process_where_every_feed_answers_304_loads_no_parser(
         "monitor.export",
         "monitor.stories",
         "pymorphy3",
+        "snowballstemmer",
+        "platformdirs",
+        "multiprocessing",
         "textual",
         "rich",
     ):
