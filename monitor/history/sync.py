@@ -15,7 +15,8 @@ old snapshot (a hard link, so it costs nothing; ``<history>.journal.bak`` its jo
 the new snapshot is written with :func:`.files.atomic_write` under a new generation, items
 newest first, then its sidecar (:mod:`.sidecar`), then a fresh journal of that generation
 replaces the old one. A kill at any point leaves a snapshot and a journal that together
-hold every acknowledged write.
+hold every acknowledged write. A write whose record alone would pass the threshold (a first poll)
+skips the append: the compaction that would follow at once writes it.
 
 Three ways to load: everything; the ids only (what a poll needs); or the head — the
 newest items from the front of a newest-first snapshot plus the journal — with the rest
@@ -30,6 +31,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,6 +56,27 @@ T = TypeVar("T")
 Record = dict[str, Any]
 _ITEM_SLOTS = Item.__slots__
 _by_time = attrgetter("time")
+
+
+def _item_floor() -> int:
+    """The bytes one item adds to a journal record at least: a blank item's (field names,
+    nulls, a first-seen date without microseconds), as the journal encodes it."""
+    blank = Item("", "", "", "", "", None, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    return len(encode({"items": [blank]})) - len(encode({"items": []}))
+
+
+_ITEM_FLOOR = _item_floor()
+
+
+def _record_floor(tx: Record) -> int:
+    """A lower bound of the size of ``tx``'s journal record, cheap next to encoding it: its
+    new items' blank JSON plus their text as characters (each at least a byte in UTF-8)."""
+    items: list[Item] = tx.get("items") or []
+    text = sum(
+        len(i.id) + len(i.feed) + len(i.title) + len(i.link) + len(i.summary) + len(i.text)
+        for i in items
+    )
+    return len(items) * _ITEM_FLOOR + text
 
 
 @dataclass(slots=True)
@@ -310,9 +333,15 @@ class Synced:
             try:
                 result = change()
                 if self._tx:
-                    self._append(self._tx)
-                    if compact and self._journal_end > max(COMPACT_BYTES, self._stamp_size() // 4):
+                    limit = max(COMPACT_BYTES, self._stamp_size() // 4)
+                    if compact and _record_floor(self._tx) > limit:
+                        # The record would be folded in at once (a first poll of many feeds):
+                        # the snapshot alone is written, once.
                         self._compact()
+                    else:
+                        self._append(self._tx)
+                        if compact and self._journal_end > limit:
+                            self._compact()
             except BaseException:
                 # Memory may now be ahead of the files: reload from them next time.
                 self._stamp = None

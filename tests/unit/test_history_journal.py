@@ -209,6 +209,32 @@ def test_the_journal_is_compacted_once_it_passes_the_threshold(
     assert len(History.open(path)) == 60
 
 
+def _bytes_written() -> int:
+    with open("/proc/self/io", encoding="ascii") as io:
+        return next(int(line.split()[1]) for line in io if line.startswith("wchar:"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="needs Linux's /proc/self/io")
+def test_a_write_too_big_for_the_journal_goes_straight_into_the_snapshot(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first poll of many feeds: its record would be folded in at once, so only the
+    snapshot is written (once, not journal record + snapshot); small writes still append."""
+    monkeypatch.setattr(history_sync, "COMPACT_BYTES", 20_000)
+    history = History.open(path)
+    before = _bytes_written()
+    history.add_items([make_item(n) for n in range(100)])  # ~40 KB of items
+    written = _bytes_written() - before
+    snapshot = path.stat().st_size
+    assert len(orjson.loads(path.read_bytes())["items"]) == 100
+    assert snapshot < written < 1.5 * snapshot  # + the sidecar and a fresh journal's header
+    assert journal(path).stat().st_size < 100
+
+    history.add_items([make_item(100)])
+    assert path.stat().st_size == snapshot and journal(path).stat().st_size > 100
+    assert len(History.open(path)) == 101
+
+
 def test_compact_when_idle_folds_only_a_journal_worth_it(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
