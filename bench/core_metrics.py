@@ -66,12 +66,12 @@ def run_parse(p: dict[str, Any]) -> Result:
     from datetime import datetime, timezone
 
     from monitor.parse import parse_feed
-    from monitor.parse.fast import fast_entries
+    from monitor.parse.fast import fast_items
 
     bodies = [f.read_bytes() for f in sorted(Path(p["feeds_dir"]).glob("*.xml"))]
     headers = {"content-type": "application/rss+xml; charset=utf-8"}
     url, now = "https://unn.ua/rss/news", datetime.now(timezone.utc)
-    fast = sum(fast_entries(b, headers, url) is not None for b in bodies)
+    fast = sum(fast_items(b, headers, url, "F", now) is not None for b in bodies)
     means = {}
     for choice in ("auto", "feedparser"):
         parse_feed(bodies[0], headers, url, "warm-up", now, parser=choice)  # imports, caches

@@ -43,20 +43,20 @@ def fast_parse_agrees_with_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every feed any test parses in this process on the fast path is parsed again by
     feedparser, and the items must be identical (tests/functional/test_parse_differential.py has the
     generated and synthetic feeds; this covers every fixture of every other test)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import monitor.parse.feed as feed_module
 
-    fast_entries = feed_module.fast_entries
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    fast_items = feed_module.fast_items
 
-    def checked(body: bytes, headers: dict[str, str], url: str) -> object:
-        entries = fast_entries(body, headers, url)
-        if entries is not None:
-            fast = feed_module._unique_items(entries, "F", now)
-            ref = feed_module.parse_feed(body, headers, url, "F", now, parser="feedparser")
+    def checked(
+        body: bytes, headers: dict[str, str], url: str, feed_name: str, now: datetime
+    ) -> object:
+        items = fast_items(body, headers, url, feed_name, now)
+        if items is not None:
+            ref = feed_module.parse_feed(body, headers, url, feed_name, now, parser="feedparser")
             assert (ref.error, ref.warning) == (None, None), (ref, body[:300])
-            assert fast == ref.items, f"fast path differs from feedparser on {body[:300]!r}"
-        return entries
+            assert items == ref.items, f"fast path differs from feedparser on {body[:300]!r}"
+        return items
 
-    monkeypatch.setattr(feed_module, "fast_entries", checked)
+    monkeypatch.setattr(feed_module, "fast_items", checked)

@@ -28,21 +28,24 @@ filled as feedparser fills them: links joined to the final URL with feedparser's
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from xml.parsers import expat
 
 from feedparser.html import _cp1252
 from feedparser.urls import _urljoin
 
+from monitor.models import Item
 from monitor.parse.dates import entry_datetime
+from monitor.parse.items import build_item
 
 try:  # an optional accelerator: without it every feed takes feedparser's path
     import feedparser_rs
 except ImportError:  # pragma: no cover - a platform without a wheel
     feedparser_rs = None  # type: ignore[assignment]
 
-__all__ = ["fast_entries", "AVAILABLE"]
+__all__ = ["fast_items", "AVAILABLE"]
 
 AVAILABLE = feedparser_rs is not None
 
@@ -229,7 +232,6 @@ def _scan(body: bytes) -> _Scan | None:
 
 
 _C1 = re.compile("[\x80-\x9f]")
-_LATIN1_HIGH = re.compile("[\x80-\xff]")
 
 
 def _text(value: str | None) -> str | None:
@@ -238,12 +240,12 @@ def _text(value: str | None) -> str | None:
     become their windows-1252 characters."""
     if not value or value.isascii():
         return value
-    if _LATIN1_HIGH.search(value) is None:
-        return value  # not Latin-1 (Cyrillic...), and no C1 control: nothing to repair
-    try:
+    try:  # Cyrillic text fails at its first letter
         value = value.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
+    if value.isprintable():
+        return value  # no C1 control
     # str.translate looks every character up in a dict: only when there is one to map
     return value.translate(_cp1252) if _C1.search(value) else value
 
@@ -269,9 +271,12 @@ def _link_text(value: str) -> str:
     return _ENTITY_LEFT.sub(r"&\g<1>", value.replace("&amp;", "&"))
 
 
-def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict[str, Any]] | None:
-    """feedparser-shaped entries of a plain RSS 2.0 / Atom 1.0 document, or None when
-    feedparser must read it (see the module docstring)."""
+def fast_items(
+    body: bytes, headers: Mapping[str, str], url: str, feed_name: str, now: datetime
+) -> list[Item] | None:
+    """The items of a plain RSS 2.0 / Atom 1.0 document (in document order, the first of each
+    id kept, as :func:`monitor.parse.feed.parse_feed` keeps them), or None when feedparser
+    must read it (see the module docstring)."""
     if feedparser_rs is None or not _plain_utf8(body, headers):
         return None
     if b"<!DOCTYPE" in body[:4096] or b"<!doctype" in body[:4096] or b"xml:base" in body:
@@ -283,7 +288,7 @@ def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict
         if not scan.names <= _RSS_VOCABULARY:
             return None
         # one pass: everything an RSS item gives is in the scan, feedparser-rs is not asked
-        return [_rss_entry(s, url) for s in scan.entries]
+        return _unique(_rss_item(s, url, feed_name, now) for s in scan.entries)
     if scan.root is None or scan.root[0] != _ATOM_FEED:
         return None
     # XHTML inside type="xhtml" text constructs is kept as markup by both parsers
@@ -294,38 +299,53 @@ def fast_entries(body: bytes, headers: Mapping[str, str], url: str) -> list[dict
         entries = parsed.entries
         if parsed.bozo or parsed.version != "atom10" or len(entries) != len(scan.entries):
             return None
-        return [_atom_entry(e, s, url) for e, s in zip(entries, scan.entries, strict=True)]
+        return _unique(
+            _atom_item(e, s, url, feed_name, now)
+            for e, s in zip(entries, scan.entries, strict=True)
+        )
     except Exception:  # any surprise in the accelerator: the reference parser decides
         return None
 
 
-def _rss_entry(scan: _EntryScan, url: str) -> dict[str, Any]:
-    """One RSS item as feedparser gives it, from the scan alone. feedparser makes
-    content:encoded the summary too when there is no description (and a description, even
-    an empty one, the summary whatever the order); elements are captured stripped of
-    whitespace as feedparser strips them."""
+def _unique(items: Iterable[Item]) -> list[Item]:
+    """``items`` in order, the first of each id kept."""
+    kept: dict[str, Item] = {}
+    for item in items:
+        kept.setdefault(item.id, item)
+    return list(kept.values())
+
+
+def _rss_item(scan: _EntryScan, url: str, feed_name: str, now: datetime) -> Item:
+    """One RSS item as from feedparser's entry, from the scan alone. feedparser makes
+    content:encoded the summary when there is no description or an empty one (a
+    description, even empty, is its summary, whatever the order; an empty summary gives
+    way to the content); elements are captured stripped of whitespace as feedparser strips
+    them."""
     texts = scan.texts
-    encoded = texts.get(_CONTENT_ENCODED)
-    summary = texts.get("description", encoded)
-    entry = _links_and_dates(scan, url, atom=False)
-    entry["title"] = _text(texts.get("title"))
-    entry["summary"] = _text(summary)
-    entry["content"] = [] if encoded is None else [{"value": _text(encoded)}]
-    return entry
+    summary = texts.get("description") or texts.get(_CONTENT_ENCODED)
+    return _finish(scan, url, feed_name, now, texts.get("title"), summary, atom=False)
 
 
-def _atom_entry(e: Any, scan: _EntryScan, url: str) -> dict[str, Any]:
+def _atom_item(e: Any, scan: _EntryScan, url: str, feed_name: str, now: datetime) -> Item:
     """One Atom entry: title, summary and content from feedparser-rs, the rest from the scan."""
-    entry = _links_and_dates(scan, url, atom=True)
-    entry["title"] = _text(e.title)
-    entry["summary"] = _text(e.summary)
-    entry["content"] = [{"value": _text(c.value)} for c in (e.content or ())]
-    return entry
+    summary = e.summary
+    if not summary and e.content:
+        summary = e.content[0].value
+    return _finish(scan, url, feed_name, now, e.title, summary, atom=True)
 
 
-def _links_and_dates(scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
-    """An entry's id, link and dates as feedparser gives them (the order of the steps is
-    feedparser's ``pop``)."""
+def _finish(
+    scan: _EntryScan,
+    url: str,
+    feed_name: str,
+    now: datetime,
+    title: str | None,
+    summary: str | None,
+    *,
+    atom: bool,
+) -> Item:
+    """The item of an entry, its id, link and dates read as feedparser reads them (the order
+    of the steps is feedparser's ``pop``)."""
     texts = scan.texts
     guid = texts.get(_ATOM_ID if atom else "guid")
     entry_id = _join(url, guid) if guid and scan.permalink else guid
@@ -336,7 +356,10 @@ def _links_and_dates(scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
         link = _join(url, scan.alternate) if scan.alternate is not None else id_link
     elif "link" in texts:
         link = texts["link"]
-        link = _link_text(_text(_join(url, link)) or "") if link else ""
+        if link:
+            link = _text(_join(url, link)) or ""
+            if "&" in link:
+                link = _link_text(link)
     else:
         link = id_link
     if atom:
@@ -344,10 +367,13 @@ def _links_and_dates(scan: _EntryScan, url: str, atom: bool) -> dict[str, Any]:
     else:
         published, updated = texts.get("pubDate"), texts.get(_DC_DATE)
     published, updated = _text(published), _text(updated)
-    return {
-        "id": entry_id or None,
-        "link": link or None,
-        "published": published,
-        "updated": updated,
-        "published_at": entry_datetime(published, updated),
-    }
+    return build_item(
+        feed_name,
+        now,
+        _text(title),
+        _text(summary),
+        link,
+        entry_id,
+        published or updated or "",
+        entry_datetime(published, updated),
+    )

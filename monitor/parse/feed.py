@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -16,16 +15,8 @@ import feedparser.mixin
 
 from monitor.models import Item, ParserChoice
 from monitor.parse.dates import struct_to_datetime
-from monitor.parse.fast import fast_entries
-from monitor.parse.items import (
-    MAX_SUMMARY,
-    MAX_TITLE,
-    ParseResult,
-    html_to_text,
-    http_link,
-    item_id,
-)
-from monitor.text import shorten
+from monitor.parse.fast import fast_items
+from monitor.parse.items import ParseResult, build_item
 
 # --- XML screening ---------------------------------------------------------------------
 
@@ -133,30 +124,19 @@ def _is_benign(exc: BaseException | None) -> bool:
 
 
 def _entry_item(entry: Any, feed_name: str, now: datetime) -> Item:
-    title = shorten(html_to_text(entry.get("title")), MAX_TITLE)
     summary_html = entry.get("summary")
     if not summary_html and entry.get("content"):
         summary_html = entry["content"][0].get("value")
-    summary = shorten(html_to_text(summary_html), MAX_SUMMARY)
-    link = http_link(entry.get("link"))
-    if "published_at" in entry:  # the fast path's entries carry the datetime itself
-        published = entry["published_at"]
-    else:
-        published = struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
-    if not title:
-        title = shorten(summary, 120) if summary else "(untitled)"
-    key = (entry.get("id") or "").strip() or link
-    if not key:
-        raw_date = entry.get("published") or entry.get("updated") or ""
-        key = "sha1:" + hashlib.sha1(f"{title}\0{raw_date}".encode()).hexdigest()
-    return Item(
-        id=item_id(feed_name, key),
-        feed=feed_name,
-        title=title,
-        link=link,
-        summary=summary,
-        published=published,
-        first_seen=now,
+    published = struct_to_datetime(entry.get("published_parsed") or entry.get("updated_parsed"))
+    return build_item(
+        feed_name,
+        now,
+        entry.get("title"),
+        summary_html,
+        entry.get("link"),
+        entry.get("id"),
+        entry.get("published") or entry.get("updated") or "",
+        published,
     )
 
 
@@ -191,9 +171,9 @@ def parse_feed(
     if refused:
         return ParseResult(error=refused, error_kind="xml")
     if parser == "auto":
-        entries = fast_entries(body, headers, url)
-        if entries is not None:
-            return ParseResult(items=_unique_items(entries, feed_name, now))
+        items = fast_items(body, headers, url, feed_name, now)
+        if items is not None:
+            return ParseResult(items=items)
     parsed = feedparser.parse(
         io.BytesIO(body),  # never a str: feedparser would treat it as a URL or path
         response_headers=_feed_headers(headers, url),

@@ -12,11 +12,12 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Literal
 
 from monitor.models import Item
-from monitor.text import is_http_url, one_line, strip_escapes
+from monitor.text import is_http_url, one_line, shorten, strip_escapes
 
 ParseErrorKind = Literal["xml", "empty"]
 MAX_SUMMARY = 4000  # characters kept of a summary
@@ -119,7 +120,20 @@ def html_to_text(s: str | None) -> str:
     if not s:
         return ""
     # Only MAX_SUMMARY characters are kept: never parse more than a bounded prefix.
-    s = strip_escapes(s[:MAX_HTML_INPUT])  # before parsing: "\x1b[31m" must not leave "[31m"
+    s = s[:MAX_HTML_INPUT]
+    # Escapes and controls go before parsing ("\x1b[31m" must not leave "[31m"); a printable
+    # string has none (strip_escapes is the identity) and no whitespace but " ".
+    if s.isprintable() or (s := strip_escapes(s)).isprintable():
+        # most titles and summaries: read without html.parser, split() or a regex pass
+        if "<" in s:
+            plain = _plain_tags_text(s)
+        else:
+            plain = s if "&" not in s else None
+        if plain is not None:
+            if "&" in plain:
+                return one_line(html.unescape(plain))
+            plain = plain.strip(" ")
+            return plain if "  " not in plain else " ".join(plain.split())
     # From here ``s`` holds no control character, so one_line(x) is " ".join(x.split())
     # for any x made of its characters; only decoded entities can bring new ones.
     if "<" not in s and "&" not in s:  # no markup (most titles): nothing to parse
@@ -137,6 +151,46 @@ def html_to_text(s: str | None) -> str:
             s = re.sub(r"<[^>]*>", " ", s)
         return one_line(s)
     return " ".join(s.split())
+
+
+# Tags written exactly so (no attribute, lower case) and what html.parser makes of them: a
+# space (block) or nothing (inline).
+_PLAIN_TAGS = {
+    f"<{slash}{name}>": " "
+    for name in ("p", "div", "li", "ul", "ol", "h2", "h3", "h4", "blockquote")
+    for slash in ("", "/")
+} | {"<br>": " ", "<br/>": " ", "<br />": " "}
+_PLAIN_TAGS |= {
+    f"<{slash}{name}>": ""
+    for name in ("b", "strong", "em", "i", "u", "span", "small", "sup", "sub")
+    for slash in ("", "/")
+} | {"</a>": ""}
+_TAG_TOKEN = re.compile(r"<[^<>]*>")  # one "<" each: linear on "<a <a <a..."
+
+
+def _plain_tags_text(s: str) -> str | None:
+    """``s`` with its tags replaced as :class:`_TextExtractor` reads them when every tag in it
+    is one of the plain ones above (``<p>``, ``</p>``, ``<br/>``, ``<b>``...), character
+    references left to decode; else None (html.parser or :func:`_simple_markup_text` reads it).
+
+    A block tag's space ends any character reference, so decoding the result at once equals
+    decoding the texts between tags one by one (as html.parser does); an inline tag removed
+    could join two halves of one (``&am<b>p;``), so text holding ``&`` and an inline tag is
+    left to the others."""
+    if "</p><p>" in s:  # two block tags in a row read as one: the common case, one space
+        s = s.replace("</p><p>", "<p>")
+    tags = set(_TAG_TOKEN.findall(s))
+    inline = False
+    for tag in tags:
+        replacement = _PLAIN_TAGS.get(tag)
+        if replacement is None:
+            return None
+        inline = inline or not replacement
+    if inline and "&" in s:
+        return None
+    for tag in tags:
+        s = s.replace(tag, _PLAIN_TAGS[tag])
+    return None if "<" in s else s  # a "<" that began no tag
 
 
 # A start, end or self-closing tag html.parser reads the obvious way: plain name, attributes
@@ -173,6 +227,38 @@ def _simple_markup_text(s: str) -> str | None:
             out.append(" ")
     out.append(unescape(parts[-1]))
     return "".join(out)
+
+
+def build_item(
+    feed_name: str,
+    now: datetime,
+    title_html: str | None,
+    summary_html: str | None,
+    link: str | None,
+    entry_id: str | None,
+    raw_date: str,
+    published: datetime | None,
+) -> Item:
+    """The :class:`Item` of one feed entry, the same from either parse path: plain text of
+    the title and summary, an http(s) link or none, the id from the entry's id, else its
+    link, else its title and raw date."""
+    title = shorten(html_to_text(title_html), MAX_TITLE)
+    summary = shorten(html_to_text(summary_html), MAX_SUMMARY)
+    link = http_link(link)
+    if not title:
+        title = shorten(summary, 120) if summary else "(untitled)"
+    key = (entry_id or "").strip() or link
+    if not key:
+        key = "sha1:" + hashlib.sha1(f"{title}\0{raw_date}".encode()).hexdigest()
+    return Item(
+        id=item_id(feed_name, key),
+        feed=feed_name,
+        title=title,
+        link=link,
+        summary=summary,
+        published=published,
+        first_seen=now,
+    )
 
 
 def body_digest(body: bytes) -> str:

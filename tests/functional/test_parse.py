@@ -7,7 +7,7 @@ import threading
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from monitor.fetch import fetch, make_client
@@ -411,6 +411,11 @@ _TAG_NAMES = st.sampled_from(
         "o",
         "td",
         "x1",
+        "i",
+        "u",
+        "h4",
+        "ul",
+        "small",
     ]
 )
 _ATTRS = st.lists(
@@ -457,6 +462,10 @@ def _markup(draw: st.DrawFn) -> str:
                             "&T;",
                             "x &",
                             "&#x41",
+                            "&am",  # with "p;" after a tag: no reference across tags
+                            "p;",
+                            "lt;",
+                            "\xa0",
                         ]
                     )
                 )
@@ -524,6 +533,8 @@ _NOISE = st.sampled_from(["", "\x1b[31m", "\t", "\n\n", "\u202e", "&#27;", "&#x2
 
 @settings(max_examples=600, deadline=None, derandomize=True)
 @given(_markup(), _NOISE, _NOISE)
+@example("<p>&am<b>p;</b> &l</a>t;</p><p>two&nbsp;</p>", "", "")  # a reference split by tags
+@example("<p>one</p><p>two</p><br/>  <li>x</li>", "\n", "")
 def test_html_to_text_shortcuts_give_what_html_parser_gives(s: str, a: str, b: str) -> None:
     for text in (s, a + s + b, s.replace("<", "&lt;"), s.replace(" ", a)):
         assert html_to_text(text) == _reference_html_to_text(text)

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from monitor.parse import ParseResult, parse_feed
-from monitor.parse.fast import AVAILABLE, fast_entries
+from monitor.parse.fast import AVAILABLE, fast_items
 
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 URL = "https://news.example.org/feeds/rss.xml?lang=uk"
@@ -50,7 +50,7 @@ def both(body: bytes, headers: dict[str, str] | None = None, url: str = URL) -> 
 
 
 def takes_fast_path(body: bytes, headers: dict[str, str] | None = None) -> bool:
-    return fast_entries(body, headers or {}, URL) is not None
+    return fast_items(body, headers or {}, URL, "F", NOW) is not None
 
 
 # --- the benchmark's and the demo's feeds --------------------------------------------------
@@ -434,8 +434,8 @@ async def test_parser_feedparser_in_the_settings_never_takes_the_fast_path(
     # threads, so the spy below sees the parse even when another test left a pool running
     monkeypatch.setattr(pool_module, "_use_processes", lambda due, matcher: False)
     asked: list[bytes] = []
-    real = feed_module.fast_entries
-    monkeypatch.setattr(feed_module, "fast_entries", lambda b, *a: asked.append(b) or real(b, *a))
+    real = feed_module.fast_items
+    monkeypatch.setattr(feed_module, "fast_items", lambda b, *a: asked.append(b) or real(b, *a))
     feed_server.route("/a.xml", rss([{"title": "Drone deal", "guid": "a1"}]))
     feeds = (FeedConfig("A", feed_server.url("/a.xml")),)
     for choice, expect_asked in (("feedparser", False), ("auto", True)):
