@@ -3,8 +3,9 @@
 Parsing and matching are CPU-bound pure Python (feedparser, pymorphy3), so threads would
 serialise on the GIL. They run in a process pool instead: one pool for the life of the
 process, started lazily, shut down at exit; each worker keeps a :class:`Matcher` per
-watchlists so its word caches stay warm from poll to poll. Where processes cannot start
-(sandboxes, no semaphores) everything runs in threads.
+watchlists so its word caches stay warm from poll to poll (the worker side is
+:mod:`.work`; the fork server preloads it, see :mod:`.preload`). Where processes cannot
+start (sandboxes, no semaphores) everything runs in threads.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from multiprocessing.context import BaseContext
 from typing import Any, TypeVar
 
 from monitor.match import Matcher
-from monitor.models import FeedConfig, ParserChoice, Watchlist
+from monitor.models import FeedConfig, ParserChoice
 from monitor.parse.items import ParseResult
-from monitor.parse.page import parse_page
-from monitor.parse.wire import Packed, pack, unpack
+from monitor.parse.wire import unpack
+from monitor.parse.work import parse_body, worker_call, worker_parse, worker_warm
 
 T = TypeVar("T")
 PROCESS_MIN_FEEDS = 4  # fewer due feeds than this do not pay for starting the workers
@@ -36,29 +37,6 @@ _WORKERS = os.cpu_count() or 1
 _pool: ProcessPoolExecutor | None = None
 _pool_unavailable = False  # could not start here (restricted environment): threads only
 _pool_lock = threading.Lock()
-_worker_matchers: dict[tuple[Watchlist, ...], Matcher] = {}  # in each worker process
-
-
-def parse_body(
-    body: bytes,
-    headers: Mapping[str, str],
-    url: str,
-    feed: FeedConfig,
-    matcher: Matcher,
-    now: datetime,
-    parser: ParserChoice = "auto",
-) -> ParseResult:
-    """One response body to matched items, by the feed's kind (pure; any thread or process).
-    ``parser`` is ``[settings] parser`` (see :func:`monitor.parse.feed.parse_feed`)."""
-    if feed.kind == "page":
-        parsed = parse_page(body, headers, url, feed.links or ".", feed.name, now)
-    else:
-        from monitor.parse.feed import parse_feed  # imported here: see monitor/parse/__init__
-
-        parsed = parse_feed(body, headers, url, feed.name, now, parser=parser)
-    for item in parsed.items:
-        matcher.apply(item)
-    return parsed
 
 
 class BodyParser:
@@ -130,7 +108,7 @@ class BodyParser:
                 loop = asyncio.get_running_loop()
                 try:
                     future = loop.run_in_executor(
-                        pool, _worker_call, fn, self._matcher.watchlists, args
+                        pool, worker_call, fn, self._matcher.watchlists, args
                     )
                 except BrokenProcessPool:
                     _discard_pool(pool)
@@ -151,41 +129,6 @@ class BodyParser:
             await self._warming
 
 
-def _worker_parse(
-    body: bytes,
-    headers: dict[str, str],
-    url: str,
-    feed: FeedConfig,
-    watchlists: tuple[Watchlist, ...],
-    now: datetime,
-    parser: ParserChoice,
-) -> Packed:
-    """Runs in a worker process; the result goes back as tuples (see :mod:`.wire`)."""
-    return pack(parse_body(body, headers, url, feed, _worker_matcher(watchlists), now, parser))
-
-
-def _worker_call(
-    fn: Callable[..., T], watchlists: tuple[Watchlist, ...], args: tuple[Any, ...]
-) -> T:
-    """Runs in a worker process: ``fn`` with this worker's Matcher (see BodyParser.run)."""
-    return fn(_worker_matcher(watchlists), *args)
-
-
-def _worker_matcher(watchlists: tuple[Watchlist, ...]) -> Matcher:
-    """This worker's Matcher for these watchlists, built once (its caches stay warm)."""
-    matcher = _worker_matchers.get(watchlists)
-    if matcher is None:
-        if len(_worker_matchers) >= 4:  # watchlists edited many times: drop the old ones
-            _worker_matchers.clear()
-        matcher = _worker_matchers[watchlists] = Matcher(watchlists)
-        matcher.match("", "оборона")  # loads the Ukrainian dictionaries now
-    return matcher
-
-
-def _worker_warm(watchlists: tuple[Watchlist, ...]) -> None:
-    _worker_matcher(watchlists)
-
-
 def _warm_pool(matcher: Matcher, articles: bool = False) -> None:
     """Start the workers and build their Matchers while the first requests are in flight."""
     pool = _process_pool(articles)
@@ -193,7 +136,7 @@ def _warm_pool(matcher: Matcher, articles: bool = False) -> None:
         return
     try:
         for _ in range(_WORKERS):
-            pool.submit(_worker_warm, matcher.watchlists)
+            pool.submit(worker_warm, matcher.watchlists)
     except BrokenProcessPool:
         _discard_pool(pool)
     except Exception:  # the workers could not be started here
@@ -299,7 +242,7 @@ async def _parse_in_process(
     loop = asyncio.get_running_loop()
     args = (body, dict(headers), url, feed, matcher.watchlists, now, parser)
     try:
-        future = loop.run_in_executor(pool, _worker_parse, *args)
+        future = loop.run_in_executor(pool, worker_parse, *args)
     except BrokenProcessPool:
         _discard_pool(pool)
         return ParseResult(error=CRASHED, error_kind="xml")
