@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from monitor.feed_state import backoff_delay, next_state, parse_retry_after, validator
@@ -101,7 +102,7 @@ class HostLimiter:
 
 def make_client(settings: Settings) -> httpx.AsyncClient:
     """An AsyncClient configured from the settings (caller closes it: ``async with``)."""
-    return httpx.AsyncClient(
+    client = httpx.AsyncClient(
         headers={
             "User-Agent": settings.user_agent,
             "Accept": ACCEPT,
@@ -117,6 +118,22 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
             max_keepalive_connections=max(1, settings.concurrency),
         ),
     )
+    use_asyncio_streams(client)
+    return client
+
+
+def use_asyncio_streams(client: httpx.AsyncClient) -> None:
+    """The client's connections on :mod:`monitor.net` (asyncio streams) instead of anyio's.
+
+    httpx offers no argument for httpcore's ``network_backend`` (and a ``transport=`` of our
+    own would turn off its proxies from the environment), so the pool it made is given the
+    backend before its first connection. Best effort: should httpx or httpcore name these
+    differently one day, the client keeps anyio's backend and works as before."""
+    from monitor.net import AsyncioBackend
+
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    if isinstance(pool, httpcore.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
+        pool._network_backend = AsyncioBackend()
 
 
 def _fmt_seconds(seconds: float) -> str:

@@ -7,6 +7,7 @@ No test reaches the internet; tests that need HTTP use the ``feed_server`` fixtu
 from __future__ import annotations
 
 import gzip as gzip_module
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -170,7 +171,7 @@ class FeedServer:
     Every request is recorded in ``requests``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._routes: dict[str, Route] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -178,8 +179,10 @@ class FeedServer:
         self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
         self._httpd.feed = self
         self._httpd.timeout = 0.5
+        if tls is not None:  # HTTPS: a server-side context with the test's certificate
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         host, port = self._httpd.server_address[:2]
-        self.base = f"http://{host}:{port}"
+        self.base = f"{'https' if tls is not None else 'http'}://{host}:{port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
