@@ -29,13 +29,26 @@ _MONTHS = {
 # date, and _parse_date_rfc822 reads this shape field by field as the groups below.
 _RFC822 = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d?) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-    r" (19\d\d|2[01]\d\d) (\d\d):(\d\d):(\d\d) (?:([+-])(\d\d)(\d\d)|GMT|UT|Z)"
+    r" (19\d\d|2[01]\d\d) (\d\d):(\d\d):(\d\d) (?:([+-]\d\d\d\d)|GMT|UT|Z)"
 )
 # _parse_date_w3dtf: seconds may carry a fraction (dropped); the zone needs its colon
 # (feedparser reads "+0330" as +03:00).
 _W3DTF = re.compile(
-    r"(19\d\d|2[01]\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:Z|([+-])(\d\d):(\d\d))"
+    r"(19\d\d|2[01]\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:Z|([+-]\d\d:\d\d))"
 )
+# "+0200" or "+02:00" -> the timedelta to subtract for UTC (a few dozen zones in practice)
+_OFFSETS: dict[str, timedelta] = {}
+
+
+def _offset(zone: str) -> timedelta:
+    offset = _OFFSETS.get(zone)
+    if offset is None:
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[-2:]))
+        if zone[0] == "-":
+            offset = -offset
+        if len(_OFFSETS) < 4096:
+            _OFFSETS[zone] = offset
+    return offset
 
 
 def struct_to_datetime(value: Any) -> datetime | None:
@@ -52,13 +65,13 @@ def _shortcut(raw: str) -> datetime | None:
     """The datetime of ``raw`` when it has one of the two common shapes, else None."""
     m = _RFC822.fullmatch(raw)
     if m is not None:
-        day, month, year, hour, minute, second, sign, zh, zm = m.groups()
+        day, month, year, hour, minute, second, zone = m.groups()
         month_n = _MONTHS[month]
     else:
         m = _W3DTF.fullmatch(raw)
         if m is None:
             return None
-        year, month, day, hour, minute, second, sign, zh, zm = m.groups()
+        year, month, day, hour, minute, second, zone = m.groups()
         month_n = int(month)
     try:
         stamp = datetime(
@@ -66,10 +79,7 @@ def _shortcut(raw: str) -> datetime | None:
         )
     except ValueError:  # 31 February, hour 24, second 60: feedparser's parsers decide
         return None
-    if sign is None:
-        return stamp
-    offset = timedelta(hours=int(zh), minutes=int(zm))
-    return stamp - offset if sign == "+" else stamp + offset
+    return stamp if zone is None else stamp - _offset(zone)
 
 
 def entry_datetime(published: str | None, updated: str | None) -> datetime | None:

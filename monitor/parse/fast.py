@@ -15,20 +15,20 @@ entries; for anything else it returns None and the caller uses feedparser:
   joins ids to the base URL unless ``isPermaLink="false"``; feedparser-rs does not say which
   entry had which, so the scan below records it per document);
 - a root other than ``<rss version="2.0">`` or an Atom 1.0 ``<feed>``, no entries, an entry
-  inside an entry, an RSS item child that has children (``<image><title>``: feedparser gives
-  that title to the image), two titles, descriptions... in one item;
+  inside an entry, an RSS item child that has children (``<image><title>``: feedparser has
+  its own reading of those), two titles, descriptions... in one item;
 - for Atom, a feedparser-rs error or ``bozo`` flag, or another entry count than the scan's.
 
-Entries come back as plain dicts with the keys :func:`monitor.parse.feed._entry_item` reads,
-filled as feedparser fills them: links joined to the final URL with feedparser's own
-``_urljoin``, dates read from the raw strings as feedparser's date parser reads them
-(:mod:`monitor.parse.dates`; the key ``published_at`` holds the item's datetime).
+Each entry's values are finished as feedparser finishes them (links joined to the final URL
+with feedparser's own ``_urljoin``, dates read from the raw strings as feedparser's date
+parser reads them, :mod:`monitor.parse.dates`) and made into the :class:`Item` at once by
+:func:`monitor.parse.items.build_item`, the function feedparser's path uses too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from xml.parsers import expat
@@ -100,8 +100,8 @@ class _Scan:
     cannot parse and links it cannot parse as URLs; feedparser keeps both). ``unusual`` is
     set by anything only feedparser reads as feedparser does.
 
-    The handlers are closures over locals: expat calls them once per element, and this pass
-    costs about as much as feedparser-rs's whole parse."""
+    The handlers are closures over locals: expat calls them once per element. An RSS root
+    hands the rest of the document to :meth:`_read_rss`'s handlers, which know its shape."""
 
     def __init__(self, parser: Any) -> None:
         self.names: set[str] = set()
@@ -153,11 +153,68 @@ class _Scan:
 
         def first(name: str, attrs: dict[str, str]) -> None:
             self.root = (name, attrs.get("version"))
+            if name == "rss":
+                if self.root[1] != "2.0":
+                    raise _Unusual
+                names_add(name)
+                self._read_rss(parser)
+                return
             parser.StartElementHandler = start
             start(name, attrs)
 
         parser.StartElementHandler = first
         parser.EndElementHandler = end
+
+    def _read_rss(self, parser: Any) -> None:
+        """The rest of an RSS 2.0 document, read by handlers that know its shape: what only
+        feedparser reads as feedparser does stops the parse (:class:`_Unusual`), every item
+        child's text is collected by a ``list.append`` set once (no handler swapped per
+        element), and only an item's own leaves are captured."""
+        entries = self.entries
+        chars: list[str] = []
+        clear = chars.clear
+        entry: _EntryScan | None = None
+        texts: dict[str, str] = {}
+        child: str | None = None  # the open item child (item children are leaves)
+        capture = False
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            nonlocal entry, texts, child, capture
+            if name not in _RSS_VOCABULARY or child is not None:
+                raise _Unusual  # unknown vocabulary; an item child with children
+            if name == "item":
+                if entry is not None:
+                    raise _Unusual  # an item inside an item
+                entry = _EntryScan(True)
+                texts = entry.texts
+                entries.append(entry)
+                return
+            if name == _ATOM_LINK:  # only rel="self" leaves the items alone
+                if attrs.get("rel") != "self":
+                    raise _Unusual
+            if entry is not None:
+                child = name
+                if name in _CAPTURED:
+                    if name in texts:
+                        raise _Unusual  # two of one kind: which wins is feedparser's business
+                    if attrs and name == "guid":
+                        self._guid(attrs, entry)
+                    clear()
+                    capture = True
+
+        def end(name: str) -> None:
+            nonlocal entry, child, capture
+            if child is not None:
+                if capture:
+                    texts[name] = "".join(chars).strip()
+                    capture = False
+                child = None
+            elif name == "item":
+                entry = None
+
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = chars.append
 
     def _guid(self, attrs: dict[str, str], entry: _EntryScan) -> None:
         for key, value in attrs.items():
@@ -220,13 +277,19 @@ _CONTENT_TYPES = {
 }
 
 
+class _Unusual(Exception):
+    """Raised by a handler to stop the scan: feedparser must read this document."""
+
+
 def _scan(body: bytes) -> _Scan | None:
-    """The scan of ``body``, or None when it is not well-formed XML."""
+    """The scan of ``body``, or None when it is not well-formed XML or it holds something
+    only feedparser reads as feedparser does."""
     parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True  # one call per run of text, not one per line or reference
     scan = _Scan(parser)
     try:
         parser.Parse(body, True)
-    except expat.ExpatError:
+    except (expat.ExpatError, _Unusual):
         return None
     return scan
 
@@ -240,7 +303,10 @@ def _text(value: str | None) -> str | None:
     become their windows-1252 characters."""
     if not value or value.isascii():
         return value
-    try:  # Cyrillic text fails at its first letter
+    if max(value[:8]) > "\xff":
+        if value.isprintable():  # not Latin-1 (Cyrillic...): no repair, and no C1 control
+            return value
+    try:
         value = value.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
@@ -279,7 +345,9 @@ def fast_items(
     must read it (see the module docstring)."""
     if feedparser_rs is None or not _plain_utf8(body, headers):
         return None
-    if b"<!DOCTYPE" in body[:4096] or b"<!doctype" in body[:4096] or b"xml:base" in body:
+    if body.find(b"<!DOCTYPE", 0, 4096) >= 0 or body.find(b"<!doctype", 0, 4096) >= 0:
+        return None
+    if b"xml:base" in body:
         return None
     scan = _scan(body)
     if scan is None or scan.unusual or not scan.entries:
@@ -288,7 +356,7 @@ def fast_items(
         if not scan.names <= _RSS_VOCABULARY:
             return None
         # one pass: everything an RSS item gives is in the scan, feedparser-rs is not asked
-        return _unique(_rss_item(s, url, feed_name, now) for s in scan.entries)
+        return _unique([_rss_item(s, url, feed_name, now) for s in scan.entries])
     if scan.root is None or scan.root[0] != _ATOM_FEED:
         return None
     # XHTML inside type="xhtml" text constructs is kept as markup by both parsers
@@ -300,15 +368,19 @@ def fast_items(
         if parsed.bozo or parsed.version != "atom10" or len(entries) != len(scan.entries):
             return None
         return _unique(
-            _atom_item(e, s, url, feed_name, now)
-            for e, s in zip(entries, scan.entries, strict=True)
+            [
+                _atom_item(e, s, url, feed_name, now)
+                for e, s in zip(entries, scan.entries, strict=True)
+            ]
         )
     except Exception:  # any surprise in the accelerator: the reference parser decides
         return None
 
 
-def _unique(items: Iterable[Item]) -> list[Item]:
+def _unique(items: list[Item]) -> list[Item]:
     """``items`` in order, the first of each id kept."""
+    if len({item.id for item in items}) == len(items):
+        return items  # no id twice: the common case
     kept: dict[str, Item] = {}
     for item in items:
         kept.setdefault(item.id, item)
@@ -356,10 +428,12 @@ def _finish(
         link = _join(url, scan.alternate) if scan.alternate is not None else id_link
     elif "link" in texts:
         link = texts["link"]
-        if link:
+        if link == guid and scan.permalink:
+            link = entry_id  # the same join (most feeds: the guid is the link)
+        elif link:
             link = _text(_join(url, link)) or ""
-            if "&" in link:
-                link = _link_text(link)
+        if link and "&" in link:
+            link = _link_text(link)
     else:
         link = id_link
     if atom:

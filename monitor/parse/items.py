@@ -125,8 +125,12 @@ def html_to_text(s: str | None) -> str:
     # string has none (strip_escapes is the identity) and no whitespace but " ".
     if s.isprintable() or (s := strip_escapes(s)).isprintable():
         # most titles and summaries: read without html.parser, split() or a regex pass
+        plain: str | None
         if "<" in s:
-            plain = _plain_tags_text(s)
+            if s.startswith("<p>") and _PARAGRAPHS.fullmatch(s):  # most summaries
+                plain = s[3:-4].replace("</p><p>", " ")
+            else:
+                plain = _plain_tags_text(s)
         else:
             plain = s if "&" not in s else None
         if plain is not None:
@@ -166,6 +170,7 @@ _PLAIN_TAGS |= {
     for slash in ("", "/")
 } | {"</a>": ""}
 _TAG_TOKEN = re.compile(r"<[^<>]*>")  # one "<" each: linear on "<a <a <a..."
+_PARAGRAPHS = re.compile(r"<p>[^<]*</p>(?:<p>[^<]*</p>)*")
 
 
 def _plain_tags_text(s: str) -> str | None:
@@ -242,8 +247,12 @@ def build_item(
     """The :class:`Item` of one feed entry, the same from either parse path: plain text of
     the title and summary, an http(s) link or none, the id from the entry's id, else its
     link, else its title and raw date."""
-    title = shorten(html_to_text(title_html), MAX_TITLE)
-    summary = shorten(html_to_text(summary_html), MAX_SUMMARY)
+    title = html_to_text(title_html)
+    if len(title) > MAX_TITLE:
+        title = shorten(title, MAX_TITLE)
+    summary = html_to_text(summary_html)
+    if len(summary) > MAX_SUMMARY:
+        summary = shorten(summary, MAX_SUMMARY)
     link = http_link(link)
     if not title:
         title = shorten(summary, 120) if summary else "(untitled)"

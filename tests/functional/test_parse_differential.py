@@ -462,6 +462,21 @@ RSS_BROKEN = (
     b"<link>https://e.org/1</link></item><item><title>Three</title><link>https://e.org/3</link>"
 )
 
+RSS_IMAGE = (
+    b'<rss version="2.0"><channel><title>t</title><item><link>https://e.org/1</link>'
+    b"<image><title>Image title</title><url>https://e.org/i.png</url></image>"
+    b"<description>Body</description></item></channel></rss>"
+)
+RSS_TWO_LINKS = (
+    b'<rss version="2.0"><channel><title>t</title><item><title>One</title>'
+    b"<link>https://e.org/1</link><link>https://e.org/2</link></item></channel></rss>"
+)
+RSS_NESTED = (
+    b'<rss version="2.0"><channel><title>t</title><item><title>Outer</title>'
+    b"<link>https://e.org/1</link><item><title>Inner</title><link>https://e.org/2</link></item>"
+    b"</item></channel></rss>"
+)
+
 
 @pytest.mark.parametrize(
     ("body", "fast", "want"),
@@ -478,8 +493,23 @@ RSS_BROKEN = (
         (RSS_1251, False, [("Угода про дрони", "https://e.org/1")]),
         # not well-formed: feedparser's recovery (and its warning)
         (RSS_BROKEN, False, [("One two", "https://e.org/1"), ("Three", "https://e.org/3")]),
+        # an item child with children: feedparser's own reading (here the image's title
+        # becomes the item's)
+        (RSS_IMAGE, False, [("Image title", "https://e.org/1")]),
+        # two links in one item: which one wins is feedparser's business
+        (RSS_TWO_LINKS, False, [("One", "https://e.org/2")]),
+        # an item inside an item
+        (RSS_NESTED, False, [("Outer", "https://e.org/1"), ("Inner", "https://e.org/2")]),
     ],
-    ids=["relative-atom-link", "xml-base", "windows-1251", "broken-xml"],
+    ids=[
+        "relative-atom-link",
+        "xml-base",
+        "windows-1251",
+        "broken-xml",
+        "item-child-with-children",
+        "two-links",
+        "nested-items",
+    ],
 )
 def test_what_takes_which_path(body: bytes, fast: bool, want: list[tuple[str, str]]) -> None:
     assert takes_fast_path(body) is fast
