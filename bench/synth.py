@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from monitor.history import History
 from monitor.history.journal import journal_path
+from monitor.history.rows import rows_path
 from monitor.history.sidecar import ids_path
 from monitor.match import Matcher
 from monitor.models import FeedState, Item, Watchlist, utcnow
@@ -269,7 +270,8 @@ def build_history(
 
 def copy_history(source: Path, target: Path) -> Path:
     """Copy a history for one measurement: the snapshot and its journal, if any (a copy of
-    the snapshot alone would silently drop every change not yet compacted), and its sidecar.
+    the snapshot alone would silently drop every change not yet compacted), its sidecar and
+    its load cache (both written by every compaction, as on a user's disk).
 
     The snapshot is hard-linked where it can be: the sidecar names the snapshot's file
     (inode, size, mtime), so a linked snapshot keeps it valid, as on a user's disk after a
@@ -279,7 +281,7 @@ def copy_history(source: Path, target: Path) -> Path:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
-    for path in (journal_path, ids_path):
+    for path in (journal_path, ids_path, rows_path):
         if path(source).exists():
             shutil.copyfile(path(source), path(target))
     return target

@@ -244,6 +244,59 @@ class Item:
         )
 
 
+class Deferred:
+    """A text field's value kept on disk: what :class:`Item` holds instead of the string
+    until someone reads it (the history's summaries and article texts, see
+    ``monitor.history.rows``). ``load()`` returns the string; ``chars`` is its length."""
+
+    __slots__ = ()
+
+    @property
+    def chars(self) -> int:
+        raise NotImplementedError
+
+    def load(self) -> str:
+        raise NotImplementedError
+
+
+# Item.summary and Item.text may hold a Deferred: reading the attribute loads the string
+# (never cached on the item: a 100k-item history keeps ~90 MB of summaries on disk, not in
+# memory), setting it stores what is given. Everything else sees plain strings.
+_ITEM_SLOTS = {name: Item.__dict__[name] for name in Item.__slots__}
+DEFERRABLE = ("summary", "text")
+
+
+def _deferrable(name: str) -> property:
+    slot = _ITEM_SLOTS[name]
+    get = slot.__get__
+
+    def fget(item: Item) -> str:
+        value = get(item)
+        return value if value.__class__ is str else value.load()
+
+    return property(fget, slot.__set__, slot.__delete__, f"Item.{name} (may be kept on disk)")
+
+
+for _name in DEFERRABLE:
+    setattr(Item, _name, _deferrable(_name))
+
+
+def raw_field(item: Item, name: str) -> Any:
+    """What the item holds in field ``name``: for a deferred text, the :class:`Deferred`."""
+    return _ITEM_SLOTS[name].__get__(item)
+
+
+def set_raw_field(item: Item, name: str, value: Any) -> None:
+    """Store ``value`` (a string or a :class:`Deferred`) as it is."""
+    _ITEM_SLOTS[name].__set__(item, value)
+
+
+def field_chars(item: Item, name: str) -> int:
+    """The length of text field ``name`` without reading a deferred one from disk."""
+    value = _ITEM_SLOTS[name].__get__(item)
+    return len(value) if value.__class__ is str else value.chars
+
+
 @dataclass(slots=True)
 class FeedState:
     """What is remembered of one feed between polls (persisted in the history)."""

@@ -24,7 +24,7 @@ import threading
 from array import array
 from collections.abc import Sequence
 
-from monitor.models import Item
+from monitor.models import Item, field_chars
 from monitor.query import SENTENCE_BREAK_RE
 from monitor.query.evaluate import Form
 from monitor.wordforms import _TOKEN_RE
@@ -220,4 +220,5 @@ def _sizes(item: Item) -> int:
     article fetched later) makes the item a new doc. 20 bits each; longer texts wrap, which
     at worst misses a change of exactly 2**20 characters."""
     mask = (1 << 20) - 1
-    return (len(item.title) & mask) << 40 | (len(item.summary) & mask) << 20 | len(item.text) & mask
+    summary, text = field_chars(item, "summary"), field_chars(item, "text")  # (not read from disk)
+    return (len(item.title) & mask) << 40 | (summary & mask) << 20 | text & mask

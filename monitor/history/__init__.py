@@ -7,8 +7,9 @@ processes), :func:`open_history` (which file a config names), :class:`OrjsonStor
 Modules by concern: ``store`` (History: what callers use), ``sync`` (loading, catching
 up, journal appends, compaction), ``contents`` (the tables in memory, item decoding),
 ``format`` (the TinyDB file, read and written in chunks), ``journal`` (the append-only
-change log), ``sidecar`` (the ids and order of a snapshot), ``files`` (atomic writes, the
-lock, the ``.bak``), ``memory`` (the GC policy for large item lists).
+change log), ``sidecar`` (the ids and order of a snapshot), ``rows`` (the load cache; long
+texts read from the snapshot on demand), ``files`` (atomic writes, the lock, the ``.bak``),
+``memory`` (the GC policy for large item lists).
 """
 
 from __future__ import annotations

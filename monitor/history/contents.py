@@ -219,6 +219,13 @@ class Contents:
                 path, f"has a malformed item (document {key}: {_first_line(exc)})"
             ) from None
 
+    def add_items(self, items: Iterable[Item]) -> None:
+        """Adopt items built elsewhere (the load cache); of duplicate ids the first wins."""
+        own = self.items
+        for item in items:
+            if item.id not in own:
+                own[item.id] = item
+
     def to_matches(self, docs: Any) -> list[Match]:
         """:class:`Match` objects from their documents, sharing the repeated strings."""
         if not docs:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,10 +30,11 @@ import orjson
 from tinydb.storages import Storage
 
 from monitor.errors import HistoryError
-from monitor.models import Item
+from monitor.models import DEFERRABLE, Item
 
-from .contents import FEEDS, ITEMS, META, SCHEMA_VERSION, Contents, unusable
+from .contents import FEEDS, ITEMS, MATCH_KEYS, META, SCHEMA_VERSION, Contents, unusable
 from .files import Stamp, atomic_write, stamp
+from .rows import Span, texts_in_memory
 
 __all__ = ["OrjsonStorage", "chunks", "read_contents", "read_head"]
 
@@ -59,14 +61,21 @@ class _Layout(Exception):
     """The file is not laid out as we write it (or is broken): parse it whole instead."""
 
 
-def chunks(contents: Contents, items: Sequence[Item]) -> Iterator[bytes]:
+def chunks(
+    contents: Contents, items: Sequence[Item], spans: list[tuple[Span, Span]] | None = None
+) -> Iterator[bytes]:
     """The file of ``contents`` with ``items`` in that order (TinyDB document ids 1..N),
-    compact JSON, in pieces of at most ``CHUNK_ITEMS`` items."""
+    compact JSON, in pieces of at most ``CHUNK_ITEMS`` items.
+
+    ``spans``, when given, receives for each item where its summary's and text's JSON
+    strings are in the file (for the load cache, :mod:`.rows`; ``(-1, 0)`` where not known)."""
     head = orjson.dumps(
         {FEEDS: contents.feeds, META: contents.meta, **contents.others},
         option=orjson.OPT_NON_STR_KEYS,
     )
-    yield head[:-1] + _ITEMS_START[1:]
+    first = head[:-1] + _ITEMS_START[1:]
+    yield first
+    pos = len(first)
     extras = contents.extras
     for start in range(0, len(items), CHUNK_ITEMS):
         part = items[start : start + CHUNK_ITEMS]
@@ -74,9 +83,60 @@ def chunks(contents: Contents, items: Sequence[Item]) -> Iterator[bytes]:
             docs = {str(n): _with_extras(it, extras) for n, it in enumerate(part, start + 1)}
         else:
             docs = {str(n): it for n, it in enumerate(part, start + 1)}
-        body = orjson.dumps(docs)
-        yield (b"," if start else b"") + body[1:-1]
+        with texts_in_memory(part):
+            body = orjson.dumps(docs)
+        piece = (b"," if start else b"") + body[1:-1]
+        if spans is not None:
+            # body[i] is at file offset pos + i - 1 (+1 after the comma that joins chunks)
+            plain = not extras or not any(it.id in extras for it in part)
+            spans.extend(_spans(body, part, pos + (1 if start else 0) - 1, plain))
+        yield piece
+        pos += len(piece)
     yield b"}}"
+
+
+# How each deferrable field's JSON string is found in an item document: the key, and the
+# key that follows it (orjson writes a dataclass's fields in order; a string's own quotes
+# are escaped, so neither sequence can occur inside one).
+_FIELDS = [f.name for f in fields(Item)]
+_MARKS = [
+    (f',"{name}":'.encode(), f',"{_FIELDS[_FIELDS.index(name) + 1]}":'.encode())
+    for name in DEFERRABLE
+    if _FIELDS.index(name) + 1 < len(_FIELDS)
+]
+# Keys that may occur between them (match documents) must not look the same.
+_SPANS_OK = len(_MARKS) == len(DEFERRABLE) and not set(DEFERRABLE) & MATCH_KEYS
+_NO_SPAN: tuple[Span, Span] = ((-1, 0), (-1, 0))
+
+
+def _spans(body: bytes, part: Sequence[Item], base: int, plain: bool) -> list[tuple[Span, Span]]:
+    """Where each item's deferrable strings are in ``body`` (file offset ``base`` + index).
+
+    Items carrying fields of a newer version (extras, written first in their document)
+    could hold the keys inside them: for such a chunk, nothing is recorded."""
+    none = [_NO_SPAN] * len(part)
+    if not (_SPANS_OK and plain):
+        return none
+    out: list[tuple[Span, Span]] = []
+    find, cursor = body.find, 0
+    for _item in part:
+        found = []
+        for key, after in _MARKS:
+            at = find(key, cursor)
+            if at < 0:
+                return none
+            at += len(key)
+            end = find(after, at)
+            if end < 0:
+                return none
+            found.append((base + at, end - at) if body[at] == 0x22 else (-1, 0))  # '"'
+            cursor = end
+        out.append((found[0], found[1]))
+    # Spot check (one item a chunk): the span decodes to the item's text.
+    (s_at, s_len), _ = out[0]
+    if s_at >= 0 and orjson.loads(body[s_at - base : s_at - base + s_len]) != part[0].summary:
+        return none
+    return out
 
 
 def _with_extras(item: Item, extras: dict[str, dict[str, Any]]) -> Item | dict[str, Any]:

@@ -32,8 +32,10 @@ from typing import Any
 import orjson
 
 from monitor.errors import HistoryError
+from monitor.models import Item
 
 from .files import atomic_write
+from .rows import texts_in_memory
 
 __all__ = ["JOURNAL_VERSION", "Journal", "Tail", "encode", "journal_path", "read_records"]
 
@@ -56,6 +58,11 @@ def encode(record: dict[str, Any]) -> bytes:
     Many new items are serialised a slice at a time and spliced: orjson holds the GIL, and
     10,000 items at once would freeze the UI's event loop for ~50 ms."""
     items = record.get("items")
+    with texts_in_memory(it for it in items or () if isinstance(it, Item)):
+        return _encode(record, items)
+
+
+def _encode(record: dict[str, Any], items: Any) -> bytes:
     if isinstance(items, list) and len(items) > _SLICE:
         rest = _dumps({k: v for k, v in record.items() if k != "items"})
         parts = [_dumps(items[i : i + _SLICE])[1:-1] for i in range(0, len(items), _SLICE)]

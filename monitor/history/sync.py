@@ -37,13 +37,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitor.errors import HistoryError
-from monitor.models import Item
+from monitor.models import Item, raw_field, set_raw_field
 
 from . import memory
 from .contents import SCHEMA_VERSION, Contents
 from .files import HistoryLock, Stamp, atomic_write, keep_backup, stamp
 from .format import chunks, read_contents, read_head
 from .journal import JOURNAL_VERSION, Journal, encode
+from .rows import Span, read_rows, remove_rows, write_rows
 from .sidecar import LazyIds, read_sidecar, write_sidecar
 
 __all__ = ["COMPACT_BYTES", "DEFAULT_LOCK_TIMEOUT", "IDLE_COMPACT_BYTES", "Synced"]
@@ -175,12 +176,26 @@ class Synced:
         if big:
             memory.before_big_load()
         with memory.gc_paused():
-            data, version = read_contents(self.path)
+            data, version = self._read_rows() or read_contents(self.path)
             loaded = _Loaded(data, version)
             self._replay_onto(loaded, None)
         if big:
             memory.after_big_load()
         return loaded
+
+    def _read_rows(self) -> tuple[Contents, Stamp] | None:
+        """The snapshot from its load cache (:mod:`.rows`), when it has one that fits."""
+        head = read_head(self.path)
+        if head is None:
+            return None
+        data, version = head
+        items = read_rows(
+            self.path, data.meta_doc().get("journal"), version, data.strings.setdefault
+        )
+        if items is None:
+            return None
+        data.add_items(items)
+        return data, version
 
     def _adopt(self, loaded: _Loaded, *, reuse: bool) -> None:
         """Make ``loaded`` our state (the caller holds the mutex). ``reuse``: items we hold
@@ -192,7 +207,7 @@ class Synced:
                 new = items.get(item_id)
                 if new is not None and new is not mine:
                     for name in _ITEM_SLOTS:
-                        setattr(mine, name, getattr(new, name))
+                        set_raw_field(mine, name, raw_field(new, name))
                     items[item_id] = mine
         self._data, self._items = loaded.data, items
         self._stamp, self._sorted = loaded.stamp, None
@@ -390,11 +405,16 @@ class Synced:
             if self._journal_ino is not None:
                 keep_backup(self._journal.path)
         ordered = self._newest_first()  # the newest screenful first: see _load_head
+        spans: list[tuple[Span, Span]] = []
         try:
-            self._stamp = atomic_write(self.path, chunks(self._data, ordered))
+            self._stamp = atomic_write(self.path, chunks(self._data, ordered, spans))
             self._data.schema = SCHEMA_VERSION
             ids = [it.id for it in ordered]
             write_sidecar(self.path, gen, self._stamp, ids, newest_first=True)
+            if not self._data.extras:  # (a newer version's fields have no place in rows)
+                write_rows(self.path, gen, self._stamp, ordered, spans)
+            else:
+                remove_rows(self.path)
             self._journal_ino = self._journal.start(gen)
         except OSError as exc:
             self._stamp = None
