@@ -1,23 +1,21 @@
-"""The fast path: well-formed UTF-8 RSS 2.0 (one expat pass) and Atom 1.0 (+ feedparser-rs).
+"""The fast path: well-formed UTF-8 RSS 2.0 and Atom 1.0, each in one expat pass.
 
 feedparser stays the parser of record. This module only answers for documents where the
 differential tests (tests/functional/test_parse_differential.py) show that the expat scan below
-(RSS: every field; Atom: ids, links, dates) and feedparser-rs (Atom titles, summaries,
-content), followed by the same link and date handling feedparser applies, give the very same
-entries; for anything else it returns None and the caller uses feedparser:
+(every field an item needs), followed by the same link and date handling feedparser applies,
+gives the very same entries; for anything else it returns None and the caller uses feedparser:
 
 - not well-formed XML (feedparser's lenient recovery is the reference), a DOCTYPE, an
   ``xml:base`` attribute;
 - an encoding other than UTF-8 declared anywhere (HTTP charset, XML prolog, a BOM);
 - an element outside the known vocabulary below (extensions feedparser maps to titles,
   summaries or dates in its own way: ``itunes:summary``, ``media:title``...);
-- a relative entry id in a feed whose guids mix ``isPermaLink`` true and false (feedparser
-  joins ids to the base URL unless ``isPermaLink="false"``; feedparser-rs does not say which
-  entry had which, so the scan below records it per document);
+- ``isPermaLink`` spelt in another case or with another value than true/false;
 - a root other than ``<rss version="2.0">`` or an Atom 1.0 ``<feed>``, no entries, an entry
   inside an entry, an RSS item child that has children (``<image><title>``: feedparser has
   its own reading of those), two titles, descriptions... in one item;
-- for Atom, a feedparser-rs error or ``bozo`` flag, or another entry count than the scan's.
+- for Atom, a title, summary or content of type XHTML (or with markup inside), base64,
+  ``src=`` or another type than text/html.
 
 Each entry's values are finished as feedparser finishes them (links joined to the final URL
 with feedparser's own ``_urljoin``, dates read from the raw strings as feedparser's date
@@ -40,14 +38,8 @@ from monitor.models import Item
 from monitor.parse.dates import entry_datetime
 from monitor.parse.items import build_item
 
-try:  # an optional accelerator: without it every feed takes feedparser's path
-    import feedparser_rs
-except ImportError:  # pragma: no cover - a platform without a wheel
-    feedparser_rs = None  # type: ignore[assignment]
+__all__ = ["fast_items"]
 
-__all__ = ["fast_items", "AVAILABLE"]
-
-AVAILABLE = feedparser_rs is not None
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _DC = "http://purl.org/dc/elements/1.1/"
@@ -96,9 +88,8 @@ def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
 class _Scan:
     """One expat pass over the document: whether it is well-formed, every element name
     (expat's ``"namespace local"`` form) and, per entry, the text of the elements that make
-    its id, link and dates, read here as feedparser reads them (feedparser-rs drops dates it
-    cannot parse and links it cannot parse as URLs; feedparser keeps both). ``unusual`` is
-    set by anything only feedparser reads as feedparser does.
+    its title, summary, content, id, link and dates, read here as feedparser reads them.
+    ``unusual`` is set by anything only feedparser reads as feedparser does.
 
     The handlers are closures over locals: expat calls them once per element. An RSS root
     hands the rest of the document to :meth:`_read_rss`'s handlers, which know its shape."""
@@ -135,6 +126,8 @@ class _Scan:
                     self.unusual = True  # two of one kind: which wins is feedparser's business
                 if name == "guid":
                     self._guid(attrs, entry)
+                elif name in _ATOM_TEXTS and attrs:
+                    self._text_construct(attrs)
                 buffer: list[str] = []
                 state[0] = buffer
                 parser.CharacterDataHandler = buffer.append
@@ -219,10 +212,20 @@ class _Scan:
     def _guid(self, attrs: dict[str, str], entry: _EntryScan) -> None:
         for key, value in attrs.items():
             if key.lower() == "ispermalink":
-                # feedparser ignores the attribute's case, feedparser-rs does not
+                # feedparser ignores the attribute's case: keep to the plain spelling
                 if key != "isPermaLink" or value not in ("true", "false"):
                     self.unusual = True
                 entry.permalink = value == "true"
+
+    def _text_construct(self, attrs: dict[str, str]) -> None:
+        """An Atom title, summary or content read as feedparser reads it: type text or html
+        (an XHTML one has markup inside, which stops the capture anyway), no src or mode."""
+        for key, value in attrs.items():
+            if key == "type":
+                if value not in _TEXT_TYPES:
+                    self.unusual = True
+            elif key != _XML_LANG:
+                self.unusual = True
 
     def _atom_link(self, attrs: dict[str, str], entry: _EntryScan | None) -> None:
         if "rss" in self.names:  # atom:link in RSS: only rel="self" leaves entries alone
@@ -264,10 +267,19 @@ _ATOM_ID = f"{_ATOM} id"
 _ATOM_LINK = f"{_ATOM} link"
 _ENTRY_NAMES = frozenset({"item", _ATOM_ENTRY})
 _CONTENT_ENCODED = f"{_CONTENT} encoded"
-# RSS items are read from the scan alone: their title, description and content:encoded too
+_ATOM_TITLE = f"{_ATOM} title"
+_ATOM_SUMMARY = f"{_ATOM} summary"
+_ATOM_CONTENT = f"{_ATOM} content"
+# Atom text constructs read here: plain text or escaped HTML (feedparser's strict parser
+# keeps their text as it is, stripped); XHTML, base64, src= or another type go to feedparser
+_ATOM_TEXTS = frozenset({_ATOM_TITLE, _ATOM_SUMMARY, _ATOM_CONTENT})
+_TEXT_TYPES = frozenset({"text", "html"})
+_XML_LANG = "http://www.w3.org/XML/1998/namespace lang"
+# Entries are read from the scan alone: RSS items and Atom entries alike
 _CAPTURED = frozenset(
     {"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED, _ATOM_UPDATED}
     | {"title", "description", _CONTENT_ENCODED}
+    | _ATOM_TEXTS
 )
 _CONTENT_TYPES = {
     "text": "text/plain",
@@ -324,9 +336,23 @@ _PLAIN_URL = re.compile(
 )
 
 
+# A plain base and a root-relative path urllib joins by taking the base's scheme and host:
+# no "//", "/." (dot segments, empty segments are rewritten), query, fragment or params.
+_PLAIN_BASE = re.compile(r"(https?://[A-Za-z0-9.-]+(?::[0-9]+)?)(?:[/?#].*)?", re.DOTALL)
+_ROOT_PATH = re.compile(r"/(?:[!$&'()*+,\-.0-9:=@A-Z_a-z~%]+/?)*")
+
+
 def _join(base: str, value: str) -> str:
-    """feedparser's ``_urljoin(base, value)``, skipped where it is the identity."""
-    return value if _PLAIN_URL.fullmatch(value) else _urljoin(base, value)
+    """feedparser's ``_urljoin(base, value)``, skipped where it is the identity or a plain
+    host + path."""
+    if _PLAIN_URL.fullmatch(value):
+        return value
+    if value[:1] == "/" and "//" not in value and "/." not in value and _ROOT_PATH.fullmatch(value):
+        origin = _PLAIN_BASE.fullmatch(base)
+        if origin is not None:
+            return origin.group(1) + value
+    joined: str = _urljoin(base, value)
+    return joined
 
 
 _ENTITY_LEFT = re.compile("&([A-Za-z0-9_]+);")
@@ -343,7 +369,7 @@ def fast_items(
     """The items of a plain RSS 2.0 / Atom 1.0 document (in document order, the first of each
     id kept, as :func:`monitor.parse.feed.parse_feed` keeps them), or None when feedparser
     must read it (see the module docstring)."""
-    if feedparser_rs is None or not _plain_utf8(body, headers):
+    if not _plain_utf8(body, headers):
         return None
     if body.find(b"<!DOCTYPE", 0, 4096) >= 0 or body.find(b"<!doctype", 0, 4096) >= 0:
         return None
@@ -355,26 +381,13 @@ def fast_items(
     if scan.root == ("rss", "2.0"):
         if not scan.names <= _RSS_VOCABULARY:
             return None
-        # one pass: everything an RSS item gives is in the scan, feedparser-rs is not asked
         return _unique([_rss_item(s, url, feed_name, now) for s in scan.entries])
     if scan.root is None or scan.root[0] != _ATOM_FEED:
         return None
-    # XHTML inside type="xhtml" text constructs is kept as markup by both parsers
+    # XHTML inside type="xhtml" text constructs outside entries (a feed subtitle) is fine
     if any(not n.startswith(_XHTML_PREFIX) for n in scan.names - _ATOM_VOCABULARY):
         return None
-    try:
-        parsed = feedparser_rs.parse(body, sanitize_html=False, resolve_relative_uris=False)
-        entries = parsed.entries
-        if parsed.bozo or parsed.version != "atom10" or len(entries) != len(scan.entries):
-            return None
-        return _unique(
-            [
-                _atom_item(e, s, url, feed_name, now)
-                for e, s in zip(entries, scan.entries, strict=True)
-            ]
-        )
-    except Exception:  # any surprise in the accelerator: the reference parser decides
-        return None
+    return _unique([_atom_item(s, url, feed_name, now) for s in scan.entries])
 
 
 def _unique(items: list[Item]) -> list[Item]:
@@ -398,12 +411,14 @@ def _rss_item(scan: _EntryScan, url: str, feed_name: str, now: datetime) -> Item
     return _finish(scan, url, feed_name, now, texts.get("title"), summary, atom=False)
 
 
-def _atom_item(e: Any, scan: _EntryScan, url: str, feed_name: str, now: datetime) -> Item:
-    """One Atom entry: title, summary and content from feedparser-rs, the rest from the scan."""
-    summary = e.summary
-    if not summary and e.content:
-        summary = e.content[0].value
-    return _finish(scan, url, feed_name, now, e.title, summary, atom=True)
+def _atom_item(scan: _EntryScan, url: str, feed_name: str, now: datetime) -> Item:
+    """One Atom entry as from feedparser's entry, from the scan alone. The summary is the
+    summary element's text, or the content's when it is missing or empty (feedparser copies
+    text and HTML content to an entry's summary it has not got, and a summary element,
+    before or after the content, is the summary)."""
+    texts = scan.texts
+    summary = texts.get(_ATOM_SUMMARY) or texts.get(_ATOM_CONTENT)
+    return _finish(scan, url, feed_name, now, texts.get(_ATOM_TITLE), summary, atom=True)
 
 
 def _finish(

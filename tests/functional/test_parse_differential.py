@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from monitor.parse import ParseResult, parse_feed
-from monitor.parse.fast import AVAILABLE, fast_items
+from monitor.parse.fast import fast_items
 
 NOW = datetime(2025, 10, 6, 12, 0, tzinfo=timezone.utc)
 URL = "https://news.example.org/feeds/rss.xml?lang=uk"
@@ -36,8 +36,6 @@ SETTINGS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-
-pytestmark = pytest.mark.skipif(not AVAILABLE, reason="feedparser-rs is not installed")
 
 
 def both(body: bytes, headers: dict[str, str] | None = None, url: str = URL) -> ParseResult:
@@ -478,6 +476,28 @@ RSS_NESTED = (
 )
 
 
+ATOM_HEAD = (
+    b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+    b"<title>t</title><id>urn:f</id><updated>2025-10-01T00:00:00Z</updated>"
+)
+# content before the summary: the summary element still wins
+ATOM_CONTENT_FIRST = ATOM_HEAD + (
+    b'<entry><title type="html">One &amp;lt;b&amp;gt;</title><link href="/news/1"/>'
+    b'<id>urn:e:1</id><content type="html">&lt;p&gt;Body&lt;/p&gt;</content>'
+    b"<summary>Lead</summary></entry></feed>"
+)
+# an empty summary gives way to the content
+ATOM_EMPTY_SUMMARY = ATOM_HEAD + (
+    b'<entry><title>One</title><link href="https://e.org/1"/><id>urn:e:1</id>'
+    b"<summary></summary><content>Body</content></entry></feed>"
+)
+ATOM_XHTML = ATOM_HEAD + (
+    b'<entry><title>One</title><link href="https://e.org/1"/><id>urn:e:1</id>'
+    b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Body</p></div>'
+    b"</content></entry></feed>"
+)
+
+
 @pytest.mark.parametrize(
     ("body", "fast", "want"),
     [
@@ -500,6 +520,11 @@ RSS_NESTED = (
         (RSS_TWO_LINKS, False, [("One", "https://e.org/2")]),
         # an item inside an item
         (RSS_NESTED, False, [("Outer", "https://e.org/1"), ("Inner", "https://e.org/2")]),
+        # Atom in one pass: the text constructs from the scan too
+        (ATOM_CONTENT_FIRST, True, [("One <b>", "https://news.example.org/news/1")]),
+        (ATOM_EMPTY_SUMMARY, True, [("One", "https://e.org/1")]),
+        # XHTML content: feedparser's serialisation of the markup
+        (ATOM_XHTML, False, [("One", "https://e.org/1")]),
     ],
     ids=[
         "relative-atom-link",
@@ -509,8 +534,68 @@ RSS_NESTED = (
         "item-child-with-children",
         "two-links",
         "nested-items",
+        "atom-content-then-summary",
+        "atom-empty-summary",
+        "atom-xhtml",
     ],
 )
 def test_what_takes_which_path(body: bytes, fast: bool, want: list[tuple[str, str]]) -> None:
     assert takes_fast_path(body) is fast
     assert [(i.title, i.link) for i in both(body).items] == want
+
+
+def test_atom_summaries_follow_feedparser_whatever_the_order() -> None:
+    assert [i.summary for i in both(ATOM_CONTENT_FIRST).items] == ["Lead"]
+    assert [i.summary for i in both(ATOM_EMPTY_SUMMARY).items] == ["Body"]
+
+
+_BASES = st.sampled_from(
+    [
+        URL,
+        "http://e.org",
+        "https://E.org:8080/a/b/",
+        "HTTPS://e.org/x",
+        "https://e.org#f",
+        "https://e.org?q",
+        "https://e.org/a;p",
+        "https://xn--e-1.org/",
+        "ftp://e.org/",
+    ]
+)
+_PATHS = st.lists(
+    st.sampled_from(
+        [
+            "/",
+            "a",
+            "b.c",
+            ".",
+            "..",
+            "%20",
+            "~x",
+            "@",
+            ":",
+            "=",
+            "&",
+            "'",
+            "(",
+            "9",
+            "?q",
+            "#f",
+            ";p",
+            "\\",
+            " ",
+            "ф",
+        ]
+    ),  # fmt: skip
+    max_size=8,
+).map(lambda parts: "/" + "".join(parts))
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(_BASES, _PATHS)
+def test_the_root_path_join_shortcut_is_feedparsers_join(base: str, path: str) -> None:
+    from feedparser.urls import _urljoin
+
+    from monitor.parse.fast import _join
+
+    assert _join(base, path) == _urljoin(base, path)
