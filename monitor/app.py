@@ -29,6 +29,7 @@ from monitor.history import History
 from monitor.match import Matcher
 from monitor.messages import HistoryChanged, HistoryLoaded, WatchlistsEdited
 from monitor.models import Config, utcnow
+from monitor.pace import GcWindow, Pace, ui_switch_interval
 from monitor.paths import file_stamp
 from monitor.screens.commands import MonitorCommands
 from monitor.screens.main import MainScreen
@@ -87,6 +88,8 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
         self.main = MainScreen()
         self._poll_timer: Timer | None = None
         self.polling = False
+        self.pace = Pace()
+        self.gc_window = GcWindow()
         self._config_stamp = file_stamp(config_path)
         self.pending_edit: WatchlistsEdited | None = None  # waits for W, then a
         self.load_error: BaseException | None = None  # reading the rest of the history failed
@@ -104,6 +107,7 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
     def main_screen_ready(self) -> None:
         """The main screen is mounted (it can show progress): read the rest of the history
         once its first screenful is painted, start watching and polling."""
+        ui_switch_interval()
         if not self.history.loaded:
             self.call_after_refresh(self.load_history)
         if self.watch_files:

@@ -19,6 +19,7 @@ from monitor.history import History
 from monitor.match import Matcher
 from monitor.messages import PollFinished, PollProgress
 from monitor.models import Config
+from monitor.pace import GcWindow, Pace
 from monitor.poll import FeedReport, next_due, poll
 from monitor.summary import health_changes, poll_summary
 
@@ -42,6 +43,8 @@ class PollSchedule(App[int]):
     main: MainScreen
     polling: bool  # a poll is running
     _poll_timer: Timer | None
+    pace: Pace  # background threads give way to the loop while a poll runs
+    gc_window: GcWindow  # no full GC collection in the middle of a poll
 
     if TYPE_CHECKING:
 
@@ -66,18 +69,20 @@ class PollSchedule(App[int]):
             self.post_message(PollProgress(report, done, total))
 
         before = self.history.feed_states()
-        report = await poll(
-            self.config,
-            self.history,
-            self.matcher,
-            now=self.clock(),
-            force=force,
-            progress=progress,
-            retry=retry,
-        )
-        changes = health_changes(before, report, self.clock(), retried=retry)
-        # Off the loop: a poll of 10,000 new items makes these tens of milliseconds of work.
-        alert = await asyncio.to_thread(build_alert, report.new_items, self.config.watchlists)
+        self.gc_window.open()  # closed by poll_ended, however the poll ends
+        with self.pace.busy():
+            report = await poll(
+                self.config,
+                self.history,
+                self.matcher,
+                now=self.clock(),
+                force=force,
+                progress=progress,
+                retry=retry,
+            )
+            changes = health_changes(before, report, self.clock(), retried=retry)
+            # Off the loop: a poll of 10,000 new items makes these tens of milliseconds of work.
+            alert = await asyncio.to_thread(build_alert, report.new_items, self.config.watchlists)
         self.post_message(PollFinished(report, changes, alert))
 
     def on_poll_progress(self, message: PollProgress) -> None:
@@ -111,6 +116,7 @@ class PollSchedule(App[int]):
     def poll_ended(self) -> None:
         """The ``poll`` worker ended (done, failed or cancelled): schedule the next one."""
         self.polling = False
+        self.gc_window.close()
         self.main.update_status(progress=None)
         self.arm_poll_timer()
 

@@ -71,20 +71,29 @@ class SearchIndex:
     by_tag: dict[str, array[int]]  # case-folded watchlist name -> rows
 
     @classmethod
-    def build(cls, items: Sequence[Item], previous: SearchIndex | None = None) -> SearchIndex:
-        """Index ``items``, reusing ``previous``'s text index for the items it has seen."""
+    def build(
+        cls,
+        items: Sequence[Item],
+        previous: SearchIndex | None = None,
+        *,
+        pause: Callable[[], None] | None = None,
+    ) -> SearchIndex:
+        """Index ``items``, reusing ``previous``'s text index for the items it has seen
+        (``pause``: see :meth:`TextIndex.add`)."""
         text = previous.text if previous is not None else TextIndex()
         if previous is not None and (
             text.docs > 2 * len(items) + 10_000 or text.docs + len(items) >= MAX_DOCS
         ):
             text = TextIndex()  # mostly pruned items: start afresh rather than grow
-        docs = text.add(items)
+        docs = text.add(items, pause=pause)
         row_of_doc = array("i", [-1]) * text.docs
         for row, doc in enumerate(docs):
             row_of_doc[doc] = row
         by_feed: dict[str, array[int]] = {}
         by_tag: dict[str, array[int]] = {}
         for row, item in enumerate(items):
+            if pause is not None and not row & 0x3FF:
+                pause()
             rows = by_feed.get(feed := item.feed.casefold())
             if rows is None:
                 rows = by_feed[feed] = array("I")

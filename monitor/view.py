@@ -208,6 +208,7 @@ def build_view(
     searches: Sequence[SavedSearch] = (),
     now: datetime | None = None,
     with_index: bool = True,
+    pause: Callable[[], None] | None = None,
 ) -> ViewData | None:
     """Count and index ``items`` in one pass each; None if ``cancelled()`` turned true.
 
@@ -239,14 +240,17 @@ def build_view(
                 by_watchlist.setdefault(tag, []).append(n)
                 if not item.read:
                     tagged_unread[tag] = tagged_unread.get(tag, 0) + 1
-        if not n & 0x3FFF and cancelled():
-            return None
+        if not n & 0x3FF:
+            if pause is not None:
+                pause()  # the UI's monitor.pace.Pace: give way to the loop during a poll
+            if not n & 0x3FFF and cancelled():
+                return None
     if cancelled():
         return None
     counts = Counts(unread, flagged, tagged, unread_all, flagged_all, tagged_unread)
     view = ViewData(items, states, counts, None, by_feed, by_watchlist)
     if with_index and (index is None or not index.covers(items)):
-        index = SearchIndex.build(items, previous=index)  # only unseen items are indexed
+        index = SearchIndex.build(items, previous=index, pause=pause)  # only unseen items
     if index is not None and index.covers(items):
         view.index, view.saved = index, saved_rows(index, searches, now=now)
     return view

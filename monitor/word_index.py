@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from monitor.models import Item, field_chars
 from monitor.query import SENTENCE_BREAK_RE
@@ -121,22 +121,34 @@ class TextIndex:
         """How many words and breaks the stream holds (one pass; for reports)."""
         return sum(1 for byte in self.stream if byte < 0x80)
 
-    def add(self, items: Sequence[Item], *, chunk: int = 2000) -> array[int]:
+    def add(
+        self,
+        items: Sequence[Item],
+        *,
+        chunk: int = 128,
+        pause: Callable[[], None] | None = None,
+    ) -> array[int]:
         """The doc number of every item, indexing those not seen yet (in locked chunks).
 
         Title, summary and text are joined by line breaks, which end sentences, so no phrase
         runs from one field into the next, exactly as the evaluator keeps fields apart.
+        ``pause()`` is called between chunks, outside the lock (the UI's
+        :class:`monitor.pace.Pace`: the indexing thread gives way while a poll runs).
         """
         doc_of, sizes = self.doc_of, self.sizes
         docs: array[int] = array("I", [0]) * len(items)
         fresh: list[int] = []
         for n, it in enumerate(items):
+            if pause is not None and not n & 0x3FF:
+                pause()
             doc = doc_of.get(it.id)
             if doc is None or sizes[doc] != _sizes(it):  # new, or its text changed
                 fresh.append(n)
             else:
                 docs[n] = doc
         for start in range(0, len(fresh), chunk):
+            if pause is not None:
+                pause()
             with self.lock:
                 for n in fresh[start : start + chunk]:
                     item = items[n]

@@ -27,7 +27,7 @@ from monitor.match import Matcher
 from monitor.models import FeedConfig, ParserChoice
 from monitor.parse.items import ParseResult
 from monitor.parse.wire import unpack
-from monitor.parse.work import parse_body, worker_call, worker_parse, worker_warm
+from monitor.parse.work import parse_body, worker_call, worker_init, worker_parse, worker_warm
 
 T = TypeVar("T")
 PROCESS_MIN_FEEDS = 4  # fewer due feeds than this do not pay for starting the workers
@@ -37,6 +37,9 @@ _WORKERS = os.cpu_count() or 1
 _pool: ProcessPoolExecutor | None = None
 _pool_unavailable = False  # could not start here (restricted environment): threads only
 _pool_lock = threading.Lock()
+# Niceness added to the workers of a pool started from now on (the TUI sets it: its event
+# loop, not the parsing, must win the CPU; an idle machine parses just as fast).
+worker_nice = 0
 
 
 class BodyParser:
@@ -162,7 +165,12 @@ def _process_pool(articles: bool = False) -> ProcessPoolExecutor | None:
                 else:
                     context = multiprocessing.get_context("spawn")
                 _start_resource_tracker()
-                _pool = ProcessPoolExecutor(max_workers=_WORKERS, mp_context=context)
+                _pool = ProcessPoolExecutor(
+                    max_workers=_WORKERS,
+                    mp_context=context,
+                    initializer=worker_init,
+                    initargs=(worker_nice,),
+                )
             except Exception:  # no semaphores, no /dev/shm, sandboxed: use threads
                 _pool_unavailable = True
         return _pool

@@ -7,6 +7,7 @@ processes that never run an event loop.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -73,6 +74,15 @@ def worker_matcher(watchlists: tuple[Watchlist, ...]) -> Matcher:
         matcher = _worker_matchers[watchlists] = Matcher(watchlists)
         matcher.match("", "оборона")  # loads the Ukrainian dictionaries now
     return matcher
+
+
+def worker_init(nice: int) -> None:
+    """Runs in each worker process as it starts (``nice``: see ``pool.worker_nice``)."""
+    if nice > 0:
+        try:
+            os.nice(nice)
+        except OSError:  # not allowed here: parse at the usual priority
+            pass
 
 
 def worker_warm(watchlists: tuple[Watchlist, ...]) -> None:

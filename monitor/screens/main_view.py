@@ -128,6 +128,7 @@ class ViewScreen(Screen[None]):
             searches=searches,
             now=now,
             with_index=False,
+            pause=self.monitor.pace,
         )
         if view is None or worker.is_cancelled:
             return
@@ -137,7 +138,9 @@ class ViewScreen(Screen[None]):
         with self._index_lock:  # one build at a time: the next one reuses what this one added
             if worker.is_cancelled:
                 return
-            index = self._index = SearchIndex.build(items, previous=self._index)
+            index = self._index = SearchIndex.build(
+                items, previous=self._index, pause=self.monitor.pace
+            )
         self.post_message(IndexReady(view, index, saved_rows(index, searches, now=now)))
 
     def on_index_ready(self, message: IndexReady) -> None:
@@ -181,7 +184,7 @@ class ViewScreen(Screen[None]):
             fresh = [i for i in self.history.items() if i.time >= cutoff and i.id not in index]
             if not fresh and self.stories.story_of:
                 return
-            index.add(fresh)
+            index.add(fresh, pause=self.monitor.pace)
             rows = StoryRows.of(index)
         self.post_message(StoriesReady(rows))
 

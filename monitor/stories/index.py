@@ -12,7 +12,7 @@ import heapq
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -139,12 +139,15 @@ class StoryIndex:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._slot
 
-    def add(self, items: Iterable[Item]) -> list[str]:
-        """Index new items (ones already indexed are skipped); returns the ids added."""
+    def add(self, items: Iterable[Item], *, pause: Callable[[], None] | None = None) -> list[str]:
+        """Index new items (ones already indexed are skipped); returns the ids added.
+        ``pause()`` is called before each item (the UI's :class:`monitor.pace.Pace`)."""
         added = []
         for item in sorted(items, key=lambda i: i.time):
             if item.id in self._slot:
                 continue
+            if pause is not None:
+                pause()
             self._add(item)
             added.append(item.id)
         return added
