@@ -160,6 +160,14 @@ TARGETS = [
         "first_paint_100k_s", "TUI launch to the first rows painted", 0.3, operator.le, "s", "tui"
     ),
     Target(
+        "open_articles_100k_s",
+        "full history load (CPU) with article texts on 1 item in 5",
+        float("nan"),
+        operator.le,
+        "s",
+        "articles",
+    ),
+    Target(
         "naive_tinydb_ratio",
         "naive TinyDB inserts / ours (one by one)",
         float("nan"),
@@ -277,7 +285,7 @@ def prepare(groups: set[str], size: dict[str, int], tmp: Path) -> tuple[dict[str
     if "stall" in groups:
         params["articles"] = ARTICLES
         params["articles_config"] = str(write_ministry_config(tmp / "ministry.toml", base, lists))
-    if groups & {"ingest", "tui", "stall", "search", "desk", "backtest", "process"}:
+    if groups & {"ingest", "tui", "stall", "search", "desk", "backtest", "process", "articles"}:
         t0 = time.perf_counter()
         names = [feed_name(n) for n in range(size["feeds"])]
         # Tagged by the watchlists as feeds.toml gives them to the app (the steady state: the

@@ -211,6 +211,13 @@ def test_writer_killed_during_compactions_never_loses_a_commit(tmp_path: Path) -
         assert not torn, f"partially written batches after kill {kills}: {torn}"
         assert len([i for i in ids if i.startswith("s:")]) == 2500
         assert len(history) == 2500 + 5 * len(batches)  # nothing replayed twice
+        # Summaries and article texts (from the snapshot, via its load cache) are intact.
+        wrong = [
+            i.id
+            for i in history.items()
+            if (i.summary, i.text) != (item(i.id).summary, item(i.id).text)
+        ]
+        assert not wrong, f"texts changed after kill {kills}: {wrong[:3]}"
     assert kills >= 10, f"only {kills} kills fitted in the time budget"
     assert committed, "the writer never committed anything"
 

@@ -29,14 +29,20 @@ BATCH = 5
 
 
 def make_item(item_id: str, n: int) -> Item:
+    """Summary and text depend on the id only (so a test can check them); every other item
+    carries an article text, which a compaction leaves in the snapshot, read on demand."""
+    article = sum(map(ord, item_id)) % 2 == 0
     return Item(
         id=item_id,
         feed="unn-en",
         title=f"Defence ministry update {item_id}",
         link=f"https://example.org/news/{item_id}",
-        summary="The Ministry of Defence said procurement of unmanned systems will expand. " * 4,
+        summary=f"The Ministry of Defence said procurement ({item_id}) will expand. " * 4,
         published=T0 + timedelta(minutes=n),
         first_seen=T0 + timedelta(minutes=n, seconds=5),
+        text=f"Повний текст {item_id}. " + "Міністерство оборони повідомило. " * 60
+        if article
+        else "",
     )
 
 
