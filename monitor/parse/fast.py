@@ -5,8 +5,9 @@ differential tests (tests/functional/test_parse_differential.py) show that the e
 (every field an item needs), followed by the same link and date handling feedparser applies,
 gives the very same entries; for anything else it returns None and the caller uses feedparser:
 
-- not well-formed XML (feedparser's lenient recovery is the reference), a DOCTYPE, an
-  ``xml:base`` attribute;
+- not well-formed XML (feedparser's lenient recovery is the reference), a DOCTYPE, a base
+  attribute in RSS (``xml:base`` or ``base``; in Atom their scopes are followed as feedparser
+  follows them);
 - an encoding other than UTF-8 declared anywhere (HTTP charset, XML prolog, a BOM);
 - an element outside the known vocabulary below (extensions feedparser maps to titles,
   summaries or dates in its own way: ``itunes:summary``, ``media:title``...);
@@ -25,6 +26,7 @@ parser reads them, :mod:`monitor.parse.dates`) and made into the :class:`Item` a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -32,7 +34,7 @@ from typing import Any
 from xml.parsers import expat
 
 from feedparser.html import _cp1252
-from feedparser.urls import _urljoin
+from feedparser.urls import _urljoin, make_safe_absolute_uri
 
 from monitor.models import Item
 from monitor.parse.dates import entry_datetime
@@ -94,7 +96,9 @@ class _Scan:
     The handlers are closures over locals: expat calls them once per element. An RSS root
     hands the rest of the document to :meth:`_read_rss`'s handlers, which know its shape."""
 
-    def __init__(self, parser: Any) -> None:
+    def __init__(self, parser: Any, base: str | None = None) -> None:
+        """``base``: the document's URL when it holds a base attribute (``xml:base``, or
+        ``base``, which feedparser reads the same), whose scopes are then followed."""
         self.names: set[str] = set()
         self.unusual = False
         self.entries: list[_EntryScan] = []
@@ -126,6 +130,8 @@ class _Scan:
                     self.unusual = True  # two of one kind: which wins is feedparser's business
                 if name == "guid":
                     self._guid(attrs, entry)
+                elif name == _ATOM_ID:
+                    entry.id_base = self.base
                 elif name in _ATOM_TEXTS and attrs:
                     self._text_construct(attrs)
                 buffer: list[str] = []
@@ -147,13 +153,45 @@ class _Scan:
         def first(name: str, attrs: dict[str, str]) -> None:
             self.root = (name, attrs.get("version"))
             if name == "rss":
-                if self.root[1] != "2.0":
-                    raise _Unusual
+                if self.root[1] != "2.0" or base is not None:
+                    raise _Unusual  # another version; RSS with xml:base goes to feedparser
                 names_add(name)
                 self._read_rss(parser)
                 return
-            parser.StartElementHandler = start
+            if base is None:
+                parser.StartElementHandler = start
+                start(name, attrs)
+            else:
+                parser.StartElementHandler = start_in_scope
+                parser.EndElementHandler = end_of_scope
+                start_in_scope(name, attrs)
+
+        # xml:base as feedparser follows it (unknown_starttag/unknown_endtag): every element
+        # takes its base attribute joined to the current base (only a safe absolute URI
+        # replaces it), and its end restores the enclosing element's base unless that is empty
+        scopes: list[str] = []
+        self.base = base or ""
+
+        def start_in_scope(name: str, attrs: dict[str, str]) -> None:
+            current = self.base
+            value = current
+            if attrs:
+                for key in attrs:
+                    if key.lower() in _BASE_NAMES and key not in _BASE_NAMES:
+                        raise _Unusual  # XML:BASE, Base...: names feedparser lowercases
+                value = attrs.get(_XML_BASE, attrs.get("base")) or current
+            if current:
+                self.base = _safe_join(current, value) or current
+            else:
+                self.base = _urljoin(current, value)
+            scopes.append(self.base)
             start(name, attrs)
+
+        def end_of_scope(name: str) -> None:
+            end(name)
+            scopes.pop()
+            if scopes and scopes[-1]:
+                self.base = scopes[-1]
 
         parser.StartElementHandler = first
         parser.EndElementHandler = end
@@ -234,9 +272,7 @@ class _Scan:
             return
         if entry is None:
             return
-        if "href" not in attrs or any(
-            k not in ("href", "rel", "type", "title", "hreflang", "length") for k in attrs
-        ):
+        if "href" not in attrs or any(k not in _LINK_ATTRIBUTES for k in attrs):
             self.unusual = True  # <link>text</link>, url=/uri= or odd attributes
             return
         rel = attrs.get("rel", "alternate").lower()
@@ -244,10 +280,11 @@ class _Scan:
         kind = _CONTENT_TYPES.get(kind.lower(), kind.lower())
         if rel == "alternate" and kind in ("text/html", "application/xhtml+xml"):
             entry.alternate = attrs["href"]  # feedparser keeps the last one
+            entry.alternate_base = self.base
 
 
 class _EntryScan:
-    __slots__ = ("alternate", "permalink", "rss", "texts")
+    __slots__ = ("alternate", "alternate_base", "id_base", "permalink", "rss", "texts")
 
     def __init__(self, rss: bool) -> None:
         self.rss = rss  # an RSS <item> (else an Atom <entry>)
@@ -256,8 +293,21 @@ class _EntryScan:
         self.permalink = True
         self.alternate: str | None = None  # Atom: href of the last text/html alternate link
         self.texts: dict[str, str] = {}  # captured element -> its text, stripped
+        # the base in scope at the id and the alternate link ("": the document's URL)
+        self.id_base = ""
+        self.alternate_base = ""
 
 
+_XML_BASE = "http://www.w3.org/XML/1998/namespace base"
+_XML_LANG = "http://www.w3.org/XML/1998/namespace lang"
+_BASE_NAMES = frozenset({_XML_BASE, "base"})
+_LINK_ATTRIBUTES = frozenset(
+    {"href", "rel", "type", "title", "hreflang", "length", _XML_BASE, "base", _XML_LANG}
+)
+# feedparser's check that a base is absolute and of a safe scheme, on the same few strings
+_safe_join = functools.lru_cache(maxsize=1024)(make_safe_absolute_uri)
+# A base attribute anywhere (feedparser reads "base" as "xml:base", in any case)
+_BASE_ATTRIBUTE = re.compile(rb"base\s*=")
 _DC_DATE = f"{_DC} date"
 _ATOM_PUBLISHED = f"{_ATOM} published"
 _ATOM_UPDATED = f"{_ATOM} updated"
@@ -274,7 +324,6 @@ _ATOM_CONTENT = f"{_ATOM} content"
 # keeps their text as it is, stripped); XHTML, base64, src= or another type go to feedparser
 _ATOM_TEXTS = frozenset({_ATOM_TITLE, _ATOM_SUMMARY, _ATOM_CONTENT})
 _TEXT_TYPES = frozenset({"text", "html"})
-_XML_LANG = "http://www.w3.org/XML/1998/namespace lang"
 # Entries are read from the scan alone: RSS items and Atom entries alike
 _CAPTURED = frozenset(
     {"link", "guid", _ATOM_ID, "pubDate", _DC_DATE, _ATOM_PUBLISHED, _ATOM_UPDATED}
@@ -293,12 +342,12 @@ class _Unusual(Exception):
     """Raised by a handler to stop the scan: feedparser must read this document."""
 
 
-def _scan(body: bytes) -> _Scan | None:
+def _scan(body: bytes, base: str | None = None) -> _Scan | None:
     """The scan of ``body``, or None when it is not well-formed XML or it holds something
-    only feedparser reads as feedparser does."""
+    only feedparser reads as feedparser does. ``base``: see :class:`_Scan`."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True  # one call per run of text, not one per line or reference
-    scan = _Scan(parser)
+    scan = _Scan(parser, base)
     try:
         parser.Parse(body, True)
     except (expat.ExpatError, _Unusual):
@@ -373,9 +422,8 @@ def fast_items(
         return None
     if body.find(b"<!DOCTYPE", 0, 4096) >= 0 or body.find(b"<!doctype", 0, 4096) >= 0:
         return None
-    if b"xml:base" in body:
-        return None
-    scan = _scan(body)
+    # with a base attribute the scan follows xml:base scopes (Atom; RSS goes to feedparser)
+    scan = _scan(body, url if _BASE_ATTRIBUTE.search(body.lower()) else None)
     if scan is None or scan.unusual or not scan.entries:
         return None
     if scan.root == ("rss", "2.0"):
@@ -435,12 +483,16 @@ def _finish(
     of the steps is feedparser's ``pop``)."""
     texts = scan.texts
     guid = texts.get(_ATOM_ID if atom else "guid")
-    entry_id = _join(url, guid) if guid and scan.permalink else guid
+    entry_id = _join(scan.id_base or url, guid) if guid and scan.permalink else guid
     entry_id = _text(entry_id)
     # feedparser: a permalink guid is the link until a link element says otherwise
     id_link = entry_id if scan.permalink else None
+    link: str | None
     if atom:
-        link = _join(url, scan.alternate) if scan.alternate is not None else id_link
+        if scan.alternate is not None:
+            link = _join(scan.alternate_base or url, scan.alternate)
+        else:
+            link = id_link
     elif "link" in texts:
         link = texts["link"]
         if link == guid and scan.permalink:

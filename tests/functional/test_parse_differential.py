@@ -210,6 +210,20 @@ IDS = st.sampled_from(
 )
 
 
+BASES = st.sampled_from(
+    [""] * 12
+    + [
+        ' xml:base="/other/"',
+        ' xml:base="https://base.example.com/x/"',
+        ' xml:base="sub/"',
+        ' xml:base=""',
+        ' xml:base="javascript:void(0)/"',
+        ' base="../up/"',
+        ' xml:base="http://другий.укр/a/"',
+    ]
+)
+
+
 @st.composite
 def rss_item(draw: st.DrawFn) -> str:
     parts = []
@@ -278,8 +292,7 @@ def rss_item(draw: st.DrawFn) -> str:
             "<title>Second title</title>",
         ]
         parts.insert(draw(st.integers(0, len(parts))), draw(st.sampled_from(odd)))
-    base = draw(st.sampled_from([""] * 29 + [' xml:base="https://base.example.com/x/"']))
-    return f"<item{base}>{''.join(parts)}</item>"
+    return f"<item{draw(BASES)}>{''.join(parts)}</item>"
 
 
 ENCODINGS = st.sampled_from(
@@ -367,9 +380,9 @@ def atom_entry(draw: st.DrawFn) -> str:
                     ["", ' rel="alternate"', ' rel="related"', ' rel="self"', ' rel="enclosure"']
                 )
             )
-            parts.append(f"<link{rel} href={quoteattr(draw(LINKS))}/>")
+            parts.append(f"<link{rel}{draw(BASES)} href={quoteattr(draw(LINKS))}/>")
         elif name == "id":
-            parts.append(f"<id>{escape(draw(IDS))}</id>")
+            parts.append(f"<id{draw(BASES)}>{escape(draw(IDS))}</id>")
         elif name in ("published", "updated"):
             parts.append(f"<{name}>{escape(draw(dates()))}</{name}>")
         elif name in ("summary", "content"):
@@ -384,15 +397,14 @@ def atom_entry(draw: st.DrawFn) -> str:
                 parts.append(f"<{name}{kind}>{draw(xml_text(text))}</{name}>")
         else:
             parts.append(f"<author><name>{escape(draw(TEXT))}</name></author>")
-    base = draw(st.sampled_from([""] * 29 + [' xml:base="/other/"']))
-    return f"<entry{base}>{''.join(parts)}</entry>"
+    return f"<entry{draw(BASES)}>{''.join(parts)}</entry>"
 
 
 @st.composite
 def atom_documents(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
     entries = "".join(draw(st.lists(atom_entry(), min_size=1, max_size=5)))
     document = (
-        '<feed xmlns="http://www.w3.org/2005/Atom">'
+        f'<feed xmlns="http://www.w3.org/2005/Atom"{draw(BASES)}>'
         f"<title>{escape(draw(TEXT))}</title><id>urn:feed</id>"
         f"<updated>2025-10-01T00:00:00Z</updated>{entries}</feed>"
     )
@@ -503,11 +515,32 @@ ATOM_XHTML = ATOM_HEAD + (
     [
         # a relative Atom link is joined to the final URL on the fast path, as feedparser does
         (ATOM_RELATIVE, True, [("One", "https://news.example.org/news/1")]),
-        # xml:base: feedparser's own resolution
+        # xml:base: its scopes followed as feedparser follows them
         (
             ATOM_RELATIVE.replace(b"<entry>", b'<entry xml:base="https://b.org/x/y/">'),
-            False,
+            True,
             [("One", "https://b.org/x/news/1")],
+        ),
+        # a plain base attribute is read as xml:base by feedparser, and nested bases join
+        (
+            ATOM_RELATIVE.replace(b"<entry>", b'<entry base="https://b.org/x/y/">').replace(
+                b'<link href="../news/1"/>', b'<link xml:base="z/" href="../news/1"/>'
+            ),
+            True,
+            [("One", "https://b.org/x/y/news/1")],
+        ),
+        # an unsafe base is ignored
+        (
+            ATOM_RELATIVE.replace(b"<entry>", b'<entry xml:base="javascript:alert(1)/">'),
+            True,
+            [("One", "https://news.example.org/news/1")],
+        ),
+        # RSS with a base attribute: feedparser's own resolution
+        (
+            b'<rss version="2.0"><channel><title>t</title><item base="https://b.org/x/">'
+            b"<title>One</title><link>rel/1</link></item></channel></rss>",
+            False,
+            [("One", "https://b.org/x/rel/1")],
         ),
         # a declared windows-1251 document: feedparser's decoding
         (RSS_1251, False, [("Угода про дрони", "https://e.org/1")]),
@@ -529,6 +562,9 @@ ATOM_XHTML = ATOM_HEAD + (
     ids=[
         "relative-atom-link",
         "xml-base",
+        "plain-base-and-nested",
+        "unsafe-base",
+        "rss-base",
         "windows-1251",
         "broken-xml",
         "item-child-with-children",
