@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from monitor.screens.main import MainScreen
 
 MAX_TIMER_SECONDS = 6 * 3600.0
+# After a poll, background threads keep giving way to the loop this long: the new list, its
+# counts and the sidebar are drawn while the view, index and stories workers catch up.
+SETTLE_SECONDS = 1.0
 
 Severity = Literal["information", "warning", "error"]
 
@@ -69,20 +72,21 @@ class PollSchedule(App[int]):
             self.post_message(PollProgress(report, done, total))
 
         before = self.history.feed_states()
-        self.gc_window.open()  # closed by poll_ended, however the poll ends
-        with self.pace.busy():
-            report = await poll(
-                self.config,
-                self.history,
-                self.matcher,
-                now=self.clock(),
-                force=force,
-                progress=progress,
-                retry=retry,
-            )
-            changes = health_changes(before, report, self.clock(), retried=retry)
-            # Off the loop: a poll of 10,000 new items makes these tens of milliseconds of work.
-            alert = await asyncio.to_thread(build_alert, report.new_items, self.config.watchlists)
+        # Both ended by poll_ended, however the poll ends (the pace SETTLE_SECONDS later).
+        self.gc_window.open()
+        self.pace.hold()
+        report = await poll(
+            self.config,
+            self.history,
+            self.matcher,
+            now=self.clock(),
+            force=force,
+            progress=progress,
+            retry=retry,
+        )
+        changes = health_changes(before, report, self.clock(), retried=retry)
+        # Off the loop: a poll of 10,000 new items makes these tens of milliseconds of work.
+        alert = await asyncio.to_thread(build_alert, report.new_items, self.config.watchlists)
         self.post_message(PollFinished(report, changes, alert))
 
     def on_poll_progress(self, message: PollProgress) -> None:
@@ -117,6 +121,7 @@ class PollSchedule(App[int]):
         """The ``poll`` worker ended (done, failed or cancelled): schedule the next one."""
         self.polling = False
         self.gc_window.close()
+        self.set_timer(SETTLE_SECONDS, self.pace.release, name="poll-settle")
         self.main.update_status(progress=None)
         self.arm_poll_timer()
 

@@ -8,7 +8,8 @@ waited up to the 5 ms switch interval per call: 50-200 ms stalls, measured
 (``bench/run.py --only max_ui_stall_ms``). Three measures, all in this module:
 
 - :class:`Pace`: background threads of the UI call ``pace()`` between small slices of work;
-  while a poll runs (``with pace.busy():``) each thread rests after a few milliseconds of
+  while a poll runs and for a second after it (the App's ``hold()``/``release()``: the new
+  list and sidebar are drawn meanwhile) each thread rests after a few milliseconds of
   work, so the loop runs most of the time and the work still advances (a search typed during
   a poll waits a little longer for its index, it is never blocked);
 - :func:`ui_switch_interval`: the UI process hands the GIL over every millisecond instead of
@@ -69,11 +70,18 @@ class Pace:
     @contextmanager
     def busy(self) -> Iterator[None]:
         """The event loop has work of its own (a poll): background threads rest often."""
-        self._busy += 1
+        self.hold()
         try:
             yield
         finally:
-            self._busy -= 1
+            self.release()
+
+    def hold(self) -> None:
+        """As ``busy()``, for a span that does not fit a ``with`` block; ends at ``release()``."""
+        self._busy += 1
+
+    def release(self) -> None:
+        self._busy = max(0, self._busy - 1)
 
     def __call__(self) -> None:
         """Called by a background thread between slices of work (never under a lock the loop
