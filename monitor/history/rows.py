@@ -292,7 +292,9 @@ def _compile_builder() -> Callable[..., list[Item]]:
         lines.append(f"            if {v}.tzinfo is not utc: {v} = {v}.astimezone(utc)")
     for at in _POS.values():
         v = names[at]
-        lines.append(f"        if {v}.__class__ is int: {v} = Stored(file, {v})")
+        lines.append(f"        if {v}.__class__ is int:")
+        lines.append(f"            stored = new(Stored); stored.file = file; stored.packed = {v}")
+        lines.append(f"            {v} = stored")
         lines.append(f"        elif {v}.__class__ is not str: raise TypeError('a bad text')")
     m = names[_MATCHES]
     lines += [

@@ -179,8 +179,8 @@ class Synced:
             data, version = self._read_rows() or read_contents(self.path)
             loaded = _Loaded(data, version)
             self._replay_onto(loaded, None)
-        if big:
-            memory.after_big_load()
+            if big:  # before the GC is back: else its first allocation scans every new object
+                memory.after_big_load()
         return loaded
 
     def _read_rows(self) -> tuple[Contents, Stamp] | None:
