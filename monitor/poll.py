@@ -229,11 +229,13 @@ async def poll(
             retry_at=result.retry_at,
         )
         pause: datetime | None = None  # an article server's Retry-After
+        parsed_hash: str | None = None  # the body's digest, when the parse made it
         # Many servers send no validators: a body byte-identical to the last one read gives
-        # the same items, so it is not parsed again.
+        # the same items, so it is not parsed again. Only a feed with a hash kept can be
+        # unchanged: a first body is hashed where it is parsed, off the loop.
         body = result.body if result.outcome == "ok" else None
         digest = None
-        if body and _read_once(feed):
+        if body and _read_once(feed) and state.body_hash is not None:
             from monitor.parse.items import body_digest
 
             digest = body_digest(body)
@@ -250,8 +252,10 @@ async def poll(
 
                 parsed = await read_sitemap(client, feed, result, config.settings, **limits)
             else:
+                url = result.final_url or feed.url
+                hash_it = digest is None and _read_once(feed)
                 parsed = await parser.parse(
-                    result.body, result.headers, result.final_url or feed.url, feed, now
+                    result.body, result.headers, url, feed, now, digest=hash_it
                 )
             if parsed.error:
                 report.outcome, report.error, report.error_kind = (
@@ -272,6 +276,7 @@ async def poll(
                     old = [i for i in parsed.items if i.id in history]
                     parsed.items = old + fresh
                 found.extend(parsed.items)
+                parsed_hash = parsed.body_hash
                 _count(report, fresh)
         new_state = next_state(state, result, now)
         if failure is not None:  # a parse failure's kind is not a fetch kind: set it here
@@ -281,7 +286,7 @@ async def poll(
         elif result.outcome == "ok":
             new_state.last_warning = report.warning
             new_state.retry_at = new_state.retry_after = pause  # an article server asked
-            new_state.body_hash = digest
+            new_state.body_hash = digest if digest is not None else parsed_hash
         new_states.append(new_state)
         return report
 

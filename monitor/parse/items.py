@@ -34,6 +34,7 @@ class ParseResult:
     warning: str | None = None
     error: str | None = None
     error_kind: ParseErrorKind | None = None
+    body_hash: str | None = None  # the body's body_digest(), when the parse was asked for it
 
 
 _MARKUP = re.compile(r"<[A-Za-z/!?]|&(?:#\d+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);?")

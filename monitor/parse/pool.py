@@ -81,19 +81,27 @@ class BodyParser:
             self._start()
 
     async def parse(
-        self, body: bytes, headers: Mapping[str, str], url: str, feed: FeedConfig, now: datetime
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        url: str,
+        feed: FeedConfig,
+        now: datetime,
+        *,
+        digest: bool = False,
     ) -> ParseResult:
-        """Parse + match one body; a parser bug or a dead worker becomes this feed's error."""
+        """Parse + match one body; a parser bug or a dead worker becomes this feed's error.
+        ``digest``: the result's ``body_hash`` is set too (the hashing done off the loop)."""
         try:
             parsed = None
             if self._in_processes:
                 await asyncio.shield(self._start())
                 parsed = await _parse_in_process(
-                    body, headers, url, feed, self._matcher, now, self._parser
+                    body, headers, url, feed, self._matcher, now, self._parser, digest
                 )
             if parsed is None:
                 parsed = await asyncio.to_thread(
-                    parse_body, body, headers, url, feed, self._matcher, now, self._parser
+                    parse_body, body, headers, url, feed, self._matcher, now, self._parser, digest
                 )
         except Exception as exc:  # a parser bug must not take the other feeds down
             parsed = ParseResult([], error=f"could not read the feed: {exc}", error_kind="xml")
@@ -238,6 +246,7 @@ async def _parse_in_process(
     matcher: Matcher,
     now: datetime,
     parser: ParserChoice,
+    digest: bool,
 ) -> ParseResult | None:
     """Parse + match in the pool; None when the pool cannot be used (then use a thread).
 
@@ -248,7 +257,7 @@ async def _parse_in_process(
     if pool is None:
         return None
     loop = asyncio.get_running_loop()
-    args = (body, dict(headers), url, feed, matcher.watchlists, now, parser)
+    args = (body, dict(headers), url, feed, matcher.watchlists, now, parser, digest)
     try:
         future = loop.run_in_executor(pool, worker_parse, *args)
     except BrokenProcessPool:

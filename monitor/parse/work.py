@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from monitor.match import Matcher
 from monitor.models import FeedConfig, ParserChoice, Watchlist
-from monitor.parse.items import ParseResult
+from monitor.parse.items import ParseResult, body_digest
 from monitor.parse.page import parse_page
 from monitor.parse.wire import Packed, pack
 
@@ -31,9 +31,11 @@ def parse_body(
     matcher: Matcher,
     now: datetime,
     parser: ParserChoice = "auto",
+    digest: bool = False,
 ) -> ParseResult:
     """One response body to matched items, by the feed's kind (pure; any thread or process).
-    ``parser`` is ``[settings] parser`` (see :func:`monitor.parse.feed.parse_feed`)."""
+    ``parser`` is ``[settings] parser`` (see :func:`monitor.parse.feed.parse_feed`);
+    ``digest``: also set ``body_hash`` (hashed here, off the poll's event loop)."""
     if feed.kind == "page":
         parsed = parse_page(body, headers, url, feed.links or ".", feed.name, now)
     else:
@@ -42,6 +44,8 @@ def parse_body(
         parsed = parse_feed(body, headers, url, feed.name, now, parser=parser)
     for item in parsed.items:
         matcher.apply(item)
+    if digest:
+        parsed.body_hash = body_digest(body)
     return parsed
 
 
@@ -53,9 +57,11 @@ def worker_parse(
     watchlists: tuple[Watchlist, ...],
     now: datetime,
     parser: ParserChoice,
+    digest: bool = False,
 ) -> Packed:
     """Runs in a worker process; the result goes back as tuples (see :mod:`.wire`)."""
-    return pack(parse_body(body, headers, url, feed, worker_matcher(watchlists), now, parser))
+    matcher = worker_matcher(watchlists)
+    return pack(parse_body(body, headers, url, feed, matcher, now, parser, digest))
 
 
 def worker_call(

@@ -98,6 +98,31 @@ async def test_items_from_the_workers_equal_items_parsed_in_a_thread(
     assert all(d["published"] for d in in_workers)
 
 
+async def test_a_first_body_is_hashed_in_the_worker_and_kept_for_the_next_poll(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """No validators: each feed's first body is hashed where it is parsed (off the event
+    loop), and the hash kept in its state is the body's, so the same bytes are skipped."""
+    import urllib.request
+
+    from monitor.parse.items import body_digest
+
+    config = _served(feed_server, pool_module.PROCESS_MIN_FEEDS + 1)
+    history = History.open(tmp_path / "history.json")
+
+    await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+
+    states = history.feed_states()
+    for feed in config.feeds:
+        with urllib.request.urlopen(feed.url, timeout=5) as response:  # 127.0.0.1
+            assert states[feed.name].body_hash == body_digest(response.read())
+    again = await poll(config, history, Matcher(WATCHLISTS), now=NOW, force=True)
+    assert {(r.outcome, r.new) for r in again.feeds} == {("ok", 0)}
+    assert {s.body_hash for s in history.feed_states().values()} == {
+        s.body_hash for s in states.values()
+    }
+
+
 async def test_a_dead_worker_does_not_break_the_poll_and_the_pool_comes_back(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
