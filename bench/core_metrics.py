@@ -7,7 +7,9 @@ Each ``run_*`` runs in a fresh worker process (see run.py) and returns
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -33,9 +35,11 @@ def run_poll(p: dict[str, Any]) -> Result:
     history = History.open(Path(p["workdir"]) / "poll-history.json")
     expected = p["feeds"] * p["items"]
 
+    cpu0 = _own_cpu()
     t0 = time.perf_counter()
     report = asyncio.run(poll(config, history, matcher, force=True))
     cold = time.perf_counter() - t0
+    cpu_note = _cold_cpu_note(_own_cpu() - cpu0)
     outcomes = {r.outcome for r in report.feeds}
     if outcomes != {"ok"} or len(report.new_items) != expected:
         errors = [f"{r.feed}: {r.outcome} {r.error}" for r in report.feeds if r.outcome != "ok"][:3]
@@ -56,9 +60,46 @@ def run_poll(p: dict[str, Any]) -> Result:
         "metrics": {"poll_cold_s": cold, "poll_warm_s": warm},
         "notes": [
             f"cold poll: {len(report.feeds)} feeds, {expected} new items, "
-            f"{matched} matched a watchlist"
+            f"{matched} matched a watchlist",
+            cpu_note,
         ],
     }
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a live process (Linux /proc), None if unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cold_cpu_note(main: float) -> str:
+    """Where the cold poll's CPU went: this process, the parse workers, their fork server
+    (both still running: the pool lives until exit). Wall time on 2 cores is bounded by
+    their sum / 2, whatever the overlap."""
+    from multiprocessing import forkserver
+
+    import monitor.parse.pool as pool_module
+
+    pool = pool_module._pool
+    workers = [_proc_cpu(pid) for pid in (pool._processes or {})] if pool is not None else []
+    server_pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    server = _proc_cpu(server_pid) if server_pid else None
+    parts = [f"main process {main:.2f} s"]
+    if workers and None not in workers:
+        shown = " + ".join(f"{w:.2f}" for w in workers if w is not None)
+        parts.append(f"workers {shown} s")
+    if server is not None:
+        parts.append(f"fork server {server:.2f} s")
+    return "cold poll CPU: " + ", ".join(parts)
 
 
 def run_parse(p: dict[str, Any]) -> Result:
