@@ -102,16 +102,20 @@ class SnapshotFile:
         start, block = self.block
         offset = at - start
         try:
-            if 0 <= offset and offset + size <= len(block):
-                raw: bytes | memoryview = memoryview(block)[offset : offset + size]
-            elif size >= _BLOCK:
-                raw = os.pread(self.fd, size, at)
+            if not (0 <= offset and offset + size <= len(block)):
+                if size >= _BLOCK:
+                    block, offset = os.pread(self.fd, size, at), 0
+                else:
+                    block, offset = os.pread(self.fd, _BLOCK, at), 0
+                    self.block = (at, block)
+            end = offset + size
+            if size < 2 or block[offset] != 0x22 or block[end - 1] != 0x22:  # '"'
+                text = None
+            elif block.find(b"\\", offset, end) < 0:  # no escapes: the UTF-8 text itself
+                text = block[offset + 1 : end - 1].decode()
             else:
-                block = os.pread(self.fd, _BLOCK, at)
-                self.block = (at, block)
-                raw = memoryview(block)[:size]
-            text = orjson.loads(raw)
-        except (OSError, orjson.JSONDecodeError):
+                text = orjson.loads(memoryview(block)[offset:end])
+        except (OSError, UnicodeDecodeError, orjson.JSONDecodeError):
             text = None
         if type(text) is not str:
             raise HistoryError(
