@@ -29,7 +29,7 @@ from monitor.history import History
 from monitor.match import Matcher
 from monitor.messages import HistoryChanged, HistoryLoaded, WatchlistsEdited
 from monitor.models import Config, utcnow
-from monitor.pace import GcWindow, Pace, ui_switch_interval
+from monitor.pace import GcWindow, Pace, ui_priorities
 from monitor.paths import file_stamp
 from monitor.screens.commands import MonitorCommands
 from monitor.screens.main import MainScreen
@@ -107,7 +107,7 @@ class MonitorApp(PollSchedule, ConfigReload, App[int]):
     def main_screen_ready(self) -> None:
         """The main screen is mounted (it can show progress): read the rest of the history
         once its first screenful is painted, start watching and polling."""
-        ui_switch_interval()
+        ui_priorities()
         if not self.history.loaded:
             self.call_after_refresh(self.load_history)
         if self.watch_files:

@@ -12,8 +12,9 @@ waited up to the 5 ms switch interval per call: 50-200 ms stalls, measured
   list and sidebar are drawn meanwhile) each thread rests after a few milliseconds of
   work, so the loop runs most of the time and the work still advances (a search typed during
   a poll waits a little longer for its index, it is never blocked);
-- :func:`ui_switch_interval`: the UI process hands the GIL over every millisecond instead of
-  every 5 (only the UI process: ``monitor poll`` keeps the default);
+- :func:`ui_priorities`: the UI process hands the GIL over every millisecond instead of
+  every 5, and starts its parse workers nicer (only the UI process: ``monitor poll`` keeps
+  the defaults);
 - :class:`GcWindow`: no full collection of the cyclic GC in the middle of a poll (one scans
   every object the app holds: 50-100 ms at 100,000 items); the poll's own objects are
   collected once at its end (a scan of what the poll made, as what existed before it was
@@ -30,22 +31,20 @@ import gc
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from monitor.history import memory
 from monitor.parse import pool
 
-__all__ = ["UI_SWITCH_INTERVAL", "GcWindow", "Pace", "ui_switch_interval"]
+__all__ = ["UI_SWITCH_INTERVAL", "GcWindow", "Pace", "ui_priorities"]
 
 UI_SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while another waits (default 5 ms)
 WORK_S = 0.003  # while the loop is busy, a background thread works this long ...
 REST_S = 0.012  # ... then sleeps this long (a quarter of the time: the loop has the rest)
 POLL_GC_THRESHOLD2 = 1_000_000  # no automatic full collection while a poll runs
-WORKER_NICE = 5  # the parse workers' niceness in the TUI (see ui_switch_interval)
+WORKER_NICE = 5  # the parse workers' niceness in the TUI (see ui_priorities)
 
 
-def ui_switch_interval() -> None:
+def ui_priorities() -> None:
     """Hand the GIL from a background thread to the event loop within 1 ms (see above), and
     start the parse workers a few steps nicer than the UI (their wall time on an idle
     machine is unchanged; on a busy one the loop gets the CPU first)."""
@@ -60,24 +59,16 @@ class Pace:
     def __init__(self, work_s: float = WORK_S, rest_s: float = REST_S) -> None:
         self.work_s = work_s
         self.rest_s = rest_s
-        self._busy = 0  # nested busy() sections (the loop thread only)
+        self._busy = 0  # holds not yet released (the loop thread only)
         self._local = threading.local()  # each thread's start of its current slice
 
     @property
     def is_busy(self) -> bool:
         return self._busy > 0
 
-    @contextmanager
-    def busy(self) -> Iterator[None]:
-        """The event loop has work of its own (a poll): background threads rest often."""
-        self.hold()
-        try:
-            yield
-        finally:
-            self.release()
-
     def hold(self) -> None:
-        """As ``busy()``, for a span that does not fit a ``with`` block; ends at ``release()``."""
+        """The event loop has work of its own (a poll): background threads rest often until
+        the matching ``release()`` (holds nest)."""
         self._busy += 1
 
     def release(self) -> None:

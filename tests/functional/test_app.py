@@ -128,23 +128,10 @@ async def test_search_typed_while_a_large_history_is_still_indexing_is_applied(
 ) -> None:
     """Past SYNC_VIEW_ITEMS the search index is built in a worker after the first paint;
     a query typed before it is ready must still filter once it is."""
-    from monitor.models import Item
     from monitor.screens.main import SYNC_VIEW_ITEMS
-    from tests.helpers.app_fixtures import fixed_items
+    from tests.helpers.app_fixtures import filler, fixed_items
 
-    filler = [
-        Item(
-            id=f"x{n}",
-            feed="UNN English",
-            title=f"Routine report {n}",
-            link="https://example.org/x",
-            summary="Nothing notable.",
-            published=NOW - timedelta(days=4, minutes=n),
-            first_seen=NOW - timedelta(days=4),
-        )
-        for n in range(SYNC_VIEW_ITEMS + 500)
-    ]
-    app = make_app(tmp_path, items=fixed_items() + filler)
+    app = make_app(tmp_path, items=fixed_items() + filler(SYNC_VIEW_ITEMS + 500))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"frost")
         await until(pilot, lambda: titles(app) == ["Weather service warns of frost"])

@@ -6,27 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from monitor.models import Item
 from monitor.screens.main import SYNC_VIEW_ITEMS
-from tests.helpers.app_fixtures import NOW, fixed_items, make_app
+from tests.helpers.app_fixtures import NOW, filler, fixed_items, make_app
 from tests.helpers.feedserver import FeedServer, rss
 from tests.helpers.pilot import SIZE, detail_shown, titles, until
-
-
-def filler(n: int) -> list[Item]:
-    """Enough old items that the list and the search index are built in workers."""
-    return [
-        Item(
-            id=f"x{k}",
-            feed="UNN English",
-            title=f"Routine report {k}",
-            link="https://example.org/x",
-            summary="Nothing notable.",
-            published=NOW - timedelta(days=4, minutes=k),
-            first_seen=NOW - timedelta(days=4),
-        )
-        for k in range(n)
-    ]
 
 
 async def test_keys_and_a_search_typed_during_a_poll_act_on_the_right_rows(

@@ -116,6 +116,23 @@ def fixed_items() -> list[Item]:
     ]
 
 
+def filler(n: int) -> list[Item]:
+    """``n`` routine items four days old, none matching a watchlist: enough of them and the
+    list and the search index are built in workers."""
+    return [
+        Item(
+            id=f"x{k}",
+            feed="UNN English",
+            title=f"Routine report {k}",
+            link="https://example.org/x",
+            summary="Nothing notable.",
+            published=NOW - timedelta(days=4, minutes=k),
+            first_seen=NOW - timedelta(days=4),
+        )
+        for k in range(n)
+    ]
+
+
 def make_history(
     path: Path, matcher: Matcher, items: list[Item] | None = None, states: bool = True
 ) -> History:

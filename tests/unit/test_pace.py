@@ -23,10 +23,11 @@ def test_a_background_thread_rests_only_while_the_loop_is_busy(
     for _ in range(20):
         pace()
     assert rests == []  # not busy: never sleeps
-    with pace.busy():
-        assert pace.is_busy
-        for _ in range(20):  # each call is 1 ms of work later: a rest every ~3 ms of work
-            pace()
+    pace.hold()
+    assert pace.is_busy
+    for _ in range(20):  # each call is 1 ms of work later: a rest every ~3 ms of work
+        pace()
+    pace.release()
     assert not pace.is_busy
     assert 4 <= len(rests) <= 7
     assert set(rests) == {0.012}
@@ -34,12 +35,13 @@ def test_a_background_thread_rests_only_while_the_loop_is_busy(
 
 def test_each_thread_paces_its_own_slices() -> None:
     pace = Pace(work_s=10.0, rest_s=0.0)  # never rests within a test's time
-    with pace.busy():
-        done = []
-        worker = threading.Thread(target=lambda: done.append(pace() or True))
-        worker.start()
-        worker.join()
-        pace()
+    pace.hold()
+    done = []
+    worker = threading.Thread(target=lambda: done.append(pace() or True))
+    worker.start()
+    worker.join()
+    pace()
+    pace.release()
     assert done == [True]
 
 
