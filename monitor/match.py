@@ -17,10 +17,14 @@ a hit of one of the watchlist's ``exclude`` phrases does not count.
 Only ever feed this module parsed plain text (``Item.title``/``summary``/``text``), never raw
 XML: a namespace such as ``xmlns:dc="http://purl.org/dc/..."`` is not news.
 
-Speed: each field is tokenised once by one compiled regex; each distinct surface word is
-normalised once (bounded caches) and looked up in an index of terms keyed by their first
-word, so the cost per word is about one dict lookup. Lemmatising is the expensive part, so
-a Matcher first asks whether a word could agree with any term word at all (see
+Speed: most fields hold no word any term or rule wants. A matcher remembers the
+whitespace-separated chunks of text ("deal,", "(US)") known to hold none, and a field made
+only of those is settled by ``str.split`` and one set operation, without tokenising it (a
+word never spans whitespace). Other fields are tokenised once by one compiled regex (which
+also gives the offsets of hits); each distinct surface word is normalised once (bounded
+caches) and looked up in an index of terms keyed by their first word, and a starting word's
+places are found by ``list.index``. Lemmatising is the expensive part, so a Matcher first
+asks whether a word could agree with any term word at all (see
 ``monitor.wordforms._Prefilter``); words that cannot are never lemmatised or stemmed.
 """
 
@@ -39,10 +43,10 @@ from monitor.wordforms import (
     _CACHE_LIMIT,
     _NO_FORM,
     _SENTENCE_BREAK_RE,
-    _SPLIT_RE,
     Form,
     _lemmas,
     _shape,
+    word_parts,
     words_of,
 )
 
@@ -118,17 +122,25 @@ class _Candidates:
         self.seen: set[str] = set()  # every surface word noted (bounded)
         self.starts: dict[str, tuple[_Term, ...]] = {}  # word -> the terms it can start
         self.start_words: set[str] = set()  # the keys of starts, as a set
+        self.wanted: set[str] = set()  # start words and words meeting some rule requirement
+        # Whitespace-separated chunks of text ("deal,", "(US)") of fields that held no word
+        # any term or rule wants. A word never spans whitespace, so a field made only of
+        # such chunks has nothing for them either, and is not tokenised (bounded; not
+        # cleared with ``seen``: which chunks are quiet depends on the watchlists alone).
+        self.quiet: set[str] = set()
+        self.loud: set[str] = set()  # chunks holding a wanted word (bounded)
 
-    def note_new(self, present: set[str]) -> None:
+    def note_new(self, words: list[str]) -> None:
         """Analyse the words not seen before."""
-        if present <= self.seen:
+        if self.seen.issuperset(words):
             return
         if len(self.seen) >= _CACHE_LIMIT:
             self.seen.clear()
             self.starts.clear()
             self.start_words.clear()
+            self.wanted.clear()
             self.rules.forget()
-        for word in present - self.seen:
+        for word in set(words).difference(self.seen):
             self.seen.add(word)
             forms, shape = self.forms[word]
             if not forms:  # most words: they cannot agree with any term or rule word
@@ -141,7 +153,28 @@ class _Candidates:
             if found:
                 self.starts[word] = tuple(found)
                 self.start_words.add(word)
-            self.rules.note(word, forms)
+                self.wanted.add(word)
+            if self.rules.note(word, forms):
+                self.wanted.add(word)
+
+    def file_chunks(self, chunks: list[str], wanted: set[str]) -> None:
+        """File the new chunks of a field whose words were noted and of which ``wanted``
+        are wanted: a chunk none of those is part of is quiet, so the next field made of
+        known chunks is not tokenised."""
+        new = set(chunks).difference(self.quiet, self.loud)
+        if not new:
+            return
+        if len(self.quiet) + len(self.loud) >= _CACHE_LIMIT:
+            self.quiet.clear()
+            self.loud.clear()
+        for chunk in new:
+            # Its words are words of the field: wanted if and only if among ``wanted``.
+            if any(word in chunk for word in wanted) and (
+                chunk in wanted or not wanted.isdisjoint(words_of(chunk))
+            ):
+                self.loud.add(chunk)
+            else:
+                self.quiet.add(chunk)
 
 
 class Matcher:
@@ -264,29 +297,46 @@ class Matcher:
         text: str,
         seen: list[tuple[list[str], set[str]]] | None,
     ) -> list[Match]:
-        """The term hits in one field; notes its words for the rules in ``seen``."""
-        words = words_of(text)
-        present = set(words)
+        """The term hits in one field; notes its words for the rules in ``seen`` (only
+        a field with words some rule needs)."""
         candidates = self._candidates
-        candidates.note_new(present)
+        chunks = text.split()
+        if candidates.quiet.issuperset(chunks):
+            return []  # most fields, once their chunks were seen: nothing is wanted
+        parts = word_parts(text)  # separators and words alternating: the offsets, if hit
+        words = parts[1::2]
+        candidates.note_new(words)
+        wanted = candidates.wanted.intersection(words)
+        if not wanted:
+            quiet = candidates.quiet
+            if len(quiet) >= _CACHE_LIMIT:
+                quiet.clear()
+            quiet.update(chunks)
+            return []
         if seen is not None:
-            seen.append((words, self._rules.surface & present))
-        starters = candidates.start_words & present
+            rule_words = wanted & self._rules.surface
+            if rule_words:
+                seen.append((words, rule_words))
+        candidates.file_chunks(chunks, wanted)
+        starters = wanted & candidates.start_words
         if not starters:
             return []
-        starts = candidates.starts
-        found = [
-            (i, i + len(term.rest), term)
-            for i, word in enumerate(words)
-            if word in starters
-            for term in starts[word]
-            if not term.rest or _rest_agrees(term, words, i, self._forms)
-        ]
+        starts, forms = candidates.starts, self._forms
+        found: list[tuple[int, int, _Term]] = []
+        for word in starters:  # where each starter occurs: list.index, not a loop in Python
+            terms = starts[word]
+            i = words.index(word)
+            while True:
+                for term in terms:
+                    if not term.rest or _rest_agrees(term, words, i, forms):
+                        found.append((i, i + len(term.rest), term))
+                try:
+                    i = words.index(word, i + 1)
+                except ValueError:
+                    break
         if not found:
             return []
-        # Offsets only for a field with hits: separators and words alternate, so they are
-        # running sums.
-        parts = _SPLIT_RE.split(text)
+        found.sort(key=_first_word)  # stable: as a scan of the words would find them
         offsets = list(accumulate(map(len, parts)))  # word i spans offsets[2i : 2i+2]
         hits = [
             (offsets[2 * i], offsets[2 * last + 1], term)
@@ -317,6 +367,10 @@ class Matcher:
             )
             for start, end, term in kept
         ]
+
+
+def _first_word(hit: tuple[int, int, _Term]) -> int:
+    return hit[0]
 
 
 def _rest_agrees(term: _Term, words: list[str], i: int, known: _Forms) -> bool:

@@ -147,7 +147,19 @@ def requirements(node: Node) -> list[frozenset[str]]:
     return []  # Not, FieldFilter: nothing is required of the text
 
 
+# Words in nearly every text: requiring one of them tells nothing, so an OR of phrases such
+# as "for the US" OR "для США" is required to have "US" or "США", not "for" or "для".
+_COMMON = frozenset(
+    "the a an of to in on at by for from with and or as is are was be it s that this not "
+    "і й та в у з зі із до для на по про що за від як не це а але чи".split()
+)
+
+
 def _telling(forms: frozenset[str]) -> int:
+    """How rare a requirement is likely to be: its shortest form's length, -1 for a word
+    found in nearly every text."""
+    if not forms.isdisjoint(_COMMON):
+        return -1
     return min(map(len, forms), default=0)
 
 
@@ -263,10 +275,11 @@ class RuleSet:
                 rule.query, forms_of=forms_of, case_sensitive=rule.case_sensitive
             )
 
-    def note(self, word: str, forms: frozenset[str]) -> None:
-        """Record a word seen for the first time (by the matcher's candidate cache)."""
+    def note(self, word: str, forms: frozenset[str]) -> bool:
+        """Record a word seen for the first time (by the matcher's candidate cache); True
+        when it meets some requirement."""
         if not forms:
-            return
+            return False
         mask = 0
         for bit, wanted in enumerate(self.sets):
             if not wanted.isdisjoint(forms):
@@ -274,6 +287,7 @@ class RuleSet:
         if mask:
             self.masks[word] = mask
             self.surface.add(word)
+        return bool(mask)
 
     def forget(self) -> None:
         """The matcher's caches were cleared: words will be noted again."""
@@ -289,7 +303,9 @@ class RuleSet:
     ) -> list[Match]:
         """``found`` (the term hits) plus the rule hits, without excluded watchlists.
 
-        ``seen``: per field, its words and those of them in ``surface``."""
+        ``seen``: per field with words in ``surface``, its words and those of them."""
+        if not seen and not (found and self.exclude_rules):
+            return found  # no rule can fire (each needs some word) and none can untag
         masks = self.masks
         present = reduce(or_, (masks[w] for _, hit in seen for w in hit), 0)
         # The common case, cheaply: no rule can fire and no exclude rule matters.

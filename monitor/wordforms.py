@@ -102,6 +102,17 @@ def words_of(text: str) -> list[str]:
     return _TOKEN_RE.findall(text)
 
 
+_PLAIN_SPLIT_RE = re.compile(r"(\w+)")
+
+
+def word_parts(text: str, words: int = 0) -> list[str]:
+    """Separators and words of ``text`` alternating (``["", "Drone", " ", "deal", "!"]``),
+    the words as :func:`words_of` finds them; with ``words``, only that many, then the rest
+    of the text as one last part."""
+    pattern = _PLAIN_SPLIT_RE if _ODD_RE.search(text) is None else _SPLIT_RE
+    return pattern.split(text, words)
+
+
 def tokenize(text: str) -> list[tuple[str, int, int]]:
     """The words of ``text`` as ``(word, start, end)``."""
     return [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]

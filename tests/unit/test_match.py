@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
 
 import pytest
@@ -385,3 +386,52 @@ def test_letters_unicode_cannot_name_do_not_break_matching() -> None:
     hits = matcher.match("𗀀угода 𗀀 and ꙮ: угоду підписано", "")
     assert [m.watchlist for m in hits] == ["Drone Deal"]
     assert matcher.match("𗀀угода", "") == []
+
+
+# A matcher remembers which chunks of text (runs without whitespace) hold no word any term or
+# rule wants, and skips a field made only of those without tokenising it. Whatever it saw
+# before, a text must get the matches it gets from a matcher that skips nothing.
+_STREAM_WORDS = [
+    *"drone drones Drone DRONE deal deals Deal US us U.S. Washington the for with".split(),
+    *"дрон дронів Дрон угода угоду США наш Україна про з для мегаугода".split(),
+    *"PURL purl url NATO Patriot weapons зброя counter-drone об'єкт обʼєкту".split(),
+    *"grain weather Kyiv prices зерно погода ideal androne Дронова".split(),
+]
+_STREAM_SEPARATORS = [" ", " ", " ", ", ", ". ", ": ", "-", "\n", "«", "» ", "(", ") ", "'", "_"]
+
+
+@functools.cache
+def _stream_matchers() -> tuple[Matcher, Matcher]:
+    """Two matchers of the shipped watchlists and one more: one keeps what it saw across
+    every example, the other is made to forget its chunks before each text."""
+    from monitor.config import load_config
+    from monitor.paths import shipped_feeds_toml
+
+    watchlists = [
+        *load_config(shipped_feeds_toml()).watchlists,
+        Watchlist("w", ("drone deal", "угода", "grain"), exclude=("ideal deal",)),
+    ]
+    return Matcher(watchlists), Matcher(watchlists)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(_STREAM_WORDS), st.sampled_from(_STREAM_SEPARATORS)),
+            max_size=14,
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_what_a_matcher_saw_before_never_changes_a_result(
+    texts: list[list[tuple[str, str]]],
+) -> None:
+    shared, forgetful = _stream_matchers()
+    for words in texts:
+        text = "".join(w + sep for w, sep in words)
+        forgetful.match("", "")  # built
+        forgetful._candidates.quiet.clear()
+        forgetful._candidates.loud.clear()
+        assert shared.match(text, text[::-1]) == forgetful.match(text, text[::-1])
