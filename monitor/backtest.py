@@ -6,8 +6,9 @@ over every stored item and compared with the tags the items carry today (what th
 in force tagged). Nothing is written; the history is retagged only when the edit is saved
 (CLI) or accepted (UI).
 
-Speed: most items cannot be tagged by one watchlist, and a regex of word beginnings says so
-without tokenising them (:mod:`monitor.scan`); the rest are matched in full.
+Speed: most items cannot be tagged by one watchlist, and the word beginnings they hold say
+so without tokenising them (:mod:`monitor.scan`, whose rare-word gate learns which words are
+rare from the newest items); the rest are matched in full.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from monitor.match import Matcher
 from monitor.models import Item, Match, Watchlist
 from monitor.scan import Scan
 from monitor.text import clip, strip_escapes
+
+_SAMPLE = 500  # items whose words tell the scan which words are rare
 
 __all__ = [
     "Backtest",
@@ -82,12 +85,13 @@ def backtest(
     Items are newest first in, newest first out. Hand flags do not count: a tag is what
     the watchlist decides, a flag is what the analyst decides."""
     name = tagged_as if tagged_as is not None else watchlist.name
+    items = items if isinstance(items, Sequence) else list(items)
     matcher = Matcher([watchlist])
-    scan = Scan(matcher)
-    out = Backtest(watchlist.name)
+    # The scan's rare-word gate picks each term's and rule's rarest words in these items.
+    scan = Scan(matcher, [(i.title, i.summary, i.text) for i in items[:_SAMPLE]])
+    out = Backtest(watchlist.name, total=len(items))
     for item in items:
-        out.total += 1
-        before = tuple(m for m in item.matches if m.watchlist == name)
+        before = tuple(m for m in item.matches if m.watchlist == name) if item.matches else ()
         if not before and not scan.could_tag(item.title, item.summary, item.text):
             continue  # most items: a regex says no term or rule can fire (monitor/scan.py)
         after = matcher.match(item.title, item.summary, item.text, feed=item.feed)

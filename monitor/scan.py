@@ -1,21 +1,25 @@
 """A cheap scan of raw text for the words a watchlist could fire on, for whole-history runs.
 
 ``monitor watchlist test`` runs one watchlist over every stored item; most items cannot be
-tagged by it, and one regex pass over each text, finding which word beginnings occur, says so
-without tokenising it: an item passes only when some term or rule finds a beginning for each
-word it needs. The beginnings come from the matcher's own reasoning (``monitor.match``'s
-prefilter): an English word begins with its stem's first three letters (two for a stem of
-three or fewer, ``y`` read as ``i``); a Ukrainian dictionary word is a form of a paradigm
-enumerated from the dictionary; a number is itself. An unknown Ukrainian word is lemmatised
-by guessing from its ending, so its lemma is taken to share its first three letters: an
-assumption (pymorphy3 replaces endings and keeps prefixes), not a proof. A scan only ever
-skips items; every item it lets through is matched in full.
+tagged by it, and the word beginnings present say so without tokenising: an item passes only
+when some term or rule finds a beginning for each word it needs. Beginnings are found by one
+regex per whitespace-separated chunk of text, once per distinct chunk, and a rare-word gate
+(each term's or rule's rarest word, by a sample of the history) rules out an item made of
+known chunks with one set operation. The beginnings come from the matcher's own reasoning
+(``monitor.match``'s prefilter): an English word begins with its stem's first three letters
+(two for a stem of three or fewer, ``y`` read as ``i``); a Ukrainian dictionary word is a
+form of a paradigm enumerated from the dictionary; a number is itself. An unknown Ukrainian
+word is lemmatised by guessing from its ending, so its lemma is taken to share its first
+three letters: an assumption (pymorphy3 replaces endings and keeps prefixes), not a proof.
+A scan only ever skips items; every item it lets through is matched in full.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import reduce
+from operator import or_
 
 from monitor.match import Matcher
 from monitor.rules import requirements
@@ -34,6 +38,7 @@ from monitor.wordforms import (
 __all__ = ["Scan", "word_beginnings"]
 
 _LEN = 3
+_CHUNKS_LIMIT = 500_000
 _NORMAL = str.maketrans({**{c: "'" for c in _APOSTROPHES}, "ґ": "г", "y": "i"})
 _CLASSES = {"i": "[iy]", "г": "[гґ]", "'": f"[{_APOSTROPHES}]"}
 _EXCEPTIONS: dict[str, str] = {}
@@ -88,15 +93,31 @@ def _alternatives(node: _Trie) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
+class _Learnt(dict[str, int]):
+    """A dict that asks ``learn`` for what it lacks (``learn`` stores it)."""
+
+    def __init__(self, learn: Callable[[str], int]) -> None:
+        super().__init__()
+        self.learn = learn
+
+    def __missing__(self, key: str) -> int:
+        return self.learn(key)
+
+
 class Scan:
     """``could_tag(*texts)``: False when no term or rule of ``matcher`` can fire on them.
 
     Every term needs a word beginning with each of its words' beginnings, and every rule one
-    of each of its requirement sets (:func:`monitor.rules.requirements`); one regex pass
-    finds the beginnings present at word starts, and an item passes when all of some term's
-    or rule's sets are met (bit masks)."""
+    of each of its requirement sets (:func:`monitor.rules.requirements`); a text passes when
+    all of some term's or rule's sets are met (bit masks). The beginnings present are found
+    per whitespace-separated chunk of text ("Drone", "(США)"), once per chunk (a word and
+    its start never span whitespace, so a text meets what its chunks meet together).
 
-    def __init__(self, matcher: Matcher) -> None:
+    A rare-word gate comes first: each term or rule needs its rarest set (the one met by the
+    fewest texts of ``sample``, tuples of texts like those to be scanned), and a text made
+    of chunks known to meet none of those sets is ruled out by one set operation."""
+
+    def __init__(self, matcher: Matcher, sample: Iterable[Sequence[str]] = ()) -> None:
         needs: list[list[frozenset[str]]] = [
             [word_beginnings(forms) for forms in words] for words in matcher.term_words()
         ]
@@ -105,9 +126,8 @@ class Scan:
         # A term or rule needing nothing this scan can see (refused by the config): scan nothing.
         self._everything = any(not need or not all(need) for need in needs)
         bits: dict[frozenset[str], int] = {}
-        self._needs = sorted(
-            {sum(1 << bits.setdefault(s, len(bits)) for s in set(need)) for need in needs}
-        )
+        need_bits = [sorted({bits.setdefault(s, len(bits)) for s in need}) for need in needs]
+        self._needs = sorted({sum(1 << bit for bit in nb) for nb in need_bits})
         union = frozenset().union(*bits)
         # A hit is the longest beginning at a word start: the beginnings there are its prefixes.
         self._mask_of = {
@@ -116,20 +136,56 @@ class Scan:
         }
         self._findall = _regex(union).findall
         self._hits: dict[str, int] = {}  # a hit as written (ґ, y, apostrophes) -> its mask
+        # Chunk -> the sets its word starts meet, learnt on first sight (bounded).
+        self._chunks = _Learnt(self._learn)
+        self._calm: set[str] = set()  # chunks meeting no set of the gate (bounded)
+        self._gate = -1  # every set, while the sample is read
+        self._gate = self._rare_gate(len(bits), need_bits, sample)
+        self._calm = {chunk for chunk, mask in self._chunks.items() if not mask & self._gate}
 
-    def could_tag(self, *texts: str) -> bool:
-        if self._everything:
-            return True
-        found: set[str] = set()
-        for text in texts:
-            if text:
-                found.update(self._findall(text.lower()))
-        if not found:
-            return False
+    def _rare_gate(
+        self, count: int, need_bits: list[list[int]], sample: Iterable[Sequence[str]]
+    ) -> int:
+        """The bits of each need's rarest set: met by the fewest sample texts, then the
+        one of fewest beginnings."""
+        met = [0] * count
+        for texts in sample:
+            mask = self._mask("\n".join(texts).split())
+            for bit in range(count):
+                met[bit] += mask >> bit & 1
+        sizes = [0] * count
+        for mask in self._mask_of.values():
+            for bit in range(count):
+                sizes[bit] += mask >> bit & 1
+        chosen = {min(nb, key=lambda bit: (met[bit], sizes[bit], bit)) for nb in need_bits if nb}
+        return sum(1 << bit for bit in chosen)
+
+    def _mask(self, chunks: list[str]) -> int:
+        """The sets met at the word starts of ``chunks``."""
+        return reduce(or_, map(self._chunks.__getitem__, chunks), 0)
+
+    def _learn(self, chunk: str) -> int:
+        """The sets met at the word starts of a chunk not seen before (then remembered)."""
+        if len(self._chunks) >= _CHUNKS_LIMIT:
+            self._chunks.clear()
+            self._calm.clear()
         mask = 0
-        for hit in found:
+        for hit in self._findall(chunk.lower()):
             bits = self._hits.get(hit)
             if bits is None:
                 bits = self._hits[hit] = self._mask_of.get(hit.translate(_NORMAL), 0)
             mask |= bits
+        self._chunks[chunk] = mask
+        if not mask & self._gate:
+            self._calm.add(chunk)
+        return mask
+
+    def could_tag(self, *texts: str) -> bool:
+        if self._everything:
+            return True
+        # A line break between the texts: no chunk spans two of them.
+        chunks = "\n".join(texts).split()
+        if self._calm.issuperset(chunks):
+            return False  # most items: no word starts like the rarest word of any need
+        mask = self._mask(chunks)
         return any(need & mask == need for need in self._needs)
