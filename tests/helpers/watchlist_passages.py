@@ -323,7 +323,7 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     (set(), "Американська компанія представила нові дрони-перехоплювачі"),
     (set(), "Українські дрони-перехоплювачі збили 40 шахедів; у США похвалили результат"),
     # -- A sixth batch, written after the fifth round of rules; kept as found (the first,
-    # Americans "financing production of our interceptors", is missed)
+    # Americans "financing production of our interceptors", was missed until the seventh)
     ({DD}, "Zelensky: Americans are ready to finance production of our interceptors"),
     ({DD}, "US Army wants Ukrainian-made interceptor drones to counter Shaheds in the Middle East"),
     ({DD}, "Kyiv and Washington to set up joint drone production lines in the US"),
@@ -340,4 +340,33 @@ PASSAGES: list[tuple[frozenset[str], str]] = [
     (set(), "США виділили Україні нові перехоплювачі для Patriot"),
     (set(), "US start-up raises $100 million to build interceptor drones"),
     (set(), "Ukrainian engineers showed their interceptor drones to NATO partners"),
+    # -- A seventh batch, around the financing miss: the US paying for the production of
+    # Ukraine's own interceptors or drones is the deal (interceptor drones are part of it);
+    # the near misses: US money for Patriot interceptors (PURL when allies pay through it),
+    # other countries financing our interceptors, the US funding its own production.
+    (
+        {DD},
+        "Зеленський: американці готові фінансувати виробництво наших перехоплювачів",
+    ),
+    ({DD}, "US ready to fund production of Ukrainian interceptor drones, Zelensky says"),
+    ({DD}, "Washington would pay for the manufacture of our interceptors, the President said"),
+    ({DD}, "Американці профінансують виробництво українських дронів-перехоплювачів"),
+    ({DD}, "США готові інвестувати у виробництво наших перехоплювачів, — Зеленський"),
+    ({DD}, "Trump administration to finance production of Ukrainian drones, Kyiv says"),
+    (
+        {DD},
+        "Zelensky: the Americans will finance it\n\nThe US is ready to finance the production "
+        "of our interceptors, the President said after the talks.",
+    ),
+    ({PURL}, "US financing of Patriot interceptor missiles for Ukraine goes through PURL"),
+    (
+        {PURL},
+        "Allies to finance more American Patriot interceptors for Ukraine under NATO's list",
+    ),
+    (set(), "Germany is ready to finance production of our interceptors, Zelensky says"),
+    (set(), "Зеленський: Данія фінансуватиме виробництво наших дронів-перехоплювачів"),
+    (set(), "Americans are ready to finance production of Patriot interceptor missiles"),
+    (set(), "Pentagon to fund production of American interceptor drones at home"),
+    (set(), "США профінансують виробництво ракет-перехоплювачів для Patriot"),
+    (set(), "Zelensky thanked Americans for Patriot interceptors and our air defence crews"),
 ]

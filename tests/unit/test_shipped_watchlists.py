@@ -88,3 +88,22 @@ def test_the_us_wanting_our_interceptors_is_the_deal_patriot_interceptors_are_no
     assert tags["Україна і США можуть спільно виробляти дрони-перехоплювачі, — Федоров"] == {DD}
     assert tags["US and Ukraine discuss joint production of Patriot interceptors"] == set()
     assert tags["Britain wants Ukrainian interceptor technology for its own army"] == set()
+
+
+def test_the_us_financing_our_interceptors_is_the_deal_patriot_money_is_not(
+    tagged: list[tuple[frozenset[str], str, set[str]]],
+) -> None:
+    tags = {p: t for _, p, t in tagged}
+    assert tags["Zelensky: Americans are ready to finance production of our interceptors"] == {DD}
+    assert tags["Зеленський: американці готові фінансувати виробництво наших перехоплювачів"] == {
+        DD
+    }
+    assert tags["US financing of Patriot interceptor missiles for Ukraine goes through PURL"] == {
+        PURL
+    }
+    assert (
+        tags["Germany is ready to finance production of our interceptors, Zelensky says"] == set()
+    )
+    assert (
+        tags["Americans are ready to finance production of Patriot interceptor missiles"] == set()
+    )
