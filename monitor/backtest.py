@@ -92,9 +92,11 @@ def backtest(
     out = Backtest(watchlist.name, total=len(items))
     for item in items:
         before = tuple(m for m in item.matches if m.watchlist == name) if item.matches else ()
-        if not before and not scan.could_tag(item.title, item.summary, item.text):
-            continue  # most items: a regex says no term or rule can fire (monitor/scan.py)
-        after = matcher.match(item.title, item.summary, item.text, feed=item.feed)
+        # Read once: a long summary or text may be kept on disk (monitor.history.rows).
+        title, summary, text = item.title, item.summary, item.text
+        if not before and not scan.could_tag(title, summary, text):
+            continue  # most items: no term or rule can fire (monitor/scan.py)
+        after = matcher.match(title, summary, text, feed=item.feed)
         if after and before:
             out.kept += 1
         elif after:

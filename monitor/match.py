@@ -140,6 +140,8 @@ class _Candidates:
             self.start_words.clear()
             self.wanted.clear()
             self.rules.forget()
+            self.quiet.clear()  # a known chunk's words must be in ``seen``
+            self.loud.clear()
         for word in set(words).difference(self.seen):
             self.seen.add(word)
             forms, shape = self.forms[word]
@@ -157,13 +159,10 @@ class _Candidates:
             if self.rules.note(word, forms):
                 self.wanted.add(word)
 
-    def file_chunks(self, chunks: list[str], wanted: set[str]) -> None:
+    def file_chunks(self, new: set[str], wanted: set[str]) -> None:
         """File the new chunks of a field whose words were noted and of which ``wanted``
         are wanted: a chunk none of those is part of is quiet, so the next field made of
         known chunks is not tokenised."""
-        new = set(chunks).difference(self.quiet, self.loud)
-        if not new:
-            return
         if len(self.quiet) + len(self.loud) >= _CACHE_LIMIT:
             self.quiet.clear()
             self.loud.clear()
@@ -258,17 +257,20 @@ class Matcher:
         """Every hit in title, summary then text, ordered by field, offset, watchlist, term.
 
         A rule gives one hit, where its words first matched; ``feed`` is for ``feed:``."""
-        if not self._rules:
-            found = self._match_field("title", title, None)
-            found += self._match_field("summary", summary, None)
-            return found + self._match_field("text", text, None) if text else found
+        rules, _, candidates = self._built or self._build()
+        field = self._match_field
+        if not rules:
+            found = field("title", title, None, candidates)
+            found += field("summary", summary, None, candidates)
+            return found + field("text", text, None, candidates) if text else found
         seen: list[tuple[list[str], set[str]]] = []
-        found = self._match_field("title", title, seen)
-        found += self._match_field("summary", summary, seen)
+        found = field("title", title, seen, candidates)
+        found += field("summary", summary, seen, candidates)
         if text:
-            found += self._match_field("text", text, seen)
-        texts = (title, summary, text)
-        return self._rules.apply(texts, seen, feed, found)
+            found += field("text", text, seen, candidates)
+        if not seen and not found:
+            return found  # the common case: no rule can fire (see RuleSet.apply)
+        return rules.apply((title, summary, text), seen, feed, found)
 
     def term_words(self) -> list[tuple[frozenset[str], ...]]:
         """The normal forms of each word of each term (not exclude phrases)."""
@@ -296,32 +298,35 @@ class Matcher:
         field: Literal["title", "summary", "text"],
         text: str,
         seen: list[tuple[list[str], set[str]]] | None,
+        candidates: _Candidates,
     ) -> list[Match]:
         """The term hits in one field; notes its words for the rules in ``seen`` (only
         a field with words some rule needs)."""
-        candidates = self._candidates
         chunks = text.split()
-        if candidates.quiet.issuperset(chunks):
+        quiet = candidates.quiet
+        if quiet.issuperset(chunks):
             return []  # most fields, once their chunks were seen: nothing is wanted
         parts = word_parts(text)  # separators and words alternating: the offsets, if hit
         words = parts[1::2]
-        candidates.note_new(words)
+        new = set(chunks).difference(quiet, candidates.loud)
+        if new:  # words in a known chunk were noted with it
+            candidates.note_new(words)
         wanted = candidates.wanted.intersection(words)
         if not wanted:
-            quiet = candidates.quiet
             if len(quiet) >= _CACHE_LIMIT:
                 quiet.clear()
-            quiet.update(chunks)
+            quiet.update(new)  # the others are quiet already
             return []
         if seen is not None:
-            rule_words = wanted & self._rules.surface
+            rule_words = wanted & candidates.rules.surface
             if rule_words:
                 seen.append((words, rule_words))
-        candidates.file_chunks(chunks, wanted)
+        if new:
+            candidates.file_chunks(new, wanted)
         starters = wanted & candidates.start_words
         if not starters:
             return []
-        starts, forms = candidates.starts, self._forms
+        starts, forms = candidates.starts, candidates.forms
         found: list[tuple[int, int, _Term]] = []
         for word in starters:  # where each starter occurs: list.index, not a loop in Python
             terms = starts[word]
