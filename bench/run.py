@@ -77,7 +77,7 @@ TARGETS = [
     Target(
         "max_ui_stall_articles_ms",
         "the same while a poll reads 30 Ministry articles",
-        50,
+        40,  # the sources issue: max_ui_stall_ms's target holds while articles are read
         operator.le,
         "ms",
         "stall",
